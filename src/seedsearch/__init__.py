@@ -1,0 +1,67 @@
+"""seedsearch: full-text keyword search for French news articles, built on Whoosh.
+
+    >>> from seedsearch import update_index, open_index
+    >>> update_index("index")                       # the bundled articles
+    >>> with open_index("index") as ix:
+    ...     result = ix.search("centre de donnees")
+    ...     article = ix.document(result.hits[0].doc_id)
+
+The names are loaded on first use, so importing the package stays cheap.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+if TYPE_CHECKING:
+    from .errors import (
+        DocumentNotFoundError,
+        IndexLockedError,
+        IndexNotFoundError,
+        QueryError,
+        SeedsearchError,
+    )
+    from .index import Article, Index, IndexReport, IndexStats, open_index, update_index
+    from .search import Hit, SearchResult
+
+_EXPORTS = {
+    "update_index": "index",
+    "open_index": "index",
+    "Index": "index",
+    "Article": "index",
+    "IndexReport": "index",
+    "IndexStats": "index",
+    "Hit": "search",
+    "SearchResult": "search",
+    "SeedsearchError": "errors",
+    "IndexNotFoundError": "errors",
+    "IndexLockedError": "errors",
+    "QueryError": "errors",
+    "DocumentNotFoundError": "errors",
+}
+
+__all__ = [
+    "Article",
+    "DocumentNotFoundError",
+    "Hit",
+    "Index",
+    "IndexLockedError",
+    "IndexNotFoundError",
+    "IndexReport",
+    "IndexStats",
+    "QueryError",
+    "SearchResult",
+    "SeedsearchError",
+    "open_index",
+    "update_index",
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        from importlib import import_module
+
+        return getattr(import_module(f".{_EXPORTS[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,379 @@
+"""Front end: the ``seedsearch`` command line, a thin layer over the library.
+
+Each command opens the library object, calls one function and renders the answer. Errors
+from the library arrive as :class:`SeedsearchError` and leave as one line on stderr (or a
+JSON error object on stdout with ``--json``) and the error's exit code. Rich is imported
+only by the commands that draw with it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, NoReturn
+
+import click
+
+from .errors import SeedsearchError
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.text import Text
+
+    from .index import Index, IndexReport
+    from .search import SearchResult
+
+DEFAULT_INDEX = "index"
+
+
+def _fail(err: SeedsearchError, as_json: bool) -> NoReturn:
+    if as_json:
+        click.echo(json.dumps(err.to_dict(), ensure_ascii=False))
+    else:
+        click.echo(f"seedsearch: error: {err.message}", err=True)
+    sys.exit(err.exit_code)
+
+
+@contextmanager
+def _errors(as_json: bool) -> Iterator[None]:
+    try:
+        yield
+    except SeedsearchError as err:
+        _fail(err, as_json)
+
+
+def _emit_json(payload: Any) -> None:
+    click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+
+
+def _console(stderr: bool = False) -> Console:
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+
+
+def _open(ctx: click.Context) -> Index:
+    from .index import Index
+
+    return Index(ctx.obj["index"])
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--index",
+    "index_dir",
+    envvar="SEEDSEARCH_INDEX",
+    default=DEFAULT_INDEX,
+    show_default=True,
+    metavar="DIR",
+    help="Index folder (or set SEEDSEARCH_INDEX).",
+)
+@click.version_option(package_name="seedsearch")
+@click.pass_context
+def main(ctx: click.Context, index_dir: str) -> None:
+    """Full-text keyword search for French news articles."""
+    ctx.ensure_object(dict)
+    ctx.obj["index"] = index_dir
+
+
+# --- index -----------------------------------------------------------------------------
+
+
+@main.command("index")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=str))
+@click.option("--rebuild", is_flag=True, help="Re-analyse every file from scratch.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.pass_context
+def index_cmd(ctx: click.Context, paths: tuple[str, ...], rebuild: bool, as_json: bool) -> None:
+    """Index .txt and .md files and folders (default: the bundled articles).
+
+    Run it again to pick up changes: only changed files are re-analysed and deleted ones
+    are removed. Without PATHS the index keeps the sources it was built from.
+    """
+    from .index import update_index
+
+    with _errors(as_json), _progress(enabled=sys.stderr.isatty() and not as_json) as progress:
+        report = update_index(
+            ctx.obj["index"], list(paths) or None, rebuild=rebuild, progress=progress
+        )
+    if as_json:
+        _emit_json(report.to_dict())
+    else:
+        _print_report(report)
+
+
+@contextmanager
+def _progress(enabled: bool) -> Iterator[Callable[[str, int, int], None] | None]:
+    if not enabled:
+        yield None
+        return
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        ProgressColumn,
+        SpinnerColumn,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+    from rich.text import Text
+
+    class Rate(ProgressColumn):  # type: ignore[misc]
+        def render(self, task: Any) -> Text:
+            return Text(f"{task.speed:,.0f} files/s" if task.speed else "", style="cyan")
+
+    columns = (
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        Rate(),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=_console(stderr=True), transient=True) as bar:
+        tasks: dict[str, Any] = {}
+        labels = {"scan": "Scanning", "index": "Indexing", "commit": "Writing index"}
+
+        def update(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(labels.get(stage, stage), total=total or None)
+            bar.update(tasks[stage], completed=done, total=total or None)
+
+        yield update
+
+
+def _print_report(report: IndexReport) -> None:
+    verb = "Updated" if report.changed else "Index up to date:"
+    click.echo(
+        f"{verb} {report.index_dir}: {report.documents} documents, {report.passages} passages "
+        f"({report.added} added, {report.updated} updated, {report.removed} removed, "
+        f"{report.unchanged} unchanged, {len(report.skipped)} skipped) in {report.seconds:.2f} s"
+    )
+    for s in report.skipped:
+        click.echo(f"  skipped {s.path}: {s.reason}")
+
+
+# --- search ----------------------------------------------------------------------------
+
+
+@main.command("search", context_settings={"ignore_unknown_options": True})
+@click.argument("query", nargs=-1, required=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object.")
+@click.option(
+    "--limit", "-n", default=10, show_default=True, type=int, help="Passages per page (1-100)."
+)
+@click.option(
+    "--offset",
+    default=0,
+    show_default=True,
+    type=int,
+    help="Passages to skip (for the next pages).",
+)
+@click.pass_context
+def search_cmd(
+    ctx: click.Context, query: tuple[str, ...], as_json: bool, limit: int, offset: int
+) -> None:
+    """Search the index. Words are ANDed; see the README for OR, NOT, "phrases", *, ~, title:."""
+    text = " ".join(query)
+    with _errors(as_json):
+        index = _open(ctx)
+        result = index.search(text, limit=limit, offset=offset)
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), ensure_ascii=False))
+    else:
+        _print_result(result)
+
+
+def _styled(
+    text: str, spans: tuple[tuple[int, int], ...] | list[tuple[int, int]], width: int | None = None
+) -> Text:
+    """Rich text with matches highlighted; long text trimmed around the first match."""
+    from rich.text import Text
+
+    start, end = 0, len(text)
+    if width is not None and len(text) > width:
+        first = spans[0][0] if spans else 0
+        start = max(0, min(first - width // 3, len(text) - width))
+        end = min(len(text), start + width)
+        # Cut at word boundaries so the excerpt does not begin or end mid-word.
+        if start > 0:
+            start = text.find(" ", start) + 1 or start
+        if end < len(text):
+            end = text.rfind(" ", start, end) if text.rfind(" ", start, end) > start else end
+    out = Text("…" if start > 0 else "")
+    piece = Text(text[start:end])
+    for s, e in spans:
+        if e > start and s < end:
+            piece.stylize("bold black on yellow", max(s, start) - start, min(e, end) - start)
+    out.append_text(piece)
+    if end < len(text):
+        out.append("…")
+    return out
+
+
+def _print_result(result: SearchResult) -> None:
+    from rich.text import Text
+
+    con = _console()
+    if result.corrected_query:
+        con.print(Text.assemble("Showing results for: ", (result.corrected_query, "bold")))
+    if result.ignored:
+        con.print(Text(f"Ignored: {' '.join(result.ignored)}", style="dim"))
+    if not result.hits:
+        if result.total and result.offset:
+            con.print(f"No passages past {result.offset}; there are {result.total}.")
+        else:
+            con.print(f"No passage matches {result.query!r}.")
+        if result.suggestion:
+            con.print(Text.assemble("Did you mean: ", (result.suggestion, "bold"), "?"))
+        return
+    first, last = result.hits[0].rank, result.hits[-1].rank
+    con.print(
+        Text(
+            f"{result.total} passages, showing {first}-{last} ({result.took_ms:.1f} ms)",
+            style="dim",
+        )
+    )
+    groups: dict[str, list[Any]] = {}
+    for hit in result.hits:
+        groups.setdefault(hit.doc_id, []).append(hit)
+    for hits in groups.values():
+        head = hits[0]
+        con.print()
+        con.print(Text(head.title, style="bold cyan"))
+        con.print(Text(f"{head.doc_id} · {head.path}", style="dim"))
+        for hit in hits:
+            line = Text(f"  {hit.rank:>3}. ", style="bold")
+            if hit.section and hit.section != hit.text:
+                section = hit.section if len(hit.section) <= 48 else hit.section[:47] + "…"
+                line.append(f"[{section}] ", style="magenta")
+            line.append_text(_styled(hit.text, hit.spans, width=300))
+            con.print(line)
+    if last < result.total:
+        con.print()
+        con.print(Text(f"More: --offset {last}", style="dim"))
+
+
+# --- show, stats, eval -----------------------------------------------------------------
+
+
+@main.command("show")
+@click.argument("doc_id")
+@click.option(
+    "--highlight",
+    "highlight",
+    metavar="QUERY",
+    default=None,
+    help="Highlight the matches of QUERY.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the article as JSON.")
+@click.pass_context
+def show_cmd(ctx: click.Context, doc_id: str, highlight: str | None, as_json: bool) -> None:
+    """Print a whole indexed article."""
+    from .search import Highlighter, highlighter_for
+
+    with _errors(as_json):
+        index = _open(ctx)
+        article = index.document(doc_id)
+        marker = highlighter_for(index, highlight) if highlight else Highlighter()
+    if as_json:
+        payload = article.to_dict()
+        if highlight:
+            for p, d in zip(article.passages, payload["passages"], strict=True):
+                d["snippet"] = marker.html(p.text)
+        _emit_json(payload)
+        return
+    from rich.text import Text
+
+    con = _console()
+    con.print(Text(article.title, style="bold cyan"))
+    con.print(Text(f"{article.doc_id} · {article.path}", style="dim"))
+    for p in article.passages:
+        body = _styled(p.text, marker.spans(p.text))
+        if p.kind == "heading":
+            con.print()
+            body.stylize("bold")
+            con.print(body)
+        elif p.kind == "item":
+            con.print(Text("  • ").append_text(body))
+        elif p.kind == "row":
+            con.print(Text("  │ ").append_text(body))
+        else:
+            con.print()
+            con.print(body)
+
+
+@main.command("stats")
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+@click.pass_context
+def stats_cmd(ctx: click.Context, as_json: bool) -> None:
+    """Documents, passages, distinct terms, size on disk and last update."""
+    with _errors(as_json):
+        stats = _open(ctx).stats()
+    if as_json:
+        _emit_json(stats.to_dict())
+        return
+    click.echo(f"index:        {stats.index_dir}")
+    click.echo(f"documents:    {stats.documents}")
+    click.echo(f"passages:     {stats.passages}")
+    click.echo(f"terms:        {stats.terms}")
+    click.echo(f"size on disk: {_size(stats.size_bytes)}")
+    click.echo(f"last update:  {stats.last_update or 'unknown'}")
+    for root in stats.roots:
+        click.echo(f"source:       {root}")
+
+
+def _size(n: int) -> str:
+    size = float(n)
+    for unit in ("B", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{n} B"
+
+
+@main.command("eval")
+@click.argument("judgments", type=click.Path(path_type=str))
+@click.option("--show-misses", is_flag=True, help="List queries whose first hit is not relevant.")
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+@click.pass_context
+def eval_cmd(ctx: click.Context, judgments: str, show_misses: bool, as_json: bool) -> None:
+    """Rank quality over relevance judgments: P@1, MRR@10, Success@3, nDCG@10."""
+    from .evaluation import evaluate, load_judgments
+
+    with _errors(as_json):
+        loaded = load_judgments(judgments)
+        report = evaluate(_open(ctx), loaded)
+    if as_json:
+        _emit_json(report.to_dict())
+        return
+    click.echo(f"queries:    {len(report.queries)}")
+    click.echo(f"P@1:        {report.p_at_1:.2f}")
+    click.echo(f"MRR@10:     {report.mrr_at_10:.2f}")
+    click.echo(f"Success@3:  {report.success_at_3:.2f}")
+    click.echo(f"nDCG@10:    {report.ndcg_at_10:.2f}")
+    if show_misses:
+        misses = report.misses
+        click.echo(f"misses:     {len(misses)}")
+        for q in misses:
+            rank = (
+                f"first relevant at {q.first_relevant}"
+                if q.first_relevant
+                else "no relevant hit in top 10"
+            )
+            click.echo(f"  {q.query!r}: {rank}; top hit: {q.top_hit[:100]!r}")
+
+
+def run() -> None:  # pragma: no cover - console-script entry point
+    main(prog_name="seedsearch")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    os.environ.setdefault("PYTHONIOENCODING", "utf-8")
+    run()

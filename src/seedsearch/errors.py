@@ -1,0 +1,87 @@
+"""The one exception tree of seedsearch, and the mapping of Whoosh's exceptions onto it.
+
+    SeedsearchError                 (exit 1, HTTP 500)
+    ├── IndexNotFoundError          no index at the given place        (exit 2, HTTP 503)
+    ├── IndexVersionError           built by an incompatible version   (exit 2, HTTP 503)
+    ├── IndexLockedError            another writer holds the lock      (exit 3, HTTP 503)
+    ├── QueryError                  a query that cannot be run         (exit 1, HTTP 400)
+    ├── DocumentNotFoundError       unknown document id                (exit 1, HTTP 404)
+    ├── SourceError                 a file or folder that cannot be read (exit 1, HTTP 400)
+    └── JudgmentsError              a malformed relevance-judgments file (exit 1, HTTP 400)
+
+Each class carries a short machine ``code``, the CLI exit status and the HTTP status, so
+the front ends turn any of them into a one-line message or a JSON error body.
+"""
+
+from __future__ import annotations
+
+
+class SeedsearchError(Exception):
+    code = "error"
+    exit_code = 1
+    http_status = 500
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def to_dict(self) -> dict[str, dict[str, str]]:
+        return {"error": {"code": self.code, "message": self.message}}
+
+
+class IndexNotFoundError(SeedsearchError):
+    code = "index_not_found"
+    exit_code = 2
+    http_status = 503
+
+
+class IndexVersionError(SeedsearchError):
+    code = "index_version"
+    exit_code = 2
+    http_status = 503
+
+
+class IndexLockedError(SeedsearchError):
+    code = "index_locked"
+    exit_code = 3
+    http_status = 503
+
+
+class QueryError(SeedsearchError):
+    code = "bad_query"
+    http_status = 400
+
+
+class DocumentNotFoundError(SeedsearchError):
+    code = "document_not_found"
+    http_status = 404
+
+
+class SourceError(SeedsearchError):
+    code = "bad_source"
+    http_status = 400
+
+
+class JudgmentsError(SeedsearchError):
+    code = "bad_judgments"
+    http_status = 400
+
+
+def from_whoosh(exc: BaseException, index_dir: str) -> SeedsearchError | None:
+    """The seedsearch error for a Whoosh exception, or None if it is not one we expect."""
+    from whoosh.index import EmptyIndexError, LockError
+    from whoosh.index import IndexVersionError as WhooshVersionError
+
+    if isinstance(exc, LockError):
+        return IndexLockedError(
+            f"the index at {index_dir} is locked by another writer "
+            "(is another 'seedsearch index' running?)"
+        )
+    if isinstance(exc, EmptyIndexError):
+        return IndexNotFoundError(f"no index at {index_dir}: run 'seedsearch index' to build it")
+    if isinstance(exc, WhooshVersionError):
+        return IndexVersionError(
+            f"the index at {index_dir} was written by another Whoosh version: "
+            "run 'seedsearch index --rebuild'"
+        )
+    return None
