@@ -209,6 +209,13 @@ def _documents_of(doc: Document) -> Iterator[dict[str, Any]]:
         yield fields
 
 
+def _article_count(searcher: Searcher) -> int:
+    # Term statistics still count deleted documents until a merge; matching does not.
+    from whoosh.query import Term
+
+    return sum(1 for _ in Term("head", "1").docs(searcher))
+
+
 def _manifest(searcher: Searcher) -> dict[str, tuple[str, str]]:
     """doc_id → (content hash, path) for every article in the index."""
     out = {}
@@ -279,7 +286,7 @@ def update_index(
             raise
         _write_meta(index_dir, roots)
         with ix.searcher() as s:
-            documents = s.doc_frequency("head", "1")
+            documents = _article_count(s)
             passages = s.doc_count()
         ix.close()
     return IndexReport(
@@ -443,7 +450,7 @@ class Index:
         meta = _read_meta(self.index_dir)
         return IndexStats(
             index_dir=str(self.index_dir),
-            documents=s.doc_frequency("head", "1"),
+            documents=_article_count(s),
             passages=s.doc_count(),
             terms=sum(1 for _ in reader.lexicon("body")),
             size_bytes=size,

@@ -81,12 +81,16 @@ def unparse(node: Node) -> str:
         suffix = "*" if node.prefix else ""
         if node.fuzzy is not None:
             suffix += f"~{node.fuzzy}" if node.fuzzy else "~"
-        return f"{scope}{node.text}{suffix}"
+        # A word spelled like an operator is written in lower case (same terms once folded).
+        text = node.text.lower() if node.text in _OPERATORS else node.text
+        return f"{scope}{text}{suffix}"
     if isinstance(node, Phrase):
         scope = f"{node.field}:" if node.field else ""
         return f'{scope}"{node.text}"'
     if isinstance(node, Not):
         inner = unparse(node.child)
+        if isinstance(node.child, Not):
+            return f"NOT {inner}"
         return f"-({inner})" if isinstance(node.child, (And, Or)) else f"-{inner}"
     if isinstance(node, And):
         return " ".join(
@@ -114,6 +118,9 @@ def _lex(query: str, ignored: list[str]) -> list[_Tok]:
         ch = query[i]
         if ch.isspace():
             i += 1
+        elif ch in "-!" and i + 1 < n and query[i + 1] in '("“”«»':
+            toks.append(_Tok("neg", ch))  # -(group) and -"phrase"
+            i += 1
         elif ch in "()":
             toks.append(_Tok(ch, ch))
             i += 1
@@ -135,6 +142,15 @@ def _lex(query: str, ignored: list[str]) -> list[_Tok]:
 
 
 def _lex_word(word: str, toks: list[_Tok], ignored: list[str]) -> None:
+    # Only a trailing * means something (prefix); other wildcards are dropped and reported.
+    core = word.rstrip("*")
+    if "*" in core or "?" in core:
+        ignored.append("*" if "*" in core else "?")
+        core = core.replace("*", "").replace("?", "")
+    if not core:
+        ignored.append(word)
+        return
+    word = core + ("*" if word.endswith("*") else "")
     if word in _OPERATORS:
         toks.append(_Tok("op", word))
         return
@@ -149,9 +165,9 @@ def _lex_word(word: str, toks: list[_Tok], ignored: list[str]) -> None:
             toks.append(_Tok("field", FIELDS[name.lower()]))
         else:
             ignored.append(f"{name}:")
-        word = rest
-        if not word:
-            return
+        if rest:
+            _lex_word(rest, toks, ignored)
+        return
     toks.append(_Tok("word", word))
 
 
@@ -254,7 +270,7 @@ class _Parser:
             return node
         if tok.kind == "field":
             nxt = self.peek()
-            if nxt is None or nxt.kind in (")", "op"):
+            if nxt is None or nxt.kind not in ("word", "phrase", "(", "field"):
                 self.ignored.append(f"{tok.text}:")
                 return None
             return self.parse_primary(depth, tok.text)
@@ -266,22 +282,17 @@ class _Parser:
         return self._word(tok.text, scope)
 
     def _word(self, text: str, scope: str | None) -> Node | None:
+        original = text
         fuzzy = None
         m = _FUZZY_RE.search(text)
         if m is not None:
             fuzzy = min(int(m.group(1)), 2) if m.group(1) else 0
             text = text[: m.start()]
         prefix = text.endswith("*")
-        if "*" in text or "?" in text:
-            stripped = text.replace("*", "").replace("?", "")
-            if not prefix or "*" in text.rstrip("*") or "?" in text:
-                self.ignored.append("*" if "*" in text else "?")
-            text = stripped
+        text = text.rstrip("*")
         if not any(True for _ in analyse(text)):
-            if text:
-                self.ignored.append(text)
-            elif m is not None:
-                self.ignored.append("~")
+            if original not in self.ignored:
+                self.ignored.append(original)
             return None
         if prefix:
             fuzzy = None

@@ -1,0 +1,136 @@
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from seedsearch.analysis import analyse, fold, is_stop_word, stem, terms, words
+
+
+def plain_terms(text: str) -> list[str]:
+    """Terms without the joined forms of hyphenated words."""
+    return [t.text for t in analyse(text) if not t.joined]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # elision, with every apostrophe the articles use
+        ("l’IA", ["ia"]),
+        ("l'IA", ["ia"]),
+        ("lʼIA", ["ia"]),
+        ("d’Exaion", ["exaion"]),
+        ("qu’aujourd’hui", ["aujourdhui"]),
+        ("jusqu’au", ["au"]),
+        ("s’inscrit", ["inscrit"]),
+        # Unicode: NFKC compatibility forms and ligatures
+        ("CO₂", ["co2"]),
+        ("cœur", ["coeu"]),
+        ("coeur", ["coeu"]),
+        ("Ｅｘａｉｏｎ", ["exaion"]),
+        ("ﬁnance", ["financ"]),
+        # case and accent folding, both ways
+        ("énergie", ["energ"]),
+        ("energie", ["energ"]),
+        ("ÉNERGIE", ["energ"]),
+        ("Électricité", ["electricit"]),
+        ("electricite", ["electricit"]),
+        # light stemming: plural, gender, common suffixes — names left alone
+        ("supercalculateurs", ["supercalcul"]),
+        ("supercalculateur", ["supercalcul"]),
+        ("hyperscalers", ["hyperscal"]),
+        ("hyperscaler", ["hyperscal"]),
+        ("centres", ["centr"]),
+        ("centre", ["centr"]),
+        ("européenne", ["europen"]),
+        ("européen", ["europen"]),
+        ("réglementation", ["reglement"]),
+        ("réglementaire", ["reglement"]),
+        ("chevaux", ["cheval"]),
+        ("Mara", ["mara"]),
+        ("data", ["data"]),
+        ("EDF", ["edf"]),
+        # numbers are searchable and never stemmed
+        ("64%", ["64"]),
+        ("168", ["168"]),
+        ("2020", ["2020"]),
+        ("3,5", ["3.5"]),
+        ("3.5", ["3.5"]),
+        # emoji and markup are not words
+        ("🚀 Capital", ["capital"]),
+        ("| Mara |", ["mara"]),
+    ],
+)
+def test_word_gives_tokens(text: str, expected: list[str]) -> None:
+    assert plain_terms(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text", ["infrastructure‑first", "infrastructure‐first", "infrastructure-first"]
+)
+def test_every_hyphen_splits_into_parts_plus_joined_form(text: str) -> None:
+    toks = list(analyse(text))
+    assert [(t.text, t.pos, t.joined) for t in toks] == [
+        ("infrastructur", 0, False),
+        ("infrastructurefirst", 0, True),
+        ("first", 1, False),
+    ]
+
+
+def test_hyphenated_and_spaced_forms_share_terms() -> None:
+    assert set(plain_terms("infrastructure first")) == set(plain_terms("infrastructure‑first"))
+    # the joined form lets "offtake" meet "off‑taker"
+    assert terms("offtake")[0] in terms("off‑taker")
+    assert terms("gigacampus")[0] in terms("giga‑campus")
+
+
+def test_offsets_point_at_the_original_word() -> None:
+    text = "Au cœur de l’IA, les CO₂ — giga‑campus."
+    spans = {t.text: text[t.start : t.end] for t in analyse(text)}
+    assert spans["coeu"] == "cœur"
+    assert spans["ia"] == "IA"
+    assert spans["co2"] == "CO₂"
+    assert spans["gigacampu"] == "giga‑campus"
+
+
+def test_fold_is_idempotent_and_stem_sees_the_same_input() -> None:
+    for word in ["Électricité", "électricité", "ELECTRICITE", "electricite"]:
+        assert fold(word) == "electricite"
+        assert stem(fold(word)) == "electricit"
+
+
+def test_positions_count_words_not_joined_forms() -> None:
+    toks = [t for t in analyse("le modèle infrastructure‑first est là") if not t.joined]
+    assert [t.pos for t in toks] == [0, 1, 2, 3, 4, 5]
+
+
+@pytest.mark.parametrize("word", ["les", "de", "des", "la", "et", "à", "été"])
+def test_french_stop_words(word: str) -> None:
+    assert is_stop_word(fold(word))
+
+
+@pytest.mark.parametrize("word", ["mara", "data", "minage", "ia"])
+def test_content_words_are_not_stop_words(word: str) -> None:
+    assert not is_stop_word(word)
+
+
+def test_words_are_folded_but_not_stemmed() -> None:
+    assert words("Les Supercalculateurs d’EDF") == ["les", "supercalculateurs", "edf"]
+
+
+@given(st.text())
+def test_any_text_analyses_with_sane_tokens(text: str) -> None:
+    last = -1
+    for tok in analyse(text):
+        assert tok.text
+        assert 0 <= tok.start < tok.end <= len(text)
+        assert tok.pos >= last
+        last = tok.pos
+
+
+FRENCH_LETTERS = "abcdefghijklmnopqrstuvwxyzéèêëàâäçôöûùüîïœæÿ"
+
+
+@given(st.text(alphabet=FRENCH_LETTERS + FRENCH_LETTERS.upper(), min_size=1, max_size=30))
+def test_accented_and_plain_spellings_give_the_same_terms(word: str) -> None:
+    assert terms(word) == terms(fold(word))

@@ -1,0 +1,190 @@
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from whoosh import index as windex
+
+from seedsearch.documents import bundled_corpus
+from seedsearch.errors import (
+    DocumentNotFoundError,
+    IndexLockedError,
+    IndexNotFoundError,
+    IndexVersionError,
+    SourceError,
+)
+from seedsearch.index import INDEX_NAME, META_FILE, Index, update_index
+
+ARTICLE_A = "Le minage de bitcoin\n\nCleanspark construit des centres de données.\n"
+ARTICLE_B = "Exaion et EDF\n\nLes supercalculateurs d’EDF servent la blockchain.\n"
+
+
+def snapshot(index_dir: Path) -> list[tuple[str, int, str, str]]:
+    """Every passage in the index, as comparable data."""
+    with Index(index_dir) as ix:
+        return sorted((doc_id, p.n, p.kind, p.text) for doc_id, p in ix.passages())
+
+
+def test_default_run_indexes_the_bundled_articles(seed_index: Index) -> None:
+    stats = seed_index.stats()
+    assert stats.documents == 2
+    assert stats.passages > 80
+    assert stats.terms > 500
+    assert stats.size_bytes > 0
+    assert stats.last_update
+    assert stats.roots == (str(bundled_corpus()),)
+
+
+def test_show_returns_the_whole_article(seed_index: Index) -> None:
+    hit = seed_index.search("Cleanspark").hits[0]
+    article = seed_index.document(hit.doc_id)
+    source = (bundled_corpus() / "cleanspark-centres-de-donnees-ia.txt").read_text("utf-8")
+    assert article.text == source
+    assert article.title.startswith("Cleanspark élargit")
+    assert [p.n for p in article.passages] == list(range(len(article.passages)))
+
+
+def test_unknown_document(seed_index: Index) -> None:
+    with pytest.raises(DocumentNotFoundError):
+        seed_index.document("nope-000000")
+
+
+def test_missing_index_says_how_to_build_it(tmp_path: Path) -> None:
+    with pytest.raises(IndexNotFoundError, match="run 'seedsearch index'"):
+        Index(tmp_path / "none")
+
+
+def test_second_run_changes_nothing(tmp_path: Path, write_files: Callable) -> None:
+    root = write_files({"a.txt": ARTICLE_A, "b.md": ARTICLE_B})
+    first = update_index(tmp_path / "ix", [root])
+    assert (first.added, first.documents) == (2, 2)
+    gen = windex.open_dir(str(tmp_path / "ix"), indexname=INDEX_NAME).latest_generation()
+    again = update_index(tmp_path / "ix", [root])
+    assert (again.added, again.updated, again.removed, again.unchanged) == (0, 0, 0, 2)
+    assert not again.changed
+    assert windex.open_dir(str(tmp_path / "ix"), indexname=INDEX_NAME).latest_generation() == gen
+
+
+def test_only_changed_files_are_reindexed_and_deleted_ones_removed(
+    tmp_path: Path, write_files: Callable
+) -> None:
+    root = write_files({"a.txt": ARTICLE_A, "b.md": ARTICLE_B, "c.txt": "Troisième\n\nTexte."})
+    update_index(tmp_path / "ix", [root])
+    (root / "a.txt").write_text(ARTICLE_A + "\nUn paragraphe ajouté sur l’hydrogène.\n")
+    (root / "c.txt").unlink()
+    write_files({"d.txt": "Quatrième\n\nUn nouvel article sur le métavers."})
+    report = update_index(tmp_path / "ix", [root])
+    assert (report.added, report.updated, report.removed, report.unchanged) == (1, 1, 1, 1)
+    with Index(tmp_path / "ix") as ix:
+        assert ix.search("hydrogene").total == 1
+        assert ix.search("troisieme").total == 0
+        assert ix.search("metavers").total == 1
+    update_index(tmp_path / "fresh", [root])
+    assert snapshot(tmp_path / "ix") == snapshot(tmp_path / "fresh")
+
+
+def test_rerun_without_paths_keeps_the_sources(tmp_path: Path, write_files: Callable) -> None:
+    root = write_files({"a.txt": ARTICLE_A})
+    update_index(tmp_path / "ix", [root])
+    write_files({"b.txt": ARTICLE_B})
+    report = update_index(tmp_path / "ix")
+    assert (report.added, report.unchanged, report.documents) == (1, 1, 2)
+
+
+def test_rebuild_starts_over_with_the_same_result(tmp_path: Path, write_files: Callable) -> None:
+    root = write_files({"a.txt": ARTICLE_A, "b.txt": ARTICLE_B})
+    update_index(tmp_path / "ix", [root])
+    before = snapshot(tmp_path / "ix")
+    report = update_index(tmp_path / "ix", rebuild=True)
+    assert report.added == 2 and report.documents == 2
+    assert snapshot(tmp_path / "ix") == before
+
+
+def test_bad_files_are_skipped_with_reasons_and_the_rest_indexed(
+    tmp_path: Path, write_files: Callable
+) -> None:
+    root = write_files(
+        {
+            "good.txt": ARTICLE_A,
+            "empty.txt": "",
+            "binary.txt": b"\x00\x01\x02PK\x03\x04" * 100,
+            "latin1.txt": "Électricité de France\n\nL’été sera chaud.".encode("cp1252"),
+            "junk.md": "Rate this post\n",
+        }
+    )
+    report = update_index(tmp_path / "ix", [root])
+    reasons = {Path(s.path).name: s.reason for s in report.skipped}
+    assert reasons == {
+        "empty.txt": "empty file",
+        "binary.txt": "binary file",
+        "junk.md": "no indexable text",
+    }
+    assert report.documents == 2
+    with Index(tmp_path / "ix") as ix:
+        assert ix.search("electricite").total == 1
+
+
+def test_a_file_that_becomes_empty_leaves_the_index(tmp_path: Path, write_files: Callable) -> None:
+    root = write_files({"a.txt": ARTICLE_A, "b.txt": ARTICLE_B})
+    update_index(tmp_path / "ix", [root])
+    (root / "b.txt").write_text("")
+    report = update_index(tmp_path / "ix", [root])
+    assert report.documents == 1 and report.removed == 1
+
+
+def test_missing_source_fails_before_touching_the_index(
+    tmp_path: Path, write_files: Callable
+) -> None:
+    root = write_files({"a.txt": ARTICLE_A})
+    update_index(tmp_path / "ix", [root])
+    with pytest.raises(SourceError, match="no such file"):
+        update_index(tmp_path / "ix", [tmp_path / "missing"])
+    assert snapshot(tmp_path / "ix")
+
+
+def test_locked_index_gets_a_clear_error(tmp_path: Path, write_files: Callable) -> None:
+    root = write_files({"a.txt": ARTICLE_A})
+    update_index(tmp_path / "ix", [root])
+    writer = windex.open_dir(str(tmp_path / "ix"), indexname=INDEX_NAME).writer()
+    try:
+        write_files({"b.txt": ARTICLE_B})
+        with pytest.raises(IndexLockedError, match="locked by another writer"):
+            update_index(tmp_path / "ix", [root])
+    finally:
+        writer.cancel()
+    assert update_index(tmp_path / "ix", [root]).added == 1
+
+
+def test_index_from_another_version_must_be_rebuilt(tmp_path: Path, write_files: Callable) -> None:
+    root = write_files({"a.txt": ARTICLE_A})
+    update_index(tmp_path / "ix", [root])
+    meta_path = tmp_path / "ix" / META_FILE
+    meta = json.loads(meta_path.read_text())
+    meta["analysis"] = -1
+    meta_path.write_text(json.dumps(meta))
+    with pytest.raises(IndexVersionError, match="--rebuild"):
+        Index(tmp_path / "ix")
+    with pytest.raises(IndexVersionError):
+        update_index(tmp_path / "ix", [root])
+    assert update_index(tmp_path / "ix", [root], rebuild=True).documents == 1
+    Index(tmp_path / "ix").close()
+
+
+def test_progress_callback_reports_every_file(tmp_path: Path, write_files: Callable) -> None:
+    root = write_files({f"{i}.txt": f"Article {i}\n\nTexte numéro {i}." for i in range(5)})
+    seen: list[tuple[str, int, int]] = []
+    update_index(tmp_path / "ix", [root], progress=lambda *a: seen.append(a))
+    assert ("index", 5, 5) in seen
+    assert [d for s, d, t in seen if s == "index"] == [0, 1, 2, 3, 4, 5]
+
+
+def test_searcher_follows_new_generations(tmp_path: Path, write_files: Callable) -> None:
+    root = write_files({"a.txt": ARTICLE_A})
+    update_index(tmp_path / "ix", [root])
+    with Index(tmp_path / "ix") as ix:
+        assert ix.search("blockchain").total == 0
+        write_files({"b.txt": ARTICLE_B})
+        update_index(tmp_path / "ix", [root])
+        assert ix.search("blockchain").total == 1

@@ -1,0 +1,332 @@
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from seedsearch.errors import QueryError
+from seedsearch.index import Index, update_index
+from seedsearch.search import MAX_QUERY_CHARS, mark_html, parse, unparse
+
+
+def norm(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("energie", "énergie"),
+        ("ÉNERGIE", "énergie"),
+        ("coeur", "cœur"),
+        ("centre de donnees", "centres de données"),
+        ("infrastructure-first", "infrastructure‑first"),
+        ("infrastructure first", "infrastructure‑first"),
+        ("off-taker", "off‑taker"),
+        ("giga-campus", "giga‑campus"),
+        ("giga campus", "giga‑campus"),
+        ("co2", "co₂"),
+        ("hyperscaler", "hyperscalers"),
+        ("supercalculateur", "supercalculateurs"),
+        ("electricite de france", "électricité de france"),
+        ("l’IA", "données ia"),
+        ("64%", "64%"),
+        ("168", "168 millions"),
+        ("2020", "2020"),
+        ("TPU", "tpu"),
+        ("Fred Thiel", "fred thiel"),
+        ("reglementation europeenne", "réglementaire européen"),
+    ],
+)
+def test_query_finds_the_passage(seed_index: Index, query: str, expected: str) -> None:
+    result = seed_index.search(query)
+    assert result.total > 0
+    assert expected in norm(result.hits[0].text), result.hits[0].text
+
+
+def test_offtake_meets_both_spellings(seed_index: Index) -> None:
+    texts = [h.text for h in seed_index.search("offtake").hits]
+    assert any("accords d’offtake" in t for t in texts)
+    assert any("off‑taker" in t for t in texts)
+
+
+def test_words_are_anded(seed_index: Index) -> None:
+    for hit in seed_index.search("minage bitcoin").hits:
+        text = norm(hit.text + " " + hit.title)
+        assert "minage" in text and "bitcoin" in text
+
+
+def test_every_hit_contains_a_query_word_itself(seed_index: Index) -> None:
+    # a title match adds context but does not make a passage a hit on its own
+    for hit in seed_index.search("minage", limit=50).hits:
+        assert "minage" in norm(hit.text)
+
+
+def test_or(seed_index: Index) -> None:
+    a = seed_index.search("TPU").total
+    b = seed_index.search("GreenBrain").total
+    both = seed_index.search("TPU OR GreenBrain")
+    assert both.total == a + b
+    assert both.corrected_query is None
+
+
+@pytest.mark.parametrize("query", ["minage -bitcoin", "minage NOT bitcoin", "-bitcoin minage"])
+def test_not(seed_index: Index, query: str) -> None:
+    result = seed_index.search(query, limit=50)
+    assert result.total > 0
+    for hit in result.hits:
+        assert "minage" in norm(hit.text)
+        assert "bitcoin" not in norm(hit.text)
+
+
+def test_phrase_is_exact_and_keeps_stop_words(seed_index: Index) -> None:
+    result = seed_index.search('"centres de données"', limit=50)
+    assert result.total > 0
+    assert all("centres de données" in norm(h.text) for h in result.hits)
+    assert seed_index.search('"centres données"').total == 0
+    assert (
+        seed_index.search('"intelligence artificielle"')
+        .hits[0]
+        .snippet.count("<mark>intelligence artificielle</mark>")
+        >= 1
+    )
+
+
+def test_prefix(seed_index: Index) -> None:
+    result = seed_index.search("supercalc*")
+    assert result.total > 0
+    assert all("supercalcul" in norm(h.text) for h in result.hits)
+
+
+def test_fuzzy(seed_index: Index) -> None:
+    assert seed_index.search("minnage").total == seed_index.search("minage").total  # corrected
+    fuzzy = seed_index.search("minnage~")
+    assert fuzzy.corrected_query is None
+    assert fuzzy.total == seed_index.search("minage").total
+
+
+def test_title_scope_finds_articles_by_title(seed_index: Index) -> None:
+    result = seed_index.search("title:bitcoin")
+    assert result.total == 1
+    assert "bitcoin" in norm(result.hits[0].title)
+    assert seed_index.search("titre:bitcoin").total == 1
+    assert seed_index.search('title:"centres de données"').total == 1
+
+
+def test_parentheses(seed_index: Index) -> None:
+    result = seed_index.search("(TPU OR GPU) accélérateurs", limit=50)
+    assert result.total == 1
+    assert "cartes GPU ou TPU" in result.hits[0].text
+
+
+@pytest.mark.parametrize(
+    ("query", "ignored", "finds"),
+    [
+        ('"minage', ['"'], True),
+        ("(bitcoin", ["("], True),
+        ("bitcoin)", [")"], True),
+        ("AND", ["AND"], False),
+        ("bitcoin AND", ["AND"], True),
+        ("OR bitcoin", ["OR"], True),
+        ("bitcoin NOT", ["NOT"], True),
+        ("foo:minage", ["foo:"], True),
+        ("title:", ["title:"], False),
+        ("*", ["*"], False),
+        ("()", ["()"], False),
+        ("minage -", ["-"], True),
+    ],
+)
+def test_lenient_parser_answers_and_says_what_it_ignored(
+    seed_index: Index, query: str, ignored: list[str], finds: bool
+) -> None:
+    result = seed_index.search(query)
+    assert list(result.ignored) == ignored
+    assert (result.total > 0) is finds
+
+
+@pytest.mark.parametrize(
+    ("query", "corrected"),
+    [
+        ("mnage", "minage"),  # 5 letters: 1 edit
+        ("bitcon", "bitcoin"),  # 6 letters: 1 edit
+        ("blokchainn", "blockchain"),  # 10 letters: 2 edits
+        ("supercalculatuers", "supercalculateurs"),  # 17 letters: 2 edits
+        ("minage bitcon", "minage bitcoin"),
+    ],
+)
+def test_typos_are_corrected_within_the_length_budget(
+    seed_index: Index, query: str, corrected: str
+) -> None:
+    result = seed_index.search(query)
+    assert result.corrected_query == corrected
+    assert result.total > 0
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "tpuu",  # under 5 letters: never corrected
+        "mnagee",  # 6 letters, 2 edits away: over budget
+        "20201",  # numbers are never corrected
+        "minage",
+    ],  # known words are left alone
+)
+def test_no_correction_outside_the_budget(seed_index: Index, query: str) -> None:
+    assert seed_index.search(query).corrected_query is None
+
+
+def test_did_you_mean_when_nothing_is_found(seed_index: Index) -> None:
+    result = seed_index.search("mnagee")
+    assert result.total == 0
+    assert result.suggestion == "minage"
+    assert seed_index.search("zzzzzzzzzz").suggestion is None
+
+
+def test_no_passage_with_every_word_falls_back_to_any_word(seed_index: Index) -> None:
+    result = seed_index.search("minage pétrole")
+    assert result.corrected_query == "minage OR pétrole"
+    assert result.total == seed_index.search("minage").total
+
+
+def test_snippet_is_escaped_then_marked(tmp_path: Path, write_files: Callable) -> None:
+    root = write_files({"a.txt": "Titre\n\nLe <b>minage</b> & les <script>alert(1)</script>.\n"})
+    update_index(tmp_path / "ix", [root])
+    with Index(tmp_path / "ix") as ix:
+        hit = ix.search("minage script").hits[0]
+    assert hit.text == "Le <b>minage</b> & les <script>alert(1)</script>."
+    assert hit.snippet == (
+        "Le &lt;b&gt;<mark>minage</mark>&lt;/b&gt; &amp; les "
+        "&lt;<mark>script</mark>&gt;alert(1)&lt;/<mark>script</mark>&gt;."
+    )
+
+
+def test_snippet_marks_every_matched_word(seed_index: Index) -> None:
+    hit = seed_index.search("centre de donnees").hits[0]
+    assert re.search(r"<mark>centres</mark> de <mark>données</mark>", hit.snippet)
+    assert "<mark>de</mark>" not in hit.snippet  # stop words are not query terms
+    assert re.sub(r"</?mark>", "", hit.snippet) == mark_html(hit.text, [])
+
+
+def test_hits_carry_their_passage(seed_index: Index) -> None:
+    hit = seed_index.search("GreenBrain").hits[0]
+    article = seed_index.document(hit.doc_id)
+    passage = article.passages[hit.passage]
+    assert (passage.text, passage.start, passage.end, passage.section) == (
+        hit.text,
+        hit.start,
+        hit.end,
+        hit.section,
+    )
+    assert hit.path.endswith("mara-exaion-edf.txt")
+    assert hit.score > 0
+
+
+def test_title_boost_ranks_the_article_about_the_query_first(seed_index: Index) -> None:
+    # both articles mention bitcoin; only one has it in its title
+    result = seed_index.search("bitcoin", limit=50)
+    assert len({h.doc_id for h in result.hits}) == 2
+    assert "bitcoin" in norm(result.hits[0].title)
+
+
+def test_pagination(seed_index: Index) -> None:
+    full = seed_index.search("intelligence", limit=30)
+    page1 = seed_index.search("intelligence", limit=5)
+    page2 = seed_index.search("intelligence", limit=5, offset=5)
+    assert page1.total == page2.total == full.total > 10
+    assert [h.rank for h in page2.hits] == [6, 7, 8, 9, 10]
+    ids = [(h.doc_id, h.passage) for h in page1.hits + page2.hits]
+    assert ids == [(h.doc_id, h.passage) for h in full.hits[:10]]
+    assert seed_index.search("intelligence", offset=1000).hits == ()
+
+
+def test_json_contract(seed_index: Index) -> None:
+    d = seed_index.search("minage", limit=2).to_dict()
+    assert {"query", "total", "took_ms", "corrected_query", "ignored", "hits"} <= d.keys()
+    assert d["query"] == "minage" and d["corrected_query"] is None and d["ignored"] == []
+    assert [h["rank"] for h in d["hits"]] == [1, 2]
+    assert set(d["hits"][0]) == {
+        "rank",
+        "doc_id",
+        "title",
+        "path",
+        "section",
+        "passage",
+        "start",
+        "end",
+        "text",
+        "snippet",
+        "score",
+    }
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"query": "x" * (MAX_QUERY_CHARS + 1)}, "too long"),
+        ({"query": "minage", "limit": 0}, "limit"),
+        ({"query": "minage", "limit": 101}, "limit"),
+        ({"query": "minage", "offset": -1}, "offset"),
+    ],
+)
+def test_bad_requests_are_query_errors(seed_index: Index, kwargs: dict, message: str) -> None:
+    with pytest.raises(QueryError, match=message):
+        seed_index.search(**kwargs)
+
+
+SYNTAX = st.sampled_from(
+    [
+        "(",
+        ")",
+        '"',
+        "AND",
+        "OR",
+        "NOT",
+        "-",
+        "*",
+        "~",
+        "~2",
+        "title:",
+        "foo:",
+        ":",
+        "minage",
+        "bitcoin",
+        "énergie",
+        "l’IA",
+        "infrastructure‑first",
+        "64%",
+        " ",
+        "  ",
+        "\u200f",
+        "🚀",
+        "<script>",
+        "' OR 1=1 --",
+        "\x00",
+        "\t",
+    ]
+)
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.one_of(st.text(max_size=200), st.lists(SYNTAX, max_size=25).map("".join)))
+def test_any_query_string_is_answered(seed_index: Index, query: str) -> None:
+    result = seed_index.search(query)
+    assert result.total >= len(result.hits)
+    for hit in result.hits:
+        assert "<" not in re.sub(r"</?mark>", "", hit.snippet)
+
+
+@given(st.lists(SYNTAX, max_size=25).map("".join))
+def test_parsing_is_total_and_unparse_is_stable(query: str) -> None:
+    node, ignored = parse(query)
+    if node is not None:
+        text = unparse(node)
+        again, ignored_again = parse(text)
+        assert again is not None
+        assert unparse(again) == text
+        assert ignored_again == []
