@@ -323,10 +323,17 @@ def test_any_query_string_is_answered(seed_index: Index, query: str) -> None:
 
 @given(st.lists(SYNTAX, max_size=25).map("".join))
 def test_parsing_is_total_and_unparse_is_stable(query: str) -> None:
-    node, ignored = parse(query)
+    node, _ = parse(query)
     if node is not None:
         text = unparse(node)
         again, ignored_again = parse(text)
         assert again is not None
         assert unparse(again) == text
         assert ignored_again == []
+
+
+@pytest.mark.parametrize("query", ["centre de donnees", "minage", "intelligence", "IA"])
+def test_total_does_not_depend_on_the_page_size(seed_index: Index, query: str) -> None:
+    totals = {seed_index.search(query, limit=n).total for n in (1, 3, 10, 100)}
+    assert len(totals) == 1
+    assert totals.pop() == len(seed_index.search(query, limit=100).hits)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -21,10 +21,9 @@ from .errors import SeedsearchError
 
 if TYPE_CHECKING:
     from rich.console import Console
-    from rich.text import Text
 
     from .index import Index, IndexReport
-    from .search import SearchResult
+    from .search import Hit, SearchResult
 
 DEFAULT_INDEX = "index"
 
@@ -122,7 +121,7 @@ def _progress(enabled: bool) -> Iterator[Callable[[str, int, int], None] | None]
     )
     from rich.text import Text
 
-    class Rate(ProgressColumn):  # type: ignore[misc]
+    class Rate(ProgressColumn):
         def render(self, task: Any) -> Text:
             return Text(f"{task.speed:,.0f} files/s" if task.speed else "", style="cyan")
 
@@ -162,12 +161,13 @@ def _print_report(report: IndexReport) -> None:
 # --- search ----------------------------------------------------------------------------
 
 
-@main.command("search", context_settings={"ignore_unknown_options": True})
+# No short options and no -h here, so that "-word" (NOT word) reaches the query intact.
+@main.command(
+    "search", context_settings={"ignore_unknown_options": True, "help_option_names": ["--help"]}
+)
 @click.argument("query", nargs=-1, required=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object.")
-@click.option(
-    "--limit", "-n", default=10, show_default=True, type=int, help="Passages per page (1-100)."
-)
+@click.option("--limit", default=10, show_default=True, type=int, help="Passages per page (1-100).")
 @click.option(
     "--offset",
     default=0,
@@ -179,7 +179,17 @@ def _print_report(report: IndexReport) -> None:
 def search_cmd(
     ctx: click.Context, query: tuple[str, ...], as_json: bool, limit: int, offset: int
 ) -> None:
-    """Search the index. Words are ANDed; see the README for OR, NOT, "phrases", *, ~, title:."""
+    """Search the index.
+
+    \b
+    Words are ANDed:        centre de donnees
+    Either word:            bitcoin OR blockchain
+    Exclude:                minage -bitcoin   (or NOT bitcoin)
+    Exact phrase:           "intelligence artificielle"
+    Prefix, fuzzy:          supercalc*   minnage~   minnage~2
+    Titles only:            title:bitcoin
+    Grouping:               (GPU OR TPU) cartes
+    """
     text = " ".join(query)
     with _errors(as_json):
         index = _open(ctx)
@@ -190,12 +200,28 @@ def search_cmd(
         _print_result(result)
 
 
-def _styled(
-    text: str, spans: tuple[tuple[int, int], ...] | list[tuple[int, int]], width: int | None = None
-) -> Text:
-    """Rich text with matches highlighted; long text trimmed around the first match."""
-    from rich.text import Text
+# Output is built as lines of (text, rich style) segments: styled by rich on a terminal,
+# written plain (and without importing rich) when piped.
+Segment = tuple[str, str]
+Line = list[Segment]
+MARK = "bold black on yellow"
 
+
+def _write(lines: list[Line]) -> None:
+    if sys.stdout.isatty():
+        from rich.text import Text
+
+        con = _console()
+        for line in lines:
+            con.print(Text.assemble(*line))
+    else:
+        click.echo("\n".join("".join(text for text, _ in line) for line in lines))
+
+
+def _excerpt(
+    text: str, spans: Sequence[tuple[int, int]], width: int | None = None
+) -> list[Segment]:
+    """Text with matches marked; long text trimmed to ``width`` around the first match."""
     start, end = 0, len(text)
     if width is not None and len(text) > width:
         first = spans[0][0] if spans else 0
@@ -204,60 +230,55 @@ def _styled(
         # Cut at word boundaries so the excerpt does not begin or end mid-word.
         if start > 0:
             start = text.find(" ", start) + 1 or start
-        if end < len(text):
-            end = text.rfind(" ", start, end) if text.rfind(" ", start, end) > start else end
-    out = Text("…" if start > 0 else "")
-    piece = Text(text[start:end])
+        if end < len(text) and text.rfind(" ", start, end) > start:
+            end = text.rfind(" ", start, end)
+    out: list[Segment] = [("…", "")] if start > 0 else []
+    pos = start
     for s, e in spans:
-        if e > start and s < end:
-            piece.stylize("bold black on yellow", max(s, start) - start, min(e, end) - start)
-    out.append_text(piece)
+        s, e = max(s, start), min(e, end)
+        if s >= e:
+            continue
+        out += [(text[pos:s], ""), (text[s:e], MARK)]
+        pos = e
+    out.append((text[pos:end], ""))
     if end < len(text):
-        out.append("…")
+        out.append(("…", ""))
     return out
 
 
 def _print_result(result: SearchResult) -> None:
-    from rich.text import Text
-
-    con = _console()
+    lines: list[Line] = []
     if result.corrected_query:
-        con.print(Text.assemble("Showing results for: ", (result.corrected_query, "bold")))
+        lines.append([("Showing results for: ", ""), (result.corrected_query, "bold")])
     if result.ignored:
-        con.print(Text(f"Ignored: {' '.join(result.ignored)}", style="dim"))
+        lines.append([(f"Ignored: {' '.join(result.ignored)}", "dim")])
     if not result.hits:
         if result.total and result.offset:
-            con.print(f"No passages past {result.offset}; there are {result.total}.")
+            lines.append([(f"No passages past {result.offset}; there are {result.total}.", "")])
         else:
-            con.print(f"No passage matches {result.query!r}.")
+            lines.append([(f"No passage matches {result.query!r}.", "")])
         if result.suggestion:
-            con.print(Text.assemble("Did you mean: ", (result.suggestion, "bold"), "?"))
+            lines.append([("Did you mean: ", ""), (result.suggestion, "bold"), ("?", "")])
+        _write(lines)
         return
     first, last = result.hits[0].rank, result.hits[-1].rank
-    con.print(
-        Text(
-            f"{result.total} passages, showing {first}-{last} ({result.took_ms:.1f} ms)",
-            style="dim",
-        )
-    )
-    groups: dict[str, list[Any]] = {}
+    summary = f"{result.total} passages, showing {first}-{last} ({result.took_ms:.1f} ms)"
+    lines.append([(summary, "dim")])
+    groups: dict[str, list[Hit]] = {}
     for hit in result.hits:
         groups.setdefault(hit.doc_id, []).append(hit)
     for hits in groups.values():
         head = hits[0]
-        con.print()
-        con.print(Text(head.title, style="bold cyan"))
-        con.print(Text(f"{head.doc_id} · {head.path}", style="dim"))
+        lines += [[], [(head.title, "bold cyan")], [(f"{head.doc_id} · {head.path}", "dim")]]
         for hit in hits:
-            line = Text(f"  {hit.rank:>3}. ", style="bold")
+            line: Line = [(f"  {hit.rank:>3}. ", "bold")]
             if hit.section and hit.section != hit.text:
                 section = hit.section if len(hit.section) <= 48 else hit.section[:47] + "…"
-                line.append(f"[{section}] ", style="magenta")
-            line.append_text(_styled(hit.text, hit.spans, width=300))
-            con.print(line)
+                line.append((f"[{section}] ", "magenta"))
+            lines.append(line + _excerpt(hit.text, hit.spans, width=300))
     if last < result.total:
-        con.print()
-        con.print(Text(f"More: --offset {last}", style="dim"))
+        lines += [[], [(f"More: --offset {last}", "dim")]]
+    _write(lines)
 
 
 # --- show, stats, eval -----------------------------------------------------------------
@@ -289,24 +310,21 @@ def show_cmd(ctx: click.Context, doc_id: str, highlight: str | None, as_json: bo
                 d["snippet"] = marker.html(p.text)
         _emit_json(payload)
         return
-    from rich.text import Text
-
-    con = _console()
-    con.print(Text(article.title, style="bold cyan"))
-    con.print(Text(f"{article.doc_id} · {article.path}", style="dim"))
+    lines: list[Line] = [
+        [(article.title, "bold cyan")],
+        [(f"{article.doc_id} · {article.path}", "dim")],
+    ]
     for p in article.passages:
-        body = _styled(p.text, marker.spans(p.text))
+        body = _excerpt(p.text, marker.spans(p.text))
         if p.kind == "heading":
-            con.print()
-            body.stylize("bold")
-            con.print(body)
+            lines += [[], [(t, style or "bold") for t, style in body]]
         elif p.kind == "item":
-            con.print(Text("  • ").append_text(body))
+            lines.append([("  • ", ""), *body])
         elif p.kind == "row":
-            con.print(Text("  │ ").append_text(body))
+            lines.append([("  │ ", "dim"), *body])
         else:
-            con.print()
-            con.print(body)
+            lines += [[], body]
+    _write(lines)
 
 
 @main.command("stats")

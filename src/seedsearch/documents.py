@@ -138,9 +138,8 @@ def _walk(root: Path) -> Iterator[tuple[Path, str]]:
         for name in sorted(filenames):
             if _wanted(name):
                 yield Path(dirpath) / name, ""
-    while errors:
-        err = errors.pop()
-        yield Path(err.filename or root), _os_reason(err)
+    for late in errors:
+        yield Path(late.filename or root), _os_reason(late)
 
 
 def _os_reason(err: OSError) -> str:

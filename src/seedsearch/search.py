@@ -561,7 +561,7 @@ class _Compiler:
             return WNot(self.compile(node.child, not positive))
         if isinstance(node, Or):
             return WOr([self.compile(c, positive) for c in node.children])
-        pos = [c for c in node.children if not isinstance(c, Not)]
+        pos: list[Node] = [c for c in node.children if not isinstance(c, Not)]
         neg = [c.child for c in node.children if isinstance(c, Not)]
         positives = [self.compile(c, positive) for c in _without_stop_words(pos)]
         negatives = [self.compile(c, not positive) for c in neg]
@@ -579,12 +579,12 @@ def _is_stop(node: Node) -> bool:
     return len(toks) == 1 and is_stop_word(toks[0].folded)
 
 
-def _without_stop_words(children: list[Node]) -> list[Node]:
+def _without_stop_words(children: Sequence[Node]) -> list[Node]:
     kept = [c for c in children if not _is_stop(c)]
-    return kept or children
+    return kept or list(children)
 
 
-def _leaves(node: Node, positive: bool = True) -> Iterator[tuple[Node, bool]]:
+def _leaves(node: Node, positive: bool = True) -> Iterator[tuple[Word | Phrase, bool]]:
     if isinstance(node, (Word, Phrase)):
         yield node, positive
     elif isinstance(node, Not):
@@ -652,7 +652,7 @@ def _validate(query: str, limit: int, offset: int) -> None:
         raise QueryError(f"offset must be between 0 and {MAX_OFFSET}")
 
 
-def _run(searcher: Searcher, compiler: _Compiler, node: Node, limit: int) -> tuple[Any, Any]:
+def _run(searcher: Searcher, compiler: _Compiler, node: Node, limit: int) -> tuple[Any, int]:
     from whoosh.query import And as WAnd
     from whoosh.query import ConstantScoreQuery, Term
 
@@ -664,13 +664,22 @@ def _run(searcher: Searcher, compiler: _Compiler, node: Node, limit: int) -> tup
         anchor = Term("head", "1")
     # whoosh's Require matcher trips an assertion when skipping by quality, so the anchor
     # joins as a zero-score conjunct instead.
-    results = searcher.search(WAnd([q, ConstantScoreQuery(anchor, 0.0)]), limit=limit)
-    return results, q
+    full = WAnd([q, ConstantScoreQuery(anchor, 0.0)])
+    results = searcher.search(full, limit=limit)
+    if len(results.top_n) < limit:
+        total = len(results.top_n)
+    else:
+        # Once its page is full, the collector prunes branches that cannot reach the page
+        # and its own count misses what they held (while claiming to be exact).
+        total = sum(1 for _ in searcher.docs_for_query(full))
+    return results, total
 
 
 def _scope_body(node: Node) -> Node:
     """The positive, body-only part of a query (titles dropped, negations kept out)."""
-    leaves = [leaf for leaf, positive in _leaves(node) if positive and leaf.field is None]
+    leaves: list[Node] = [
+        leaf for leaf, positive in _leaves(node) if positive and leaf.field is None
+    ]
     return leaves[0] if len(leaves) == 1 else Or(leaves)
 
 
@@ -690,20 +699,18 @@ def search(index: Index, query: str, limit: int = 10, offset: int = 0) -> Search
     if changed:
         node = fixed
         corrected = unparse(node)
-    results, _ = _run(searcher, compiler, node, offset + limit)
-    total = len(results)
+    results, total = _run(searcher, compiler, node, offset + limit)
     if total == 0 and (relaxed := _relaxed(node)) is not None:
         compiler = _Compiler(searcher)
-        results, _ = _run(searcher, compiler, relaxed, offset + limit)
-        total = len(results)
+        results, total = _run(searcher, compiler, relaxed, offset + limit)
         if total:
             corrected = unparse(relaxed)
     if total == 0:
         probe = _Compiler(searcher)
         better, changed = _correct(node, probe, budget_extra=1)
         if changed:
-            found, _ = _run(searcher, probe, better, 1)
-            if len(found):
+            _, found = _run(searcher, probe, better, 1)
+            if found:
                 suggestion = unparse(better)
 
     highlighter = Highlighter(frozenset(compiler.terms), tuple(compiler.phrases))
