@@ -1,10 +1,13 @@
 from __future__ import annotations
 
 import json
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from whoosh import index as windex
 
 from seedsearch.documents import bundled_corpus
@@ -188,3 +191,21 @@ def test_searcher_follows_new_generations(tmp_path: Path, write_files: Callable)
         write_files({"b.txt": ARTICLE_B})
         update_index(tmp_path / "ix", [root])
         assert ix.search("blockchain").total == 1
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.text(max_size=600), st.text(max_size=40))
+def test_any_text_can_be_indexed_and_searched(tmp_path: Path, text: str, query: str) -> None:
+    # A fresh folder per example: Hypothesis reseeds `random`, from which Whoosh draws
+    # segment names, so examples sharing one index would reuse a segment name.
+    case = Path(tempfile.mkdtemp(dir=tmp_path))
+    root = case / "any"
+    root.mkdir()
+    (root / "article.txt").write_text(text, encoding="utf-8", errors="surrogatepass")
+    report = update_index(case / "ix", [root])
+    assert report.documents + len(report.skipped) == 1
+    with Index(case / "ix") as ix:
+        result = ix.search(query)
+        assert result.total >= len(result.hits)
+        for _, passage in ix.passages():
+            assert passage.text.strip()

@@ -281,7 +281,8 @@ def update_index(
             else:
                 writer.cancel()
         except BaseException:
-            writer.cancel()
+            if not getattr(writer, "is_closed", False):  # a failed commit closes the writer
+                writer.cancel()
             ix.close()
             raise
         _write_meta(index_dir, roots)
