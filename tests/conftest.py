@@ -61,3 +61,76 @@ def cli() -> Callable[..., Result]:
 
 def json_out(result: Result) -> dict:
     return json.loads(result.stdout)
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Server:
+    """A real `seedsearch serve` process on 127.0.0.1."""
+
+    def __init__(self, index_dir: Path) -> None:
+        import subprocess
+        import sys
+        import time
+        import urllib.request
+
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        exe = Path(sys.executable).with_name("seedsearch")
+        self.proc = subprocess.Popen(
+            [str(exe), "--index", str(index_dir), "serve", "--port", str(self.port)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                with urllib.request.urlopen(self.url + "/healthz", timeout=1) as r:
+                    if r.status == 200:
+                        return
+            except OSError:
+                if self.proc.poll() is not None or time.monotonic() > deadline:
+                    err = self.proc.stderr.read().decode() if self.proc.stderr else ""
+                    self.stop()
+                    raise RuntimeError(f"server did not start: {err}") from None
+                time.sleep(0.1)
+
+    def get_json(self, path: str) -> tuple[int, dict]:
+        import urllib.error
+        import urllib.request
+
+        try:
+            with urllib.request.urlopen(self.url + path, timeout=10) as r:
+                return r.status, json.loads(r.read())
+        except urllib.error.HTTPError as e:
+            return e.code, json.loads(e.read())
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except Exception:
+            self.proc.kill()
+            self.proc.wait()
+        if self.proc.stderr is not None:
+            self.proc.stderr.close()
+
+
+@pytest.fixture
+def server_factory():
+    started: list[Server] = []
+
+    def start(index_dir: Path) -> Server:
+        server = Server(index_dir)
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()

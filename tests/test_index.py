@@ -193,7 +193,9 @@ def test_searcher_follows_new_generations(tmp_path: Path, write_files: Callable)
         assert ix.search("blockchain").total == 1
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(st.text(max_size=600), st.text(max_size=40))
 def test_any_text_can_be_indexed_and_searched(tmp_path: Path, text: str, query: str) -> None:
     # A fresh folder per example: Hypothesis reseeds `random`, from which Whoosh draws

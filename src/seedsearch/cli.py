@@ -388,6 +388,30 @@ def eval_cmd(ctx: click.Context, judgments: str, show_misses: bool, as_json: boo
             click.echo(f"  {q.query!r}: {rank}; top hit: {q.top_hit[:100]!r}")
 
 
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+@click.option(
+    "--index",
+    "index_dir",
+    default=None,
+    metavar="DIR",
+    help="Index folder (overrides the global --index).",
+)
+@click.pass_context
+def serve_cmd(ctx: click.Context, host: str, port: int, index_dir: str | None) -> None:
+    """Serve the search page, article pages and the JSON API (docs at /docs)."""
+    import uvicorn
+
+    from .web.app import create_app
+
+    app = create_app(index_dir or ctx.obj["index"])
+    click.echo(
+        f"seedsearch: serving {index_dir or ctx.obj['index']} on http://{host}:{port}/", err=True
+    )
+    uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
 def run() -> None:  # pragma: no cover - console-script entry point
     main(prog_name="seedsearch")
 

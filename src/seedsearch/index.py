@@ -383,17 +383,39 @@ class Index:
     def searcher(self) -> Searcher:
         """The current searcher, reopened if the index has a newer generation on disk."""
         with _whoosh_errors(self.index_dir):
-            if self._searcher is not None:
-                if self._ix.latest_generation() == self._searcher.reader().generation():
-                    return self._searcher
-                self._searcher.close()
-                self._searcher = None
-            from whoosh import index as windex
-            from whoosh.scoring import BM25F
+            current = self._searcher
+            if current is not None:
+                try:
+                    if self._ix.latest_generation() == current.reader().generation():
+                        return current
+                except OSError:  # a writer is swapping files; the open searcher still works
+                    return current
+            try:
+                fresh = self._open_searcher()
+            except OSError:
+                if current is None:
+                    raise
+                return current
+            self._searcher = fresh
+            if current is not None:
+                current.close()
+            return fresh
 
-            self._ix = windex.open_dir(str(self.index_dir), indexname=INDEX_NAME)
-            self._searcher = self._ix.searcher(weighting=BM25F())
-            return self._searcher
+    def _open_searcher(self, attempts: int = 5) -> Searcher:
+        # A writer in another process may delete the files of the generation we are about
+        # to open just after we listed it: retry on the newer one.
+        from whoosh import index as windex
+        from whoosh.scoring import BM25F
+
+        for attempt in range(attempts):
+            try:
+                self._ix = windex.open_dir(str(self.index_dir), indexname=INDEX_NAME)
+                return self._ix.searcher(weighting=BM25F())
+            except OSError:
+                if attempt == attempts - 1:
+                    raise
+                time.sleep(0.01 * (attempt + 1))
+        raise AssertionError("unreachable")
 
     def close(self) -> None:
         if self._searcher is not None:

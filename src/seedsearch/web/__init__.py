@@ -1,0 +1,1 @@
+"""The web front end (``seedsearch serve``); imported only by that command."""

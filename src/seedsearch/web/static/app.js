@@ -1,0 +1,165 @@
+// Search as you type over /api/search, with the same markup the server renders without JS.
+// Everything from the index or the query is set as text; only `snippet`, which the server
+// HTML-escapes before adding <mark>, is set as HTML.
+(() => {
+  "use strict";
+  const PAGE_SIZE = 10;
+  const DEBOUNCE_MS = 180;
+  const form = document.querySelector("form.search");
+  const input = document.getElementById("q");
+  const results = document.getElementById("results");
+  let timer = null;
+  let controller = null;
+  let typingEntry = false; // one history entry per burst of typing
+
+  const el = (tag, attrs = {}, ...children) => {
+    const node = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
+    for (const c of children) node.append(c);
+    return node;
+  };
+  const pageUrl = (q, page) => "/?" + new URLSearchParams(page > 1 ? { q, page } : { q });
+  const docUrl = (id, q, n) =>
+    `/doc/${encodeURIComponent(id)}?${new URLSearchParams({ q })}` + (n === undefined ? "" : `#p${n}`);
+  const isEditable = (node) =>
+    node && (node.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(node.tagName));
+
+  document.addEventListener("keydown", (event) => {
+    if (event.key === "/" && !isEditable(document.activeElement) &&
+        !event.ctrlKey && !event.metaKey && !event.altKey) {
+      event.preventDefault();
+      input.focus();
+      input.select();
+    } else if ((event.key === "ArrowDown" || event.key === "ArrowUp") && results) {
+      if (move(event.key === "ArrowDown" ? 1 : -1)) event.preventDefault();
+    }
+  });
+
+  function move(step) {
+    const links = [...results.querySelectorAll("a.hit")];
+    if (!links.length) return false;
+    const at = links.indexOf(document.activeElement);
+    const next = at === -1 ? (step > 0 ? 0 : links.length - 1) : at + step;
+    if (next < 0) {
+      input.focus();
+      return true;
+    }
+    const target = links[Math.min(next, links.length - 1)];
+    target.focus();
+    target.scrollIntoView({ block: "nearest" });
+    return true;
+  }
+
+  if (!results) return; // article pages: only the shortcuts above
+
+  input.addEventListener("input", () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => run(input.value, 1, typingEntry ? "replace" : "push"), DEBOUNCE_MS);
+  });
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    clearTimeout(timer);
+    run(input.value, 1, typingEntry ? "replace" : "push");
+    typingEntry = false;
+  });
+  results.addEventListener("click", (event) => {
+    const link = event.target.closest(".pager a, .corrected a, .suggestion a");
+    if (!link) return;
+    event.preventDefault();
+    const url = new URL(link.href);
+    input.value = url.searchParams.get("q") || "";
+    typingEntry = false;
+    run(input.value, Number(url.searchParams.get("page") || 1), "push");
+    input.scrollIntoView({ block: "nearest" });
+  });
+  window.addEventListener("popstate", () => {
+    const params = new URLSearchParams(location.search);
+    input.value = params.get("q") || "";
+    typingEntry = false;
+    run(input.value, Number(params.get("page") || 1), "none");
+  });
+
+  async function run(q, page, history_mode) {
+    if (controller) controller.abort(); // a newer query makes the pending one stale
+    const target = q.trim() ? pageUrl(q, page) : "/";
+    if (history_mode === "push" && location.pathname + location.search !== target) {
+      history.pushState(null, "", target);
+      typingEntry = true;
+    } else if (history_mode === "replace") {
+      history.replaceState(null, "", target);
+    }
+    document.title = q.trim() ? `${q} — seedsearch` : "seedsearch";
+    if (!q.trim()) {
+      results.replaceChildren();
+      return;
+    }
+    controller = new AbortController();
+    const params = new URLSearchParams({ q, limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE });
+    try {
+      const response = await fetch(`/api/search?${params}`, { signal: controller.signal });
+      const data = await response.json();
+      if (!response.ok) {
+        showError(data.error ? data.error.message : `erreur ${response.status}`);
+      } else {
+        render(data, page);
+      }
+    } catch (error) {
+      if (error.name !== "AbortError") showError("Le serveur ne répond pas.");
+    }
+  }
+
+  function showError(message) {
+    results.replaceChildren(el("p", { class: "error", role: "alert" }, message));
+  }
+
+  function render(data, page) {
+    const out = [];
+    const count = data.total
+      ? `${data.total} résultat${data.total > 1 ? "s" : ""} `
+      : "Aucun résultat ";
+    out.push(el("p", { class: "meta" }, count,
+      el("span", { class: "took" }, `(${data.took_ms.toFixed(1)} ms)`)));
+    if (data.corrected_query) {
+      out.push(el("p", { class: "corrected" }, "Résultats pour ",
+        el("a", { href: pageUrl(data.corrected_query, 1) }, el("strong", {}, data.corrected_query))));
+    }
+    if (data.ignored.length) {
+      const p = el("p", { class: "ignored" }, "Ignoré : ");
+      data.ignored.forEach((word, i) => p.append(el("code", {}, word), i < data.ignored.length - 1 ? " " : ""));
+      out.push(p);
+    }
+    if (data.suggestion) {
+      out.push(el("p", { class: "suggestion" }, "Vouliez-vous dire ",
+        el("a", { href: pageUrl(data.suggestion, 1) }, el("strong", {}, data.suggestion)), " ?"));
+    }
+    const groups = new Map();
+    for (const hit of data.hits) {
+      if (!groups.has(hit.doc_id)) groups.set(hit.doc_id, []);
+      groups.get(hit.doc_id).push(hit);
+    }
+    for (const [docId, hits] of groups) {
+      const list = el("ol", { class: "hits" });
+      for (const hit of hits) {
+        const link = el("a", { class: "hit", href: docUrl(docId, data.query, hit.passage) });
+        if (hit.section && hit.section !== hit.text) link.append(el("span", { class: "section" }, hit.section));
+        const snippet = el("span", { class: "snippet" });
+        snippet.innerHTML = hit.snippet; // escaped by the server, then marked
+        link.append(snippet);
+        list.append(el("li", { value: String(hit.rank) }, link));
+      }
+      out.push(el("article", { class: "group" },
+        el("h2", {}, el("a", { href: docUrl(docId, data.query) }, hits[0].title)),
+        el("p", { class: "path" }, hits[0].path),
+        list));
+    }
+    const pages = Math.min(Math.max(1, Math.ceil(data.total / PAGE_SIZE)), 1000);
+    if (pages > 1) {
+      const nav = el("nav", { class: "pager", "aria-label": "Pages de résultats" });
+      if (page > 1) nav.append(el("a", { rel: "prev", href: pageUrl(data.query, page - 1) }, "← Précédents"));
+      nav.append(el("span", {}, `Page ${page} / ${pages}`));
+      if (page < pages) nav.append(el("a", { rel: "next", href: pageUrl(data.query, page + 1) }, "Suivants →"));
+      out.push(nav);
+    }
+    results.replaceChildren(...out);
+  }
+})();
