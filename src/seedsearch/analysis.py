@@ -302,6 +302,17 @@ def is_number(folded: str) -> bool:
 # module-level classes with no state beyond the class itself.
 
 
+class Analysed(str):
+    """Text that carries its tokens: one analysis pass feeds the indexer several fields."""
+
+    tokens: list[Token]
+
+    def __new__(cls, text: str) -> Analysed:
+        obj = super().__new__(cls, text)
+        obj.tokens = list(analyse(text))
+        return obj
+
+
 class FrenchTokenizer(Tokenizer):  # type: ignore[misc]
     """The whole chain as one Whoosh tokenizer: emits stemmed terms (body, title)."""
 
@@ -328,7 +339,7 @@ class FrenchTokenizer(Tokenizer):  # type: ignore[misc]
     ) -> Iterator[WhooshToken]:
         t = WhooshToken(positions, chars, removestops=removestops, mode=mode, **kwargs)
         stemmed = self.stemmed
-        for tok in analyse(value):
+        for tok in value.tokens if isinstance(value, Analysed) else analyse(value):
             if not stemmed and tok.joined:
                 continue
             t.text = tok.text if stemmed else tok.folded

@@ -21,6 +21,7 @@ from .errors import SourceError
 SUFFIXES = (".txt", ".md", ".markdown")
 MAX_FILE_BYTES = 100 * 1024 * 1024
 MAX_PASSAGE_CHARS = 1500
+MIN_PASSAGE_CHARS = 200
 BUNDLED_KEY_PREFIX = "corpus/"
 
 
@@ -242,14 +243,30 @@ def _clean_inline(text: str) -> str:
     return " ".join(text.split())
 
 
-def _looks_like_heading(line: str, next_line: str) -> bool:
-    """Plain-text heading: a short line without closing punctuation, not a wrapped sentence."""
-    if len(line) > 160 or len(line.split()) > 25 or line.endswith((*_SENTENCE_END, ",")):
+def _looks_like_heading(line: str, next_line: str, max_len: int, first: bool) -> bool:
+    """Plain-text heading: a short line without closing punctuation, not a wrapped sentence.
+
+    ``max_len`` scales with the document's own line lengths, so that in hard-wrapped text a
+    full-width line is read as part of a paragraph, not as a heading.
+    """
+    if len(line) > max_len or len(line.split()) > 25 or line.endswith((*_SENTENCE_END, ",")):
         return False
-    first = line[0]
-    if not (first.isupper() or first.isdigit()):
+    if first:  # an opening short line is the title, whatever its case (``delpart(8) — …``)
+        return True
+    if line.isupper() and len(line) <= 80:  # NOM, DESCRIPTION, VOIR AUSSI
+        return True
+    if not (line[0].isupper() or line[0].isdigit()):
         return False
     return not (next_line and next_line[0].islower())
+
+
+def _heading_limit(lines: list[tuple[int, str]]) -> int:
+    """Longest line that can be a heading: 160 characters, less in hard-wrapped text."""
+    lengths = sorted(len(line.strip()) for _, line in lines if line.strip())
+    if not lengths:
+        return 160
+    typical = lengths[int(len(lengths) * 0.9)] if len(lengths) >= 5 else lengths[-1]
+    return max(40, min(160, int(typical * 0.6)))
 
 
 def _lines(text: str) -> list[tuple[int, str]]:
@@ -293,8 +310,23 @@ class _Splitter:
         self.para_kind = "paragraph"
 
     def add(self, kind: str, start: int, end: int, text: str) -> None:
-        if text:
-            self.out.append(Passage(len(self.out), kind, self.section, start, end, text))
+        if not text:
+            return
+        last = self.out[-1] if self.out else None
+        if (
+            last is not None
+            and kind == "paragraph" == last.kind
+            and last.section == self.section
+            and len(last.text) < MIN_PASSAGE_CHARS
+            and len(last.text) + len(text) < MAX_PASSAGE_CHARS
+        ):
+            # Very short paragraphs (option lists, one-line notes) read better, rank better
+            # and cost less to index together with their neighbour.
+            self.out[-1] = Passage(
+                last.n, kind, last.section, last.start, end, f"{last.text} {text}"
+            )
+            return
+        self.out.append(Passage(len(self.out), kind, self.section, start, end, text))
 
     def heading(self, start: int, raw: str) -> None:
         self.flush()
@@ -327,6 +359,7 @@ class _Splitter:
         self.para = []
 
     def feed(self, lines: list[tuple[int, str]]) -> None:
+        heading_limit = _heading_limit(lines)
         for i, (offset, line) in enumerate(lines):
             stripped = line.strip()
             lead = len(line) - len(line.lstrip())
@@ -345,7 +378,10 @@ class _Splitter:
             elif self.para and self.para_kind == "item" and lead > 0:
                 self.para.append((offset + lead, stripped))  # indented bullet continuation
             elif self.at_boundary() and _looks_like_heading(
-                stripped, lines[i + 1][1].strip() if i + 1 < len(lines) else ""
+                stripped,
+                lines[i + 1][1].strip() if i + 1 < len(lines) else "",
+                heading_limit,
+                first=not self.out and not self.para,
             ):
                 self.heading(offset + lead, stripped)
             elif self.at_boundary():

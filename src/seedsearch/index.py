@@ -19,18 +19,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import analysis
-from .documents import (
-    Document,
-    Passage,
-    Skipped,
-    SourceFile,
-    bundled_corpus,
-    content_hash,
-    doc_id_for,
-    parse_document,
-    read_bytes,
-    scan,
-)
 from .errors import (
     DocumentNotFoundError,
     IndexNotFoundError,
@@ -43,12 +31,13 @@ from .errors import (
 if TYPE_CHECKING:
     from whoosh.searching import Searcher
 
+    # Documents are only read when indexing; searching does not import that stage.
+    from .documents import Document, Passage, Skipped, SourceFile
     from .search import SearchResult
 
-TITLE_BOOST = 2.0
 META_FILE = "seedsearch.json"
 # Bump when the schema or what is stored changes; older indexes must be rebuilt.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 INDEX_NAME = "MAIN"
 
 Progress = Callable[[str, int, int], None]
@@ -61,7 +50,6 @@ def _schema() -> Any:
 
     french = analysis.FrenchTokenizer()
     return Schema(
-        pid=ID(stored=True, unique=True),
         doc_id=ID(stored=True),
         head=ID(),
         path=STORED(),
@@ -70,7 +58,10 @@ def _schema() -> Any:
         n=STORED(),
         start=STORED(),
         end=STORED(),
-        title=TEXT(analyzer=french, stored=True, field_boost=TITLE_BOOST),
+        # The title is indexed once, on the article's head passage; every passage keeps a
+        # stored copy to show. Search adds the title's weight when it ranks passages.
+        title=TEXT(analyzer=french, stored=False),
+        doc_title=STORED(),
         body=TEXT(analyzer=french, stored=True),
         # Folded, unstemmed words of each article, for corrections, prefixes and fuzzy terms.
         spell=FieldType(
@@ -189,9 +180,12 @@ def _whoosh_errors(index_dir: Path) -> Iterator[None]:
 
 
 def _documents_of(doc: Document) -> Iterator[dict[str, Any]]:
+    title = analysis.Analysed(doc.title)
+    words: set[str] = {t.folded for t in title.tokens if not t.joined}
     for p in doc.passages:
+        body = analysis.Analysed(p.text)
+        words.update(t.folded for t in body.tokens if not t.joined)
         fields: dict[str, Any] = {
-            "pid": f"{doc.doc_id}:{p.n}",
             "doc_id": doc.doc_id,
             "path": doc.path,
             "section": p.section,
@@ -199,14 +193,20 @@ def _documents_of(doc: Document) -> Iterator[dict[str, Any]]:
             "n": p.n,
             "start": p.start,
             "end": p.end,
-            "title": doc.title,
-            "body": p.text,
+            "doc_title": doc.title,
+            "body": body,
+            "_stored_body": p.text,
         }
         if p.n == 0:
             fields.update(
-                head="1", spell=doc.text, sha=doc.sha, article=doc.text, passages=len(doc.passages)
+                head="1", title=title, sha=doc.sha, article=doc.text, passages=len(doc.passages)
             )
-        yield fields
+            head = fields
+        else:
+            yield fields
+    # The head goes last, once every passage has added its words to the spelling list.
+    head["spell"] = sorted(words)
+    yield head
 
 
 def _article_count(searcher: Searcher) -> int:
@@ -241,6 +241,8 @@ def update_index(
     from whoosh import index as windex
     from whoosh.writing import CLEAR
 
+    from .documents import bundled_corpus, scan
+
     started = time.perf_counter()
     index_dir = Path(index_dir)
     meta = _read_meta(index_dir)
@@ -267,7 +269,7 @@ def update_index(
             ix = windex.create_in(str(index_dir), _schema(), indexname=INDEX_NAME)
             rebuild = True
         try:
-            writer = ix.writer(limitmb=128)
+            writer = ix.writer(limitmb=256)
         except Exception as exc:
             ix.close()
             mapped = from_whoosh(exc, str(index_dir))
@@ -312,6 +314,8 @@ def _apply(
     rebuild: bool,
     report: Progress,
 ) -> dict[str, int]:
+    from .documents import Skipped, content_hash, doc_id_for, parse_document, read_bytes
+
     with ix.searcher() as s:
         manifest = {} if rebuild else _manifest(s)
     counts = dict(added=0, updated=0, removed=0, unchanged=0, changed=0, bytes=0)
@@ -366,18 +370,19 @@ class Index:
         from whoosh import index as windex
 
         self.index_dir = Path(index_dir)
-        if not (self.index_dir.is_dir() and windex.exists_in(str(self.index_dir), INDEX_NAME)):
+        if not self.index_dir.is_dir():
             raise IndexNotFoundError(
                 f"no index at {self.index_dir}: run 'seedsearch index' to build it"
             )
+        with _whoosh_errors(self.index_dir):  # no table of contents: IndexNotFoundError
+            self._ix = windex.open_dir(str(self.index_dir), indexname=INDEX_NAME)
         self.meta = _read_meta(self.index_dir)
         if not _compatible(self.meta):
+            self._ix.close()
             raise IndexVersionError(
                 f"the index at {self.index_dir} was built by another seedsearch version: "
                 "run 'seedsearch index --rebuild'"
             )
-        with _whoosh_errors(self.index_dir):
-            self._ix = windex.open_dir(str(self.index_dir), indexname=INDEX_NAME)
         self._searcher: Searcher | None = None
 
     def searcher(self) -> Searcher:
@@ -404,13 +409,11 @@ class Index:
     def _open_searcher(self, attempts: int = 5) -> Searcher:
         # A writer in another process may delete the files of the generation we are about
         # to open just after we listed it: retry on the newer one.
-        from whoosh import index as windex
         from whoosh.scoring import BM25F
 
         for attempt in range(attempts):
             try:
-                self._ix = windex.open_dir(str(self.index_dir), indexname=INDEX_NAME)
-                return self._ix.searcher(weighting=BM25F())
+                return self._ix.searcher(weighting=BM25F())  # reads the newest generation
             except OSError:
                 if attempt == attempts - 1:
                     raise
@@ -435,6 +438,8 @@ class Index:
         return search(self, query, limit=limit, offset=offset)
 
     def document(self, doc_id: str) -> Article:
+        from .documents import Passage
+
         stored = list(self.searcher().documents(doc_id=doc_id))
         if not stored:
             raise DocumentNotFoundError(f"no document with id {doc_id!r}")
@@ -442,7 +447,7 @@ class Index:
         head = stored[0]
         return Article(
             doc_id=doc_id,
-            title=head["title"],
+            title=head["doc_title"],
             path=head["path"],
             text=head.get("article", ""),
             passages=tuple(
@@ -453,6 +458,8 @@ class Index:
 
     def passages(self) -> Iterator[tuple[str, Passage]]:
         """(doc_id, passage) for every passage in the index."""
+        from .documents import Passage
+
         for fields in self.searcher().all_stored_fields():
             yield (
                 fields["doc_id"],

@@ -9,6 +9,7 @@ query is answered: what could not be used is reported in ``ignored``.
 from __future__ import annotations
 
 import html
+import math
 import re
 import time
 from collections.abc import Iterable, Iterator, Sequence
@@ -34,7 +35,9 @@ if TYPE_CHECKING:
 MAX_QUERY_CHARS = 1000
 MAX_LIMIT = 100
 MAX_OFFSET = 10_000
-TITLE_BOOST = 2.0
+TITLE_WEIGHT = 1.0
+RERANK_WINDOW = 50
+MAX_TITLE_ARTICLES = 500
 MAX_EXPANSIONS = 64
 FIELDS = {"title": "title", "titre": "title"}
 
@@ -449,9 +452,11 @@ def _text(t: str | bytes) -> str:
 
 
 class _Compiler:
-    def __init__(self, searcher: Searcher, body_only: bool = False) -> None:
+    def __init__(self, searcher: Searcher, titles_as_filter: bool = False) -> None:
         self.searcher = searcher
-        self.body_only = body_only
+        # In a query that also has words for passage text, a title: part selects the
+        # articles whose title matches; on its own it finds the articles' head passages.
+        self.titles_as_filter = titles_as_filter
         self.reader = searcher.reader()
         self.terms: set[str] = set()
         self.phrases: list[tuple[str, ...]] = []
@@ -493,13 +498,7 @@ class _Compiler:
     # Building queries --------------------------------------------------------------
 
     def fields(self, scope: str | None) -> list[tuple[str, float]]:
-        if self.body_only:
-            return [("body", 1.0)]
-        return (
-            [("title", TITLE_BOOST)]
-            if scope == "title"
-            else [("body", 1.0), ("title", TITLE_BOOST)]
-        )
+        return [("title", 1.0)] if scope == "title" else [("body", 1.0)]
 
     def any_term(self, terms: Iterable[str], scope: str | None, positive: bool) -> Any:
         from whoosh.query import NullQuery, Or, Term
@@ -544,19 +543,37 @@ class _Compiler:
             subs.append(self.any_term(joined, node.field, positive))
         return subs[0] if len(subs) == 1 else Or(subs)
 
+    def leaf(self, node: Word | Phrase, positive: bool) -> Any:
+        if isinstance(node, Word):
+            return self.word(node, positive)
+        stems = [t.text for t in analyse(node.text) if not t.joined]
+        if len(stems) == 1:
+            return self.any_term(stems, node.field, positive)
+        return self.phrase(stems, node.field, positive)
+
+    def articles_titled(self, title_query: Any) -> Any:
+        """Every passage of the articles whose title matches (a filter that adds no score)."""
+        from whoosh.query import ConstantScoreQuery, NullQuery, Term
+        from whoosh.query import Or as WOr
+
+        doc_ids = []
+        for docnum in self.searcher.docs_for_query(title_query):
+            doc_ids.append(Term("doc_id", self.searcher.stored_fields(docnum)["doc_id"]))
+            if len(doc_ids) >= MAX_TITLE_ARTICLES:
+                break
+        return ConstantScoreQuery(WOr(doc_ids), 0.0) if doc_ids else NullQuery
+
     def compile(self, node: Node, positive: bool = True) -> Any:
         from whoosh.query import And as WAnd
         from whoosh.query import AndNot, Every, NullQuery
         from whoosh.query import Not as WNot
         from whoosh.query import Or as WOr
 
-        if isinstance(node, Word):
-            return self.word(node, positive)
-        if isinstance(node, Phrase):
-            stems = [t.text for t in analyse(node.text) if not t.joined]
-            if len(stems) == 1:
-                return self.any_term(stems, node.field, positive)
-            return self.phrase(stems, node.field, positive)
+        if isinstance(node, (Word, Phrase)):
+            q = self.leaf(node, positive)
+            if node.field == "title" and self.titles_as_filter:
+                return self.articles_titled(q)
+            return q
         if isinstance(node, Not):
             return WNot(self.compile(node.child, not positive))
         if isinstance(node, Or):
@@ -592,11 +609,6 @@ def _leaves(node: Node, positive: bool = True) -> Iterator[tuple[Word | Phrase, 
     else:
         for c in node.children:
             yield from _leaves(c, positive)
-
-
-def _needs_body(node: Node) -> bool:
-    """True when some positive leaf can match passage text (not only titles)."""
-    return any(positive and leaf.field is None for leaf, positive in _leaves(node))
 
 
 def _correct(node: Node, compiler: _Compiler, budget_extra: int = 0) -> tuple[Node, bool]:
@@ -652,35 +664,51 @@ def _validate(query: str, limit: int, offset: int) -> None:
         raise QueryError(f"offset must be between 0 and {MAX_OFFSET}")
 
 
-def _run(searcher: Searcher, compiler: _Compiler, node: Node, limit: int) -> tuple[Any, int]:
-    from whoosh.query import And as WAnd
-    from whoosh.query import ConstantScoreQuery, Term
+def _run(searcher: Searcher, node: Node, limit: int) -> tuple[_Compiler, list[Any], int]:
+    """(compiler, top ``limit`` hits re-ranked with title weight, exact total)."""
+    from whoosh.collectors import TopCollector
 
+    compiler = _Compiler(searcher, titles_as_filter=_has_text_leaf(node))
     q = compiler.compile(node)
-    # A passage must contain a query word itself; a title match only adds context.
-    if _needs_body(node):
-        anchor = _Compiler(searcher, body_only=True).compile(_scope_body(node))
-    else:
-        anchor = Term("head", "1")
-    # whoosh's Require matcher trips an assertion when skipping by quality, so the anchor
-    # joins as a zero-score conjunct instead.
-    full = WAnd([q, ConstantScoreQuery(anchor, 0.0)])
-    results = searcher.search(full, limit=limit)
-    if len(results.top_n) < limit:
-        total = len(results.top_n)
-    else:
-        # Once its page is full, the collector prunes branches that cannot reach the page
-        # and its own count misses what they held (while claiming to be exact).
-        total = sum(1 for _ in searcher.docs_for_query(full))
-    return results, total
+    window = max(limit, RERANK_WINDOW)
+    # No block-quality skipping and no matcher replacement: either one makes Whoosh's count
+    # of matching passages wrong while it claims to be exact.
+    collector = TopCollector(limit=window, usequality=False, replace=0)
+    searcher.search_with_collector(q, collector)
+    results = collector.results()
+    total = len(results)
+    ranked = _with_title_weight(searcher, list(results), compiler.terms)
+    return compiler, ranked[:limit], total
 
 
-def _scope_body(node: Node) -> Node:
-    """The positive, body-only part of a query (titles dropped, negations kept out)."""
-    leaves: list[Node] = [
-        leaf for leaf, positive in _leaves(node) if positive and leaf.field is None
-    ]
-    return leaves[0] if len(leaves) == 1 else Or(leaves)
+def _has_text_leaf(node: Node) -> bool:
+    return any(positive and leaf.field is None for leaf, positive in _leaves(node))
+
+
+def _with_title_weight(searcher: Searcher, hits: list[Any], terms: set[str]) -> list[Any]:
+    """Hits re-ranked with the BM25 weight of the query words found in their article's title.
+
+    Titles are indexed once per article, so their weight joins each passage's text score
+    here, over the top of the ranking, rather than in every passage's postings.
+    """
+    if not terms or not hits:
+        return [(h, float(h.score or 0.0)) for h in hits]
+    reader = searcher.reader()
+    articles = max(1, reader.doc_frequency("head", "1"))
+    idf: dict[str, float] = {}
+    for t in terms:
+        df = reader.doc_frequency("title", t)
+        if df:
+            idf[t] = math.log(1 + (articles - df + 0.5) / (df + 0.5))
+    scored = []
+    for h in hits:
+        base = float(h.score or 0.0)
+        if idf:
+            title_terms = {tok.text for tok in analyse(h["doc_title"])}
+            base += TITLE_WEIGHT * sum(w for t, w in idf.items() if t in title_terms)
+        scored.append((h, base))
+    scored.sort(key=lambda pair: -pair[1])
+    return scored
 
 
 def search(index: Index, query: str, limit: int = 10, offset: int = 0) -> SearchResult:
@@ -694,28 +722,23 @@ def search(index: Index, query: str, limit: int = 10, offset: int = 0) -> Search
     if node is None:
         return SearchResult(query, 0, _ms(started), None, tuple(ignored), (), None, limit, offset)
 
-    compiler = _Compiler(searcher)
-    fixed, changed = _correct(node, compiler)
+    fixed, changed = _correct(node, _Compiler(searcher))
     if changed:
         node = fixed
         corrected = unparse(node)
-    results, total = _run(searcher, compiler, node, offset + limit)
+    compiler, ranked, total = _run(searcher, node, offset + limit)
     if total == 0 and (relaxed := _relaxed(node)) is not None:
-        compiler = _Compiler(searcher)
-        results, total = _run(searcher, compiler, relaxed, offset + limit)
+        compiler, ranked, total = _run(searcher, relaxed, offset + limit)
         if total:
             corrected = unparse(relaxed)
     if total == 0:
-        probe = _Compiler(searcher)
-        better, changed = _correct(node, probe, budget_extra=1)
-        if changed:
-            _, found = _run(searcher, probe, better, 1)
-            if found:
-                suggestion = unparse(better)
+        better, changed = _correct(node, _Compiler(searcher), budget_extra=1)
+        if changed and _run(searcher, better, 1)[2]:
+            suggestion = unparse(better)
 
     highlighter = Highlighter(frozenset(compiler.terms), tuple(compiler.phrases))
     hits = []
-    for rank, hit in enumerate(results[offset : offset + limit], start=offset + 1):
+    for rank, (hit, score) in enumerate(ranked[offset : offset + limit], start=offset + 1):
         f = hit.fields()
         text = f["body"]
         spans = highlighter.spans(text)
@@ -723,7 +746,7 @@ def search(index: Index, query: str, limit: int = 10, offset: int = 0) -> Search
             Hit(
                 rank=rank,
                 doc_id=f["doc_id"],
-                title=f["title"],
+                title=f["doc_title"],
                 path=f["path"],
                 section=f["section"],
                 passage=f["n"],
@@ -731,7 +754,7 @@ def search(index: Index, query: str, limit: int = 10, offset: int = 0) -> Search
                 end=f["end"],
                 text=text,
                 snippet=mark_html(text, spans),
-                score=round(float(hit.score or 0.0), 4),
+                score=round(score, 4),
                 spans=tuple(spans),
             )
         )
