@@ -10,7 +10,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -20,11 +19,9 @@ from hypothesis import strategies as st
 from seedsearch.index import Index, update_index
 
 SEEDSEARCH = str(Path(sys.executable).with_name("seedsearch"))
-WORDS = (
-    "minage bitcoin énergie électricité centre données calcul réseau serveur "
-    "refroidissement contrat capacité hyperscaler supercalculateur filiale "
-    "intelligence artificielle blockchain souveraineté numérique investisseur"
-).split()
+WORDS = """minage bitcoin énergie électricité centre données calcul réseau serveur
+refroidissement contrat capacité hyperscaler supercalculateur filiale intelligence
+artificielle blockchain souveraineté numérique investisseur""".split()  # noqa: SIM905
 
 
 def article(rng: random.Random, n: int, paragraphs: int = 6) -> str:
