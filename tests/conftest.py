@@ -74,7 +74,7 @@ def free_port() -> int:
 class Server:
     """A real `seedsearch serve` process on 127.0.0.1."""
 
-    def __init__(self, index_dir: Path) -> None:
+    def __init__(self, index_dir: Path, *extra: str) -> None:
         import subprocess
         import sys
         import time
@@ -84,7 +84,7 @@ class Server:
         self.url = f"http://127.0.0.1:{self.port}"
         exe = Path(sys.executable).with_name("seedsearch")
         self.proc = subprocess.Popen(
-            [str(exe), "--index", str(index_dir), "serve", "--port", str(self.port)],
+            [str(exe), "--index", str(index_dir), "serve", "--port", str(self.port), *extra],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
         )
@@ -126,8 +126,8 @@ class Server:
 def server_factory():
     started: list[Server] = []
 
-    def start(index_dir: Path) -> Server:
-        server = Server(index_dir)
+    def start(index_dir: Path, *extra: str) -> Server:
+        server = Server(index_dir, *extra)
         started.append(server)
         return server
 

@@ -183,3 +183,15 @@ def test_console_script_is_installed() -> None:
     assert proc.returncode == 0
     for command in ["index", "search", "show", "stats", "eval"]:
         assert command in proc.stdout
+
+
+def test_search_imports_neither_the_web_stack_nor_rich_when_piped(seed_index_dir: Path) -> None:
+    probe = (
+        "import sys\n"
+        "from seedsearch.cli import main\n"
+        f"main(['--index', {str(seed_index_dir)!r}, 'search', 'minage'], standalone_mode=False)\n"
+        "print(sorted(m for m in ('fastapi', 'uvicorn', 'seedsearch.web', 'rich', "
+        "'seedsearch.documents') if m in sys.modules))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert proc.stdout.strip().splitlines()[-1] == "[]"

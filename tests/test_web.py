@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -50,8 +51,6 @@ def test_api_search_returns_the_cli_json(client: TestClient, seed_index_dir: Pat
         text=True,
         check=True,
     )
-    import json
-
     from_cli = json.loads(cli.stdout)
     for d in (body, from_cli):
         d.pop("took_ms")
@@ -261,3 +260,12 @@ def test_server_picks_up_a_reindex_and_keeps_answering_during_it(
     assert body["total"] == 60
     status, body = server.get_json("/api/search?q=" + quote("demain"))
     assert body["total"] == 30
+
+
+def test_several_server_processes_answer_the_same(
+    seed_index_dir: Path, server_factory: Callable
+) -> None:
+    server = server_factory(seed_index_dir, "--workers", "2")
+    answers = [server.get_json("/api/search?q=energie") for _ in range(6)]
+    assert {status for status, _ in answers} == {200}
+    assert len({json.dumps(body["hits"]) for _, body in answers}) == 1

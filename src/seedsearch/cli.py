@@ -191,8 +191,7 @@ def search_cmd(
     Grouping:               (GPU OR TPU) cartes
     """
     text = " ".join(query)
-    with _errors(as_json):
-        index = _open(ctx)
+    with _errors(as_json), _open(ctx) as index:
         result = index.search(text, limit=limit, offset=offset)
     if as_json:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False))
@@ -299,8 +298,7 @@ def show_cmd(ctx: click.Context, doc_id: str, highlight: str | None, as_json: bo
     """Print a whole indexed article."""
     from .search import Highlighter, highlighter_for
 
-    with _errors(as_json):
-        index = _open(ctx)
+    with _errors(as_json), _open(ctx) as index:
         article = index.document(doc_id)
         marker = highlighter_for(index, highlight) if highlight else Highlighter()
     if as_json:
@@ -333,7 +331,8 @@ def show_cmd(ctx: click.Context, doc_id: str, highlight: str | None, as_json: bo
 def stats_cmd(ctx: click.Context, as_json: bool) -> None:
     """Documents, passages, distinct terms, size on disk and last update."""
     with _errors(as_json):
-        stats = _open(ctx).stats()
+        with _open(ctx) as index:
+            stats = index.stats()
     if as_json:
         _emit_json(stats.to_dict())
         return
@@ -367,7 +366,8 @@ def eval_cmd(ctx: click.Context, judgments: str, show_misses: bool, as_json: boo
 
     with _errors(as_json):
         loaded = load_judgments(judgments)
-        report = evaluate(_open(ctx), loaded)
+        with _open(ctx) as index:
+            report = evaluate(index, loaded)
     if as_json:
         _emit_json(report.to_dict())
         return
@@ -398,18 +398,36 @@ def eval_cmd(ctx: click.Context, judgments: str, show_misses: bool, as_json: boo
     metavar="DIR",
     help="Index folder (overrides the global --index).",
 )
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Server processes (each answers queries on its own core).",
+)
 @click.pass_context
-def serve_cmd(ctx: click.Context, host: str, port: int, index_dir: str | None) -> None:
+def serve_cmd(
+    ctx: click.Context, host: str, port: int, index_dir: str | None, workers: int
+) -> None:
     """Serve the search page, article pages and the JSON API (docs at /docs)."""
     import uvicorn
 
+    index = index_dir or ctx.obj["index"]
+    click.echo(f"seedsearch: serving {index} on http://{host}:{port}/", err=True)
+    if workers > 1:
+        os.environ["SEEDSEARCH_INDEX"] = os.path.abspath(index)
+        uvicorn.run(
+            "seedsearch.web.app:app_from_environment",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level="warning",
+        )
+        return
     from .web.app import create_app
 
-    app = create_app(index_dir or ctx.obj["index"])
-    click.echo(
-        f"seedsearch: serving {index_dir or ctx.obj['index']} on http://{host}:{port}/", err=True
-    )
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    uvicorn.run(create_app(index), host=host, port=port, log_level="warning")
 
 
 def run() -> None:  # pragma: no cover - console-script entry point

@@ -269,7 +269,7 @@ def update_index(
             ix = windex.create_in(str(index_dir), _schema(), indexname=INDEX_NAME)
             rebuild = True
         try:
-            writer = ix.writer(limitmb=256)
+            writer = ix.writer(limitmb=256, compound=False)
         except Exception as exc:
             ix.close()
             mapped = from_whoosh(exc, str(index_dir))

@@ -59,13 +59,23 @@ def main() -> None:
     ap.add_argument("--clients", type=int, default=8)
     ap.add_argument("--requests", type=int, default=4000)
     ap.add_argument("--seconds", type=float, default=60.0)
+    ap.add_argument("--workers", type=int, default=1, help="seedsearch serve --workers")
     args = ap.parse_args()
 
     queries = keyword_queries(args.corpus, args.peers)
     port = free_port()
     exe = Path(sys.executable).with_name("seedsearch")
     server = subprocess.Popen(
-        [str(exe), "--index", str(args.index), "serve", "--port", str(port)],
+        [
+            str(exe),
+            "--index",
+            str(args.index),
+            "serve",
+            "--port",
+            str(port),
+            "--workers",
+            str(args.workers),
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -75,7 +85,9 @@ def main() -> None:
             try:
                 conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
                 conn.request("GET", "/healthz")
-                if conn.getresponse().status == 200:
+                health = conn.getresponse()
+                health.read()
+                if health.status == 200:
                     break
             except OSError:
                 if time.monotonic() > deadline or server.poll() is not None:
@@ -127,6 +139,7 @@ def main() -> None:
 
     result = {
         "clients": args.clients,
+        "workers": args.workers,
         "requests": len(latencies),
         "errors": len(errors),
         "seconds": round(wall, 2),
@@ -137,7 +150,8 @@ def main() -> None:
     }
     print(json.dumps(result, indent=2))
     print(
-        f"\n/api/search, {args.clients} clients on 127.0.0.1: {result['requests_per_s']} req/s, "
+        f"\n/api/search, {args.clients} clients, {args.workers} server process(es) on 127.0.0.1: "
+        f"{result['requests_per_s']} req/s, "
         f"p50 {result['p50_ms']} ms, p95 {result['p95_ms']} ms, p99 {result['p99_ms']} ms, "
         f"{len(errors)} errors over {len(latencies)} requests"
     )

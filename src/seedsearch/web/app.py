@@ -8,6 +8,8 @@ is not thread-safe) that the library replaces when a re-index commits a new gene
 
 from __future__ import annotations
 
+import json
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any
@@ -250,14 +252,21 @@ def create_app(index_dir: str | Path) -> FastAPI:
 
     # --- JSON API ----------------------------------------------------------------
 
-    @app.get("/api/search", response_model=SearchModel, responses=ERRORS, tags=["search"])
+    # The documented models describe the answers; the dicts come from the library's
+    # dataclasses and are sent as they are, without a second validation pass.
+    @app.get(
+        "/api/search",
+        response_model=None,
+        responses={200: {"model": SearchModel, "description": "Ranked passages"}, **ERRORS},
+        tags=["search"],
+    )
     async def api_search(
         q: Annotated[str, Query(description="The query (see the query syntax).")],
         limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 10,
         offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
-    ) -> dict[str, Any]:
+    ) -> Response:
         """Search passages: the same object as `seedsearch search --json`."""
-        return holder.get().search(q, limit=limit, offset=offset).to_dict()
+        return _json(holder.get().search(q, limit=limit, offset=offset).to_dict())
 
     @app.get(
         "/api/docs/{doc_id}",
@@ -285,6 +294,16 @@ def create_app(index_dir: str | Path) -> FastAPI:
         return {"status": "ok", "index": ok}
 
     return app
+
+
+def _json(payload: dict[str, Any]) -> Response:
+    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return Response(body, media_type="application/json")
+
+
+def app_from_environment() -> FastAPI:
+    """App factory for multi-worker serving: the index folder comes from SEEDSEARCH_INDEX."""
+    return create_app(os.environ.get("SEEDSEARCH_INDEX", "index"))
 
 
 def _swagger_dir() -> Path:
