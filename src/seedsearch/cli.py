@@ -330,9 +330,8 @@ def show_cmd(ctx: click.Context, doc_id: str, highlight: str | None, as_json: bo
 @click.pass_context
 def stats_cmd(ctx: click.Context, as_json: bool) -> None:
     """Documents, passages, distinct terms, size on disk and last update."""
-    with _errors(as_json):
-        with _open(ctx) as index:
-            stats = index.stats()
+    with _errors(as_json), _open(ctx) as index:
+        stats = index.stats()
     if as_json:
         _emit_json(stats.to_dict())
         return
