@@ -13,7 +13,7 @@ import os
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import SourceError
@@ -57,7 +57,6 @@ class SourceFile:
 
     path: Path
     key: str
-    data: bytes | None = field(default=None, repr=False)
 
 
 def bundled_corpus() -> Path:

@@ -1,4 +1,4 @@
-"""Stage 4: search — a lenient query parser, typo correction, BM25F ranking and snippets.
+"""Stage 4: search — a lenient query parser, typo correction, BM25 + title ranking, snippets.
 
 Query syntax (web-search style): words are ANDed; ``OR``; ``NOT word`` / ``-word``;
 ``"exact phrase"``; ``prefix*``; ``word~`` (fuzzy, ``word~2`` for two edits);

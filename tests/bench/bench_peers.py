@@ -45,7 +45,7 @@ def load_peers() -> ModuleType:
 
 class Seedsearch:
     name = "seedsearch"
-    desc = "seedsearch: French analysis, passages, BM25F + title weight, typo correction"
+    desc = "seedsearch: French analysis, passages, BM25 + title weight, typo correction"
     phrase = True
 
     def build(self, docs: Any, path: str) -> None:
