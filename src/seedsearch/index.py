@@ -254,6 +254,7 @@ def update_index(
 
     report("scan", 0, 0)
     sources, skipped = scan(roots)
+    report("scan", len(sources), len(sources))
 
     with _whoosh_errors(index_dir):
         exists = index_dir.is_dir() and windex.exists_in(str(index_dir), INDEX_NAME)
