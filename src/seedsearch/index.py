@@ -377,8 +377,7 @@ class Index:
             )
         with _whoosh_errors(self.index_dir):  # no table of contents: IndexNotFoundError
             self._ix = windex.open_dir(str(self.index_dir), indexname=INDEX_NAME)
-        self.meta = _read_meta(self.index_dir)
-        if not _compatible(self.meta):
+        if not _compatible(_read_meta(self.index_dir)):
             self._ix.close()
             raise IndexVersionError(
                 f"the index at {self.index_dir} was built by another seedsearch version: "
