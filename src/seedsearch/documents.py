@@ -173,7 +173,7 @@ def content_hash(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
-_CONTROL = {chr(c) for c in range(32)} - {"\t", "\n", "\r", "\f", "\v"}
+_CONTROL_RE = re.compile("[\x00-\x08\x0e-\x1f]")
 
 
 def decode(data: bytes) -> str:
@@ -190,7 +190,7 @@ def decode(data: bytes) -> str:
         except UnicodeDecodeError:
             text = data.decode("latin-1")
     sample = text[:8192]
-    if sum(ch in _CONTROL for ch in sample) > max(8, len(sample) // 100):
+    if len(_CONTROL_RE.findall(sample)) > max(8, len(sample) // 100):
         raise SourceError("binary file")
     if not text.strip():
         raise SourceError("empty file")
@@ -226,13 +226,16 @@ _BOILERPLATE = re.compile(
 )
 
 
+_NON_WORD_RE = re.compile(r"[^\w]+")
+
+
 def is_boilerplate(line: str) -> bool:
     """Whole-line web furniture (share buttons, rating widgets, comment prompts)."""
     if len(line) > 120:
         return False
-    folded = unicodedata.normalize("NFKD", line.casefold())
-    folded = "".join(ch for ch in folded if not unicodedata.combining(ch))
-    folded = " ".join(re.sub(r"[^\w]+", " ", folded).split())
+    # The patterns are plain ASCII: accents go, and so may any other non-ASCII letter.
+    folded = unicodedata.normalize("NFKD", line).encode("ascii", "ignore").decode().lower()
+    folded = " ".join(_NON_WORD_RE.sub(" ", folded).split())
     return bool(folded) and _BOILERPLATE.match(folded) is not None
 
 
