@@ -211,3 +211,60 @@ def test_any_text_can_be_indexed_and_searched(tmp_path: Path, text: str, query: 
         assert result.total >= len(result.hits)
         for _, passage in ix.passages():
             assert passage.text.strip()
+
+
+def _snapshot(index_dir: Path) -> list[tuple[str, int, str]]:
+    with Index(index_dir) as ix:
+        return sorted((doc_id, p.n, p.text) for doc_id, p in ix.passages())
+
+
+def test_worker_processes_build_the_same_index(tmp_path: Path, write_files: Callable) -> None:
+    files = {
+        f"d{n:02d}/a{n:02d}.md": f"# Article {n}\n\nLe minage numéro {n} et l’énergie.\n\n"
+        f"- point {n}\n- centres de données"
+        for n in range(24)
+    }
+    files["vide.txt"] = ""
+    root = write_files(files)
+    serial = update_index(tmp_path / "one", [root], jobs=1)
+    parallel = update_index(tmp_path / "two", [root], jobs=2)
+    assert (
+        (parallel.documents, parallel.passages)
+        == (serial.documents, serial.passages)
+        == (
+            24,
+            24 * 4,
+        )
+    )
+    assert [s.reason for s in parallel.skipped] == ["empty file"]
+    assert _snapshot(tmp_path / "one") == _snapshot(tmp_path / "two")
+    with Index(tmp_path / "one") as a, Index(tmp_path / "two") as b:
+        for q in ("minage 7", "centres de donnees", "energie", "minnage"):
+            assert a.search(q).to_dict() | {"took_ms": 0} == b.search(q).to_dict() | {"took_ms": 0}
+
+
+def test_a_long_article_is_indexed_in_parts_and_shown_whole(
+    tmp_path: Path, write_files: Callable
+) -> None:
+    from seedsearch.index import PART_CHARS
+
+    filler = "Le texte continue assez longtemps pour former un passage à lui seul. " * 3
+    paragraphs = [
+        f"Paragraphe {n} sur le minage et le réseau numéro {n}. {filler}" for n in range(1200)
+    ]
+    text = "Un long article\n\n" + "\n\n".join(paragraphs) + "\n"
+    assert len(text) > 4 * PART_CHARS
+    root = write_files({"long.txt": text, "court.txt": "Court\n\nLe minage en bref."})
+    report = update_index(tmp_path / "ix", [root])
+    assert (report.documents, report.passages) == (2, 1201 + 2)
+    with Index(tmp_path / "ix") as ix:
+        long_id = next(h.doc_id for h in ix.search("paragraphe").hits)
+        article = ix.document(long_id)
+        assert article.text == text
+        assert [p.n for p in article.passages] == list(range(1201))
+        assert all(text[p.start : p.end].strip() == p.text for p in article.passages)
+        hit = ix.search('"réseau numéro 1199"').hits[0]
+        assert hit.passage == 1200 and hit.text == paragraphs[1199].strip()
+        assert ix.stats().documents == 2
+        # Every part matches a word used throughout: parts rank like articles.
+        assert ix.search("paragraphe").total > 4

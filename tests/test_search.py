@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -10,7 +10,13 @@ from hypothesis import strategies as st
 
 from seedsearch.errors import QueryError
 from seedsearch.index import Index, update_index
-from seedsearch.search import MAX_QUERY_CHARS, mark_html, parse, unparse
+from seedsearch.search import (
+    MAX_QUERY_CHARS,
+    PASSAGES_PER_ARTICLE,
+    mark_html,
+    parse,
+    unparse,
+)
 
 
 def norm(text: str) -> str:
@@ -54,10 +60,10 @@ def test_offtake_meets_both_spellings(seed_index: Index) -> None:
     assert any("off‑taker" in t for t in texts)
 
 
-def test_words_are_anded(seed_index: Index) -> None:
-    for hit in seed_index.search("minage bitcoin").hits:
-        text = norm(hit.text + " " + hit.title)
-        assert "minage" in text and "bitcoin" in text
+def test_words_are_anded_over_the_article(three_articles: Index) -> None:
+    result = three_articles.search("minage bitcoin")
+    assert result.total == 1 and result.hits[0].title == "Minage et bitcoin"
+    assert "minage" in norm(result.hits[0].text) and "bitcoin" in norm(result.hits[0].text)
 
 
 def test_every_hit_contains_a_query_word_itself(seed_index: Index) -> None:
@@ -74,13 +80,34 @@ def test_or(seed_index: Index) -> None:
     assert both.corrected_query is None
 
 
+@pytest.fixture
+def three_articles(tmp_path: Path) -> Iterator[Index]:
+    root = tmp_path / "corpus"
+    root.mkdir()
+    texts = {
+        "a.txt": "Minage et bitcoin\n\nLe minage de bitcoin consomme de l’électricité.",
+        "b.txt": "Minage de données\n\nLe minage de données cherche des motifs.",
+        "c.txt": "Le bitcoin\n\nLe bitcoin est une monnaie numérique.",
+    }
+    for name, text in texts.items():
+        (root / name).write_text(text, encoding="utf-8")
+    update_index(tmp_path / "ix", [root])
+    index = Index(tmp_path / "ix")
+    yield index
+    index.close()
+
+
 @pytest.mark.parametrize("query", ["minage -bitcoin", "minage NOT bitcoin", "-bitcoin minage"])
-def test_not(seed_index: Index, query: str) -> None:
-    result = seed_index.search(query, limit=50)
-    assert result.total > 0
-    for hit in result.hits:
-        assert "minage" in norm(hit.text)
-        assert "bitcoin" not in norm(hit.text)
+def test_not_excludes_articles(three_articles: Index, query: str) -> None:
+    result = three_articles.search(query)
+    assert result.total == 1
+    assert {h.title for h in result.hits} == {"Minage de données"}
+
+
+def test_a_lone_negation_finds_every_other_article(three_articles: Index) -> None:
+    result = three_articles.search("-bitcoin")
+    assert result.total == 1 and result.hits[0].title == "Minage de données"
+    assert three_articles.search("NOT minage").total == 1
 
 
 def test_phrase_is_exact_and_keeps_stop_words(seed_index: Index) -> None:
@@ -232,22 +259,46 @@ def test_title_boost_ranks_the_article_about_the_query_first(seed_index: Index) 
     assert "bitcoin" in norm(result.hits[0].title)
 
 
-def test_pagination(seed_index: Index) -> None:
-    full = seed_index.search("intelligence", limit=30)
-    page1 = seed_index.search("intelligence", limit=5)
-    page2 = seed_index.search("intelligence", limit=5, offset=5)
-    assert page1.total == page2.total == full.total > 10
-    assert [h.rank for h in page2.hits] == [6, 7, 8, 9, 10]
-    ids = [(h.doc_id, h.passage) for h in page1.hits + page2.hits]
-    assert ids == [(h.doc_id, h.passage) for h in full.hits[:10]]
-    assert seed_index.search("intelligence", offset=1000).hits == ()
+def test_pagination_counts_articles(tmp_path: Path) -> None:
+    root = tmp_path / "corpus"
+    root.mkdir()
+    for n in range(14):
+        words = " ".join(["minage"] * (n + 1))
+        (root / f"a{n:02d}.txt").write_text(f"Article {n}\n\n{words} et réseau.\n\nAutre.")
+    update_index(tmp_path / "ix", [root])
+    with Index(tmp_path / "ix") as index:
+        full = index.search("minage", limit=30)
+        page1 = index.search("minage", limit=5)
+        page2 = index.search("minage", limit=5, offset=5)
+        assert page1.total == page2.total == full.total == 14
+        assert [h.rank for h in page2.hits] == [6, 7, 8, 9, 10]
+        ids = [(h.doc_id, h.passage) for h in page1.hits + page2.hits]
+        assert ids == [(h.doc_id, h.passage) for h in full.hits[:10]]
+        assert index.search("minage", offset=1000).hits == ()
+
+
+def test_each_article_brings_its_best_passages(seed_index: Index) -> None:
+    result = seed_index.search("intelligence")
+    by_rank: dict[int, list[float]] = {}
+    for hit in result.hits:
+        by_rank.setdefault(hit.rank, []).append(hit.score)
+        assert "intelligence" in norm(hit.text)
+    assert sorted(by_rank) == list(range(1, result.total + 1))
+    assert all(1 <= len(v) <= PASSAGES_PER_ARTICLE for v in by_rank.values())
+    assert max(len(v) for v in by_rank.values()) == PASSAGES_PER_ARTICLE
+
+
+def test_the_passage_with_every_word_comes_first(seed_index: Index) -> None:
+    # The article holds each word in several passages; one passage holds all three.
+    hit = seed_index.search("supercalculateurs EDF recyclés").hits[0]
+    assert all(w in norm(hit.text) for w in ("supercalculateurs", "edf", "recycler"))
 
 
 def test_json_contract(seed_index: Index) -> None:
     d = seed_index.search("minage", limit=2).to_dict()
     assert {"query", "total", "took_ms", "corrected_query", "ignored", "hits"} <= d.keys()
     assert d["query"] == "minage" and d["corrected_query"] is None and d["ignored"] == []
-    assert [h["rank"] for h in d["hits"]] == [1, 2]
+    assert d["total"] == 2 and {h["rank"] for h in d["hits"]} == {1, 2}
     assert set(d["hits"][0]) == {
         "rank",
         "doc_id",
@@ -316,7 +367,7 @@ SYNTAX = st.sampled_from(
 @given(st.one_of(st.text(max_size=200), st.lists(SYNTAX, max_size=25).map("".join)))
 def test_any_query_string_is_answered(seed_index: Index, query: str) -> None:
     result = seed_index.search(query)
-    assert result.total >= len(result.hits)
+    assert len({h.rank for h in result.hits}) <= result.total
     for hit in result.hits:
         assert "<" not in re.sub(r"</?mark>", "", hit.snippet)
 
@@ -336,4 +387,4 @@ def test_parsing_is_total_and_unparse_is_stable(query: str) -> None:
 def test_total_does_not_depend_on_the_page_size(seed_index: Index, query: str) -> None:
     totals = {seed_index.search(query, limit=n).total for n in (1, 3, 10, 100)}
     assert len(totals) == 1
-    assert totals.pop() == len(seed_index.search(query, limit=100).hits)
+    assert totals.pop() == len({h.rank for h in seed_index.search(query, limit=100).hits})

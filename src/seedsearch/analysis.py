@@ -283,6 +283,56 @@ def analyse(text: str) -> Iterator[Token]:
             yield Token(term, pos, origin + start, origin + end, folded, joined)
 
 
+def add_positions(text: str, base: int, positions: dict[str, list[int]], words: set[str]) -> int:
+    """Index-time fast path of :func:`analyse`: append each term's positions (counted from
+    ``base``) to ``positions`` and the folded words to ``words``; return the next free
+    position. Same terms and positions as :func:`analyse`, without building tokens."""
+    pos = base - 1
+    for match in _WORD_RE.finditer(text):
+        for term, _start, _end, folded, joined, increment in _pieces(match.group()):
+            pos += increment
+            found = positions.get(term)
+            if found is None:
+                positions[term] = [pos]
+            else:
+                found.append(pos)
+            if not joined:
+                words.add(folded)
+    return pos + 1
+
+
+def spans_of_terms(text: str, wanted: frozenset[str] | set[str]) -> list[tuple[int, int]]:
+    """Character spans of the tokens of ``text`` whose term is in ``wanted`` (the fast path
+    of highlighting: no tokens are built for the words that do not match)."""
+    found = []
+    for match in _WORD_RE.finditer(text):
+        origin = match.start()
+        for term, start, end, _folded, _joined, _increment in _pieces(match.group()):
+            if term in wanted:
+                found.append((origin + start, origin + end))
+    return found
+
+
+def spans_at(text: str, positions: set[int], terms: frozenset[str]) -> list[tuple[int, int]]:
+    """Character spans of the tokens of ``text`` at the given word positions (counted as
+    :func:`analyse` counts them); a hyphenated word's joined form counts when its term is
+    in ``terms``. Stops reading after the last position."""
+    if not positions:
+        return []
+    last = max(positions)
+    found = []
+    pos = -1
+    for match in _WORD_RE.finditer(text):
+        origin = match.start()
+        for term, start, end, _folded, joined, increment in _pieces(match.group()):
+            pos += increment
+            if pos in positions and (not joined or term in terms):
+                found.append((origin + start, origin + end))
+        if pos >= last:
+            break
+    return found
+
+
 def terms(text: str) -> list[str]:
     """The indexed terms of ``text`` in order (joined forms included)."""
     return [tok.text for tok in analyse(text)]
@@ -359,3 +409,17 @@ class FoldedTokenizer(FrenchTokenizer):
     """Folded, unstemmed words: the spelling dictionary behind corrections, ``*`` and ``~``."""
 
     stemmed = False
+
+
+class Prepared(str):
+    """A field value whose postings were computed beforehand (in a worker process).
+
+    ``postings`` holds Whoosh's ``(term bytes, frequency, weight, encoded value)`` tuples.
+    """
+
+    postings: list[tuple[bytes, int, float, bytes]]
+
+    def __new__(cls, postings: list[tuple[bytes, int, float, bytes]]) -> Prepared:
+        obj = super().__new__(cls, "")
+        obj.postings = postings
+        return obj

@@ -84,9 +84,18 @@ def main(ctx: click.Context, index_dir: str) -> None:
 @main.command("index")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=str))
 @click.option("--rebuild", is_flag=True, help="Re-analyse every file from scratch.")
+@click.option(
+    "--jobs",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="Processes reading and analysing files while this one writes the index.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.pass_context
-def index_cmd(ctx: click.Context, paths: tuple[str, ...], rebuild: bool, as_json: bool) -> None:
+def index_cmd(
+    ctx: click.Context, paths: tuple[str, ...], rebuild: bool, jobs: int, as_json: bool
+) -> None:
     """Index .txt and .md files and folders (default: the bundled articles).
 
     Run it again to pick up changes: only changed files are re-analysed and deleted ones
@@ -96,7 +105,7 @@ def index_cmd(ctx: click.Context, paths: tuple[str, ...], rebuild: bool, as_json
 
     with _errors(as_json), _progress(enabled=sys.stderr.isatty() and not as_json) as progress:
         report = update_index(
-            ctx.obj["index"], list(paths) or None, rebuild=rebuild, progress=progress
+            ctx.obj["index"], list(paths) or None, rebuild=rebuild, progress=progress, jobs=jobs
         )
     if as_json:
         _emit_json(report.to_dict())
@@ -253,24 +262,29 @@ def _print_result(result: SearchResult) -> None:
         lines.append([(f"Ignored: {' '.join(result.ignored)}", "dim")])
     if not result.hits:
         if result.total and result.offset:
-            lines.append([(f"No passages past {result.offset}; there are {result.total}.", "")])
+            lines.append([(f"No articles past {result.offset}; there are {result.total}.", "")])
         else:
-            lines.append([(f"No passage matches {result.query!r}.", "")])
+            lines.append([(f"No article matches {result.query!r}.", "")])
         if result.suggestion:
             lines.append([("Did you mean: ", ""), (result.suggestion, "bold"), ("?", "")])
         _write(lines)
         return
     first, last = result.hits[0].rank, result.hits[-1].rank
-    summary = f"{result.total} passages, showing {first}-{last} ({result.took_ms:.1f} ms)"
+    noun = "article" if result.total == 1 else "articles"
+    summary = f"{result.total} {noun}, showing {first}-{last} ({result.took_ms:.1f} ms)"
     lines.append([(summary, "dim")])
-    groups: dict[str, list[Hit]] = {}
+    groups: dict[int, list[Hit]] = {}
     for hit in result.hits:
-        groups.setdefault(hit.doc_id, []).append(hit)
-    for hits in groups.values():
+        groups.setdefault(hit.rank, []).append(hit)
+    for rank, hits in groups.items():
         head = hits[0]
-        lines += [[], [(head.title, "bold cyan")], [(f"{head.doc_id} · {head.path}", "dim")]]
+        lines += [
+            [],
+            [(f"{rank}. ", "bold"), (head.title, "bold cyan")],
+            [(f"   {head.doc_id} · {head.path}", "dim")],
+        ]
         for hit in hits:
-            line: Line = [(f"  {hit.rank:>3}. ", "bold")]
+            line: Line = [("   · ", "bold")]
             if hit.section and hit.section != hit.text:
                 section = hit.section if len(hit.section) <= 48 else hit.section[:47] + "…"
                 line.append((f"[{section}] ", "magenta"))

@@ -1,22 +1,32 @@
 """Stage 3: the index — schema, building and incremental updating, reading articles back.
 
-One Whoosh document per passage. The first passage of each article (``head``) also
-stores the article's full text and content hash, so the index alone can show an article
-and knows which files changed. Everything a run changes lands in one Whoosh commit, so a
-crash leaves the previous generation searchable.
+One Whoosh document per article. Its ``body`` holds the terms of every passage with
+positions laid out passage after passage (a gap between two passages keeps phrases from
+spanning them), and it stores the article's text and passage table, so search can find
+which passages matched from the positions alone. One more document, the *dictionary*,
+holds every folded word of the collection with the number of articles using it: the
+spelling dictionary behind corrections, ``prefix*`` and ``fuzzy~``, kept out of the
+articles' posting lists. Everything a run changes lands in one Whoosh commit, so a crash
+leaves the previous generation searchable.
+
+Large runs analyse files in worker processes while this process writes the index.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from whoosh.fields import TEXT
 
 from . import analysis
 from .errors import (
@@ -37,39 +47,55 @@ if TYPE_CHECKING:
 
 META_FILE = "seedsearch.json"
 # Bump when the schema or what is stored changes; older indexes must be rebuilt.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 INDEX_NAME = "MAIN"
+ARTICLE = "article"
+DICTIONARY = "dictionary"  # collection statistics
+WORDS = "words"  # the spelling dictionary: every folded word, with its article count
+# Positions left empty between two passages: a phrase never runs across them.
+PASSAGE_GAP = 8
+# Articles longer than this (in characters) are indexed in parts of about this size, so
+# that no index document, and no page of results, carries a huge text.
+PART_CHARS = 64_000
 
 Progress = Callable[[str, int, int], None]
 """progress(stage, done, total): stage is "scan", "index" or "commit"."""
 
+# A passage as stored: (kind, section number, start, end, own text (see _own_text), first
+# position, number of positions).
+StoredPassage = tuple[str, int, int, int, "str | int | None", int, int]
+COLLAPSED = 1
+
+
+class PreparedText(TEXT):  # type: ignore[misc]
+    """TEXT that indexes an :class:`analysis.Prepared` value's postings as they are."""
+
+    def index(self, value: Any, **kwargs: Any) -> Any:
+        if isinstance(value, analysis.Prepared):
+            return value.postings
+        return super().index(value, **kwargs)
+
 
 def _schema() -> Any:
-    from whoosh.fields import ID, STORED, TEXT, FieldType, Schema
-    from whoosh.formats import Existence
+    from whoosh.fields import ID, STORED, Schema
 
     french = analysis.FrenchTokenizer()
     return Schema(
+        kind=ID(stored=True),
         doc_id=ID(stored=True),
-        head=ID(),
         path=STORED(),
-        section=STORED(),
-        kind=STORED(),
-        n=STORED(),
-        start=STORED(),
-        end=STORED(),
-        # The title is indexed once, on the article's head passage; every passage keeps a
-        # stored copy to show. Search adds the title's weight when it ranks passages.
-        title=TEXT(analyzer=french, stored=False),
-        doc_title=STORED(),
-        body=TEXT(analyzer=french, stored=True),
-        # Folded, unstemmed words of each article, for corrections, prefixes and fuzzy terms.
-        spell=FieldType(
-            format=Existence(), analyzer=analysis.FoldedTokenizer(), scorable=False, stored=False
-        ),
+        title=TEXT(analyzer=french, stored=True),
+        body=PreparedText(analyzer=french, stored=False),
         sha=STORED(),
         article=STORED(),
+        sections=STORED(),
         passages=STORED(),
+        offset=STORED(),
+        first=STORED(),
+        head=ID(),
+        stats=STORED(),
+        words=STORED(),
+        counts=STORED(),
     )
 
 
@@ -179,48 +205,194 @@ def _whoosh_errors(index_dir: Path) -> Iterator[None]:
 # --- building and updating -------------------------------------------------------------
 
 
-def _documents_of(doc: Document) -> Iterator[dict[str, Any]]:
-    title = analysis.Analysed(doc.title)
-    words: set[str] = {t.folded for t in title.tokens if not t.joined}
-    for p in doc.passages:
-        body = analysis.Analysed(p.text)
-        words.update(t.folded for t in body.tokens if not t.joined)
-        fields: dict[str, Any] = {
+@dataclass(frozen=True)
+class _Prepared:
+    """An article analysed and ready to write: what a worker process sends back."""
+
+    doc_id: str
+    parts: list[dict[str, Any]]
+    words: frozenset[str]
+    passages: int
+    positions: int
+    nbytes: int
+
+
+@dataclass(frozen=True)
+class _Unchanged:
+    doc_id: str
+
+
+def _parts(doc: Document) -> Iterator[tuple[int, int, list[Passage]]]:
+    """(first passage number, text offset, passages) of each part of an article.
+
+    Parts are cut between passages; together their text ranges cover the whole text.
+    """
+    start, first = 0, 0
+    current: list[Passage] = []
+    for n, p in enumerate(doc.passages):
+        if current and p.end - start > PART_CHARS:
+            yield first, start, current
+            start, first, current = p.start, n, []
+        current.append(p)
+    yield first, start, current
+
+
+def _prepare_document(doc: Document) -> _Prepared:
+    from whoosh.system import pack_uint
+
+    words: set[str] = set()
+    parts = []
+    boundaries = [*[offset for _, offset, _ in _parts(doc)][1:], len(doc.text)]
+    n_positions = 0
+    for (first, offset, passages), end_offset in zip(_parts(doc), boundaries, strict=True):
+        text = doc.text[offset:end_offset]
+        positions: dict[str, list[int]] = {}
+        sections: dict[str, int] = {}
+        table: list[StoredPassage] = []
+        pos = 0
+        for p in passages:
+            nxt = analysis.add_positions(p.text, pos, positions, words)
+            section = sections.setdefault(p.section, len(sections))
+            own = _own_text(text[p.start - offset : p.end - offset], p.text)
+            table.append((p.kind, section, p.start, p.end, own, pos, nxt - pos))
+            n_positions += nxt - pos
+            pos = nxt + PASSAGE_GAP
+        postings = []
+        for term, found in positions.items():
+            # Whoosh's Positions format: the count, then the pickled position deltas.
+            deltas = [found[0]] + [b - a for a, b in itertools.pairwise(found)]
+            value = pack_uint(len(deltas)) + _dumps(deltas)
+            postings.append((term.encode("utf-8"), len(found), float(len(found)), value))
+        fields = {
+            "kind": ARTICLE,
             "doc_id": doc.doc_id,
             "path": doc.path,
-            "section": p.section,
-            "kind": p.kind,
-            "n": p.n,
-            "start": p.start,
-            "end": p.end,
-            "doc_title": doc.title,
-            "body": body,
-            "_stored_body": p.text,
+            "title": doc.title,
+            "body": postings,
+            "sha": doc.sha,
+            "article": text,
+            "offset": offset,
+            "first": first,
+            "sections": list(sections),
+            "passages": table,
         }
-        if p.n == 0:
-            fields.update(
-                head="1", title=title, sha=doc.sha, article=doc.text, passages=len(doc.passages)
-            )
-            head = fields
-        else:
-            yield fields
-    # The head goes last, once every passage has added its words to the spelling list.
-    head["spell"] = sorted(words)
-    yield head
+        if offset == 0:
+            fields["head"] = "1"
+        parts.append(fields)
+    return _Prepared(
+        doc.doc_id,
+        parts,
+        frozenset(words),
+        len(doc.passages),
+        n_positions,
+        len(doc.text.encode("utf-8")),
+    )
+
+
+def _own_text(source: str, text: str) -> str | int | None:
+    """What to store of a passage's text: None when it is its source text as is, 1 when it
+    is that text with runs of white space collapsed (soft-wrapped lines), else the text."""
+    if source == text:
+        return None
+    if " ".join(source.split()) == text:
+        return COLLAPSED
+    return text
+
+
+def _dumps(deltas: list[int]) -> bytes:
+    import pickle
+
+    return pickle.dumps(deltas, 2)
+
+
+def _prepare(task: tuple[SourceFile, str | None]) -> _Prepared | _Unchanged | Skipped:
+    """Read, parse and analyse one file (in a worker process for large runs).
+
+    ``task`` is the file and the content hash the index holds for it, if any: an
+    unchanged file is reported as such without being parsed.
+    """
+    from .documents import Skipped, content_hash, doc_id_for, parse_document, read_bytes
+
+    source, known_sha = task
+    try:
+        data = read_bytes(source)
+        if known_sha is not None and known_sha == content_hash(data):
+            return _Unchanged(doc_id_for(source.key))
+        return _prepare_document(parse_document(source, data))
+    except SourceError as err:
+        return Skipped(str(source.path), err.message)
+
+
+def _words_of(parts: Iterable[dict[str, Any]]) -> set[str]:
+    words: set[str] = set()
+    positions: dict[str, list[int]] = {}
+    for fields in parts:
+        for p in _stored_passages(fields):
+            analysis.add_positions(p.text, 0, positions, words)
+    return words
+
+
+def stored_passage_fields(fields: dict[str, Any], n: int) -> tuple[int, str, str, int, int, str]:
+    """(number, kind, section, start, end, text) of passage ``n`` (counted within this
+    part) of an article part's stored fields."""
+    kind, section, start, end, own, _first, _count = fields["passages"][n]
+    if not isinstance(own, str):
+        offset = fields.get("offset", 0)
+        source = fields["article"][start - offset : end - offset]
+        own = " ".join(source.split()) if own == COLLAPSED else source
+    return fields.get("first", 0) + n, kind, fields["sections"][section], start, end, own
+
+
+def stored_passage(fields: dict[str, Any], n: int) -> Passage:
+    from .documents import Passage
+
+    return Passage(*stored_passage_fields(fields, n))
+
+
+def _stored_passages(fields: dict[str, Any]) -> list[Passage]:
+    return [stored_passage(fields, n) for n in range(len(fields.get("passages", [])))]
+
+
+def _parts_of(searcher: Searcher, doc_id: str) -> list[dict[str, Any]]:
+    parts = list(searcher.documents(doc_id=doc_id, kind=ARTICLE))
+    parts.sort(key=lambda f: f.get("first", 0))
+    return parts
+
+
+def _live(searcher: Searcher, kind: str) -> Iterator[int]:
+    from whoosh.query import Term
+
+    # Term statistics still count deleted documents until a merge; matching does not.
+    return Term("kind", kind).docs(searcher)  # type: ignore[no-any-return]
 
 
 def _article_count(searcher: Searcher) -> int:
-    # Term statistics still count deleted documents until a merge; matching does not.
     from whoosh.query import Term
 
     return sum(1 for _ in Term("head", "1").docs(searcher))
 
 
-def _manifest(searcher: Searcher) -> dict[str, tuple[str, str]]:
-    """doc_id → (content hash, path) for every article in the index."""
+def _dictionary(searcher: Searcher, kind: str = DICTIONARY) -> dict[str, Any]:
+    """Stored fields of the live dictionary (or ``WORDS``) document."""
+    for docnum in _live(searcher, kind):
+        return searcher.stored_fields(docnum)  # type: ignore[no-any-return]
+    return {}
+
+
+def spelling_words(searcher: Searcher) -> tuple[list[str], list[int]]:
+    """The spelling dictionary: sorted folded words and how many articles use each."""
+    fields = _dictionary(searcher, WORDS)
+    return fields.get("words", []), fields.get("counts", [])
+
+
+def _manifest(searcher: Searcher) -> dict[str, tuple[int, str, str]]:
+    """doc_id → (document number, content hash, path) for every article in the index."""
+    from whoosh.query import Term
+
     out = {}
-    for fields in searcher.documents(head="1"):
-        out[fields["doc_id"]] = (fields.get("sha", ""), fields.get("path", ""))
+    for docnum in Term("head", "1").docs(searcher):
+        fields = searcher.stored_fields(docnum)
+        out[fields["doc_id"]] = (docnum, fields.get("sha", ""), fields.get("path", ""))
     return out
 
 
@@ -230,13 +402,16 @@ def update_index(
     *,
     rebuild: bool = False,
     progress: Progress | None = None,
+    jobs: int = 1,
 ) -> IndexReport:
     """Bring the index at ``index_dir`` in line with the article files under ``paths``.
 
     Without ``paths`` the index keeps the sources it was last built from, or starts with
     the bundled corpus. Only files whose content hash changed are re-analysed; files
     that disappeared are removed. ``rebuild`` re-analyses everything. All changes land in
-    one commit.
+    one commit. With ``jobs`` > 1, that many worker processes read and analyse the files
+    while this one writes the index (they are started with ``forkserver`` or ``spawn``,
+    so a calling script needs the usual ``if __name__ == "__main__":`` guard).
     """
     from whoosh import index as windex
     from whoosh.writing import CLEAR
@@ -251,6 +426,8 @@ def update_index(
     else:
         roots = list(meta.get("roots") or [str(bundled_corpus())])
     report = progress or (lambda stage, done, total: None)
+    if jobs < 1:
+        raise SeedsearchError("the number of jobs must be at least 1")
 
     report("scan", 0, 0)
     sources, skipped = scan(roots)
@@ -270,28 +447,28 @@ def update_index(
             ix = windex.create_in(str(index_dir), _schema(), indexname=INDEX_NAME)
             rebuild = True
         try:
-            writer = ix.writer(limitmb=256, compound=False)
-        except Exception as exc:
-            ix.close()
-            mapped = from_whoosh(exc, str(index_dir))
-            raise (mapped or exc) from None
-        try:
-            counts = _apply(ix, writer, sources, skipped, rebuild, report)
-            if counts["changed"] or rebuild:
-                report("commit", 0, 1)
-                writer.commit(mergetype=CLEAR) if rebuild else writer.commit()
-                report("commit", 1, 1)
-            else:
-                writer.cancel()
+            # Workers start before the writer takes its lock, so none of them holds it.
+            with _analysers(jobs) as analyse_all:
+                writer = _open_writer(ix, index_dir)
+                try:
+                    counts = _apply(ix, writer, sources, skipped, rebuild, report, analyse_all)
+                    if counts["changed"] or rebuild:
+                        report("commit", 0, 1)
+                        writer.commit(mergetype=CLEAR) if rebuild else writer.commit()
+                        report("commit", 1, 1)
+                    else:
+                        writer.cancel()
+                except BaseException:
+                    if not getattr(writer, "is_closed", False):  # a failed commit closes it
+                        writer.cancel()
+                    raise
         except BaseException:
-            if not getattr(writer, "is_closed", False):  # a failed commit closes the writer
-                writer.cancel()
             ix.close()
             raise
         _write_meta(index_dir, roots)
         with ix.searcher() as s:
             documents = _article_count(s)
-            passages = s.doc_count()
+            passages = int(_dictionary(s).get("stats", {}).get("passages", 0))
         ix.close()
     return IndexReport(
         index_dir=str(index_dir),
@@ -307,6 +484,52 @@ def update_index(
     )
 
 
+def _open_writer(ix: Any, index_dir: Path) -> Any:
+    try:
+        from whoosh.codec.whoosh3 import W3Codec
+
+        # Posting blocks are not zlib-compressed: a bigger index, but writing it and
+        # reading it back at query time both skip the (de)compression.
+        return ix.writer(limitmb=128, compound=False, codec=W3Codec(compression=0))
+    except Exception as exc:
+        mapped = from_whoosh(exc, str(index_dir))
+        raise (mapped or exc) from None
+
+
+Analyser = Callable[[list[tuple["SourceFile", "str | None"]]], Iterable[Any]]
+
+
+@contextmanager
+def _analysers(jobs: int) -> Iterator[Analyser]:
+    """A function mapping ``_prepare`` over tasks in order, in ``jobs`` worker processes."""
+    import multiprocessing
+
+    if jobs <= 1:
+        yield lambda tasks: map(_prepare, tasks)
+        return
+    methods = multiprocessing.get_all_start_methods()
+    # Not fork: the caller may run threads (a progress bar), and forked children would
+    # share its open files.
+    context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    pool = context.Pool(jobs)
+
+    def analyse_all(tasks: list[tuple[SourceFile, str | None]]) -> Iterator[Any]:
+        # A window at a time: imap keeps every finished result until it is consumed, and
+        # the workers outpace the writer.
+        window = 64 * jobs
+        for start in range(0, len(tasks), window):
+            yield from pool.imap(_prepare, tasks[start : start + window], chunksize=4)
+
+    try:
+        yield analyse_all
+        pool.close()
+    except BaseException:
+        pool.terminate()
+        raise
+    finally:
+        pool.join()
+
+
 def _apply(
     ix: Any,
     writer: Any,
@@ -314,46 +537,72 @@ def _apply(
     skipped: list[Skipped],
     rebuild: bool,
     report: Progress,
+    analyse_all: Analyser,
 ) -> dict[str, int]:
-    from .documents import Skipped, content_hash, doc_id_for, parse_document, read_bytes
+    from .documents import Skipped, doc_id_for
 
     with ix.searcher() as s:
         manifest = {} if rebuild else _manifest(s)
-    counts = dict(added=0, updated=0, removed=0, unchanged=0, changed=0, bytes=0)
-    seen: set[str] = set()
-    total = len(sources)
-    for i, source in enumerate(sources):
-        report("index", i, total)
-        doc_id = doc_id_for(source.key)
-        try:
-            data = read_bytes(source)
-        except SourceError as err:
-            skipped.append(Skipped(str(source.path), err.message))
-            continue
-        known = manifest.get(doc_id)
-        if known is not None and known[0] == content_hash(data) and known[1] == str(source.path):
-            seen.add(doc_id)
-            counts["unchanged"] += 1
-            continue
-        try:
-            doc = parse_document(source, data)
-        except SourceError as err:
-            skipped.append(Skipped(str(source.path), err.message))
-            continue
-        seen.add(doc_id)
-        if known is not None:
+        vocabulary: Counter[str] = Counter()
+        stats: Counter[str] = Counter()
+        if not rebuild:
+            vocabulary.update(dict(zip(*spelling_words(s), strict=True)))
+            stats.update(_dictionary(s).get("stats", {}))
+
+        def forget(doc_id: str) -> None:
+            # The words and sizes of an article leave the dictionary with it.
+            old = _parts_of(s, doc_id)
+            vocabulary.subtract(_words_of(old))
+            for part in old:
+                stats["passages"] -= len(part.get("passages", []))
+                stats["positions"] -= sum(p[6] for p in part.get("passages", []))
             writer.delete_by_term("doc_id", doc_id)
-            counts["updated"] += 1
-        else:
-            counts["added"] += 1
-        counts["bytes"] += len(data)
-        for fields in _documents_of(doc):
-            writer.add_document(**fields)
-    report("index", total, total)
-    for doc_id in manifest.keys() - seen:
-        writer.delete_by_term("doc_id", doc_id)
-        counts["removed"] += 1
+
+        counts = dict(added=0, updated=0, removed=0, unchanged=0, changed=0, bytes=0)
+        seen: set[str] = set()
+        tasks = []
+        for source in sources:
+            known = manifest.get(doc_id_for(source.key))
+            # A file that moved is re-read: its path is part of what is stored.
+            sha = known[1] if known is not None and known[2] == str(source.path) else None
+            tasks.append((source, sha))
+        total = len(tasks)
+        report("index", 0, total)
+        for i, result in enumerate(analyse_all(tasks), start=1):
+            report("index", i, total)
+            if isinstance(result, Skipped):
+                skipped.append(result)
+                continue
+            seen.add(result.doc_id)
+            if isinstance(result, _Unchanged):
+                counts["unchanged"] += 1
+                continue
+            if result.doc_id in manifest:
+                forget(result.doc_id)
+                counts["updated"] += 1
+            else:
+                counts["added"] += 1
+            counts["bytes"] += result.nbytes
+            vocabulary.update(result.words)
+            stats["passages"] += result.passages
+            stats["positions"] += result.positions
+            for part in result.parts:
+                writer.add_document(**{**part, "body": analysis.Prepared(part["body"])})
+        for doc_id in manifest.keys() - seen:
+            forget(doc_id)
+            counts["removed"] += 1
     counts["changed"] = counts["added"] + counts["updated"] + counts["removed"]
+    if counts["changed"] or rebuild:
+        writer.delete_by_term("kind", DICTIONARY)
+        writer.delete_by_term("kind", WORDS)
+        # Kept as stored lists, not as an indexed field: a few hundred thousand one-posting
+        # terms would cost more to write than the articles' own postings.
+        words = sorted(w for w, n in vocabulary.items() if n > 0)
+        writer.add_document(kind=WORDS, words=words, counts=[vocabulary[w] for w in words])
+        writer.add_document(
+            kind=DICTIONARY,
+            stats={"passages": stats["passages"], "positions": stats["positions"]},
+        )
     return counts
 
 
@@ -384,6 +633,8 @@ class Index:
                 "run 'seedsearch index --rebuild'"
             )
         self._searcher: Searcher | None = None
+        self._passage_stats: tuple[int, tuple[int, float]] | None = None
+        self._spelling: tuple[int, tuple[list[str], list[int]]] | None = None
 
     def searcher(self) -> Searcher:
         """The current searcher, reopened if the index has a newer generation on disk."""
@@ -438,40 +689,44 @@ class Index:
         return search(self, query, limit=limit, offset=offset)
 
     def document(self, doc_id: str) -> Article:
-        from .documents import Passage
-
-        stored = list(self.searcher().documents(doc_id=doc_id))
-        if not stored:
+        parts = _parts_of(self.searcher(), doc_id)
+        if not parts:
             raise DocumentNotFoundError(f"no document with id {doc_id!r}")
-        stored.sort(key=lambda f: f["n"])
-        head = stored[0]
         return Article(
             doc_id=doc_id,
-            title=head["doc_title"],
-            path=head["path"],
-            text=head.get("article", ""),
-            passages=tuple(
-                Passage(f["n"], f["kind"], f["section"], f["start"], f["end"], f["body"])
-                for f in stored
-            ),
+            title=parts[0].get("title", ""),
+            path=parts[0].get("path", ""),
+            text="".join(f.get("article", "") for f in parts),
+            passages=tuple(p for f in parts for p in _stored_passages(f)),
         )
 
     def passages(self) -> Iterator[tuple[str, Passage]]:
         """(doc_id, passage) for every passage in the index."""
-        from .documents import Passage
+        s = self.searcher()
+        for docnum in _live(s, ARTICLE):
+            fields = s.stored_fields(docnum)
+            for p in _stored_passages(fields):
+                yield fields["doc_id"], p
 
-        for fields in self.searcher().all_stored_fields():
-            yield (
-                fields["doc_id"],
-                Passage(
-                    fields["n"],
-                    fields["kind"],
-                    fields["section"],
-                    fields["start"],
-                    fields["end"],
-                    fields["body"],
-                ),
-            )
+    def passage_stats(self) -> tuple[int, float]:
+        """(number of passages, mean passage length in words), for scoring passages."""
+        s = self.searcher()
+        key = s.reader().generation()
+        cached = self._passage_stats
+        if cached is None or cached[0] != key:
+            stats = _dictionary(s).get("stats", {})
+            n = int(stats.get("passages", 0))
+            mean = stats.get("positions", 0) / n if n else 1.0
+            cached = self._passage_stats = (key, (n, max(1.0, mean)))
+        return cached[1]
+
+    def spelling(self) -> tuple[list[str], list[int]]:
+        """The spelling dictionary (see :func:`spelling_words`), read once per generation."""
+        s = self.searcher()
+        key = s.reader().generation()
+        if self._spelling is None or self._spelling[0] != key:
+            self._spelling = (key, spelling_words(s))
+        return self._spelling[1]
 
     def stats(self) -> IndexStats:
         s = self.searcher()
@@ -481,7 +736,7 @@ class Index:
         return IndexStats(
             index_dir=str(self.index_dir),
             documents=_article_count(s),
-            passages=s.doc_count(),
+            passages=self.passage_stats()[0],
             terms=sum(1 for _ in reader.lexicon("body")),
             size_bytes=size,
             last_update=str(meta.get("updated", "")),

@@ -12,9 +12,13 @@ import html
 import math
 import re
 import time
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING, Any
+
+from whoosh.query import Phrase as WhooshPhrase
+from whoosh.query.spans import Span, SpanWrappingMatcher
 
 from .analysis import (
     APOSTROPHES,
@@ -23,6 +27,7 @@ from .analysis import (
     is_number,
     is_stop_word,
     normalise_word,
+    spans_of_terms,
     term_for,
 )
 from .errors import QueryError
@@ -36,8 +41,7 @@ MAX_QUERY_CHARS = 1000
 MAX_LIMIT = 100
 MAX_OFFSET = 10_000
 TITLE_WEIGHT = 1.0
-RERANK_WINDOW = 50
-MAX_TITLE_ARTICLES = 500
+PASSAGES_PER_ARTICLE = 3
 MAX_EXPANSIONS = 64
 FIELDS = {"title": "title", "titre": "title"}
 
@@ -332,6 +336,8 @@ class Highlighter:
     def spans(self, text: str) -> list[tuple[int, int]]:
         if not self.terms and not self.phrases:
             return []
+        if not self.phrases:
+            return _merge(sorted(spans_of_terms(text, self.terms)), text)
         toks = list(analyse(text))
         found = [(t.start, t.end) for t in toks if t.text in self.terms]
         if self.phrases:
@@ -451,15 +457,57 @@ def _text(t: str | bytes) -> str:
     return t.decode("utf-8") if isinstance(t, bytes) else t
 
 
+class _Spelling:
+    """Look-ups in the index's spelling dictionary (folded words), loaded on first use."""
+
+    def __init__(self, index: Index) -> None:
+        self.index = index
+        self._words: tuple[list[str], list[int]] | None = None
+
+    @property
+    def lists(self) -> tuple[list[str], list[int]]:
+        if self._words is None:
+            self._words = self.index.spelling()
+        return self._words
+
+    def freq(self, word: str) -> int:
+        words, counts = self.lists
+        i = bisect_left(words, word)
+        return counts[i] if i < len(words) and words[i] == word else 0
+
+    def prefix(self, prefix: str) -> Iterator[str]:
+        words, _ = self.lists
+        for i in range(bisect_left(words, prefix), len(words)):
+            if not words[i].startswith(prefix):
+                break
+            yield words[i]
+
+    def within(self, word: str, maxdist: int) -> Iterator[str]:
+        """Words within ``maxdist`` Levenshtein edits, found by walking a Levenshtein
+        automaton through the sorted word list (Whoosh's own method for its lexicons)."""
+        from whoosh.automata.fsa import find_all_matches
+        from whoosh.automata.lev import levenshtein_automaton
+
+        words, _ = self.lists
+
+        def first_at_least(key: str) -> str | None:
+            i = bisect_left(words, key)
+            return words[i] if i < len(words) else None
+
+        dfa = levenshtein_automaton(word, maxdist).to_dfa()
+        yield from find_all_matches(dfa, first_at_least)
+
+
 class _Compiler:
-    def __init__(self, searcher: Searcher, titles_as_filter: bool = False) -> None:
+    def __init__(self, searcher: Searcher, spelling: _Spelling) -> None:
         self.searcher = searcher
-        # In a query that also has words for passage text, a title: part selects the
-        # articles whose title matches; on its own it finds the articles' head passages.
-        self.titles_as_filter = titles_as_filter
+        self.spelling = spelling
         self.reader = searcher.reader()
         self.terms: set[str] = set()
         self.phrases: list[tuple[str, ...]] = []
+        # The terms and phrases of each positive query word, to count how many of the
+        # query's words a passage holds.
+        self.groups: list[frozenset[str | tuple[str, ...]]] = []
 
     # Vocabulary look-ups -----------------------------------------------------------
 
@@ -469,14 +517,13 @@ class _Compiler:
         )
 
     def spell_freq(self, word: str) -> int:
-        return int(self.reader.doc_frequency("spell", word))
+        return self.spelling.freq(word)
 
     def nearest(self, folded: str, maxdist: int) -> str | None:
         if maxdist <= 0:
             return None
         best: tuple[int, int, str] | None = None
-        for cand in self.reader.terms_within("spell", folded, maxdist):
-            cand = _text(cand)
+        for cand in self.spelling.within(folded, maxdist):
             if cand == folded or is_number(cand):
                 continue
             key = (_edit_distance(folded, cand), -self.spell_freq(cand), cand)
@@ -486,10 +533,10 @@ class _Compiler:
 
     def expand_prefix(self, folded: str) -> list[str]:
         words: list[str] = []
-        for i, t in enumerate(self.reader.expand_prefix("spell", folded)):
+        for i, w in enumerate(self.spelling.prefix(folded)):
             if i >= 5000:
                 break
-            words.append(_text(t))
+            words.append(w)
         if len(words) > MAX_EXPANSIONS:
             words.sort(key=lambda w: -self.spell_freq(w))
             words = words[:MAX_EXPANSIONS]
@@ -513,11 +560,10 @@ class _Compiler:
 
     def phrase(self, stems: list[str], scope: str | None, positive: bool) -> Any:
         from whoosh.query import Or
-        from whoosh.query import Phrase as WPhrase
 
         if positive:
             self.phrases.append(tuple(stems))
-        subs = [WPhrase(f, stems, slop=1, boost=b) for f, b in self.fields(scope)]
+        subs = [_ExactPhrase(f, stems, slop=1, boost=b) for f, b in self.fields(scope)]
         return subs[0] if len(subs) == 1 else Or(subs)
 
     def word(self, node: Word, positive: bool) -> Any:
@@ -529,9 +575,7 @@ class _Compiler:
                 words = self.expand_prefix(folded)
             else:
                 dist = node.fuzzy or max(1, _budget(folded))
-                words = [folded] + [
-                    _text(t) for t in self.reader.terms_within("spell", folded, dist)
-                ]
+                words = [folded, *self.spelling.within(folded, dist)]
             return self.any_term((term_for(w) for w in words), node.field, positive)
         toks = list(analyse(node.text))
         parts = [t.text for t in toks if not t.joined]
@@ -551,42 +595,95 @@ class _Compiler:
             return self.any_term(stems, node.field, positive)
         return self.phrase(stems, node.field, positive)
 
-    def articles_titled(self, title_query: Any) -> Any:
-        """Every passage of the articles whose title matches (a filter that adds no score)."""
-        from whoosh.query import ConstantScoreQuery, NullQuery, Term
-        from whoosh.query import Or as WOr
-
-        doc_ids = []
-        for docnum in self.searcher.docs_for_query(title_query):
-            doc_ids.append(Term("doc_id", self.searcher.stored_fields(docnum)["doc_id"]))
-            if len(doc_ids) >= MAX_TITLE_ARTICLES:
-                break
-        return ConstantScoreQuery(WOr(doc_ids), 0.0) if doc_ids else NullQuery
-
     def compile(self, node: Node, positive: bool = True) -> Any:
         from whoosh.query import And as WAnd
-        from whoosh.query import AndNot, Every, NullQuery
-        from whoosh.query import Not as WNot
+        from whoosh.query import AndNot, NullQuery
         from whoosh.query import Or as WOr
 
         if isinstance(node, (Word, Phrase)):
+            terms, phrases = set(self.terms), len(self.phrases)
             q = self.leaf(node, positive)
-            if node.field == "title" and self.titles_as_filter:
-                return self.articles_titled(q)
+            keys = (self.terms - terms) | set(self.phrases[phrases:])
+            if positive and keys:
+                self.groups.append(frozenset(keys))
             return q
         if isinstance(node, Not):
-            return WNot(self.compile(node.child, not positive))
+            # Every article but these (not Whoosh's Not: it would find the dictionary too).
+            return AndNot(_all_articles(), self.compile(node.child, not positive))
         if isinstance(node, Or):
             return WOr([self.compile(c, positive) for c in node.children])
         pos: list[Node] = [c for c in node.children if not isinstance(c, Not)]
         neg = [c.child for c in node.children if isinstance(c, Not)]
         positives = [self.compile(c, positive) for c in _without_stop_words(pos)]
         negatives = [self.compile(c, not positive) for c in neg]
-        base = (positives[0] if len(positives) == 1 else WAnd(positives)) if positives else Every()
+        base = (
+            (positives[0] if len(positives) == 1 else WAnd(positives))
+            if positives
+            else _all_articles()
+        )
         if not negatives:
             return base
         excluded = negatives[0] if len(negatives) == 1 else WOr(negatives)
         return AndNot(base, excluded) if base is not NullQuery else NullQuery
+
+
+class _ExactPhrase(WhooshPhrase):  # type: ignore[misc]
+    """Whoosh's phrase query, with the positions checked by set arithmetic.
+
+    (Whoosh builds a span object per position of every word in every candidate document;
+    intersecting the position sets is several times faster on long articles.)
+    """
+
+    def matcher(self, searcher: Searcher, context: Any = None) -> Any:
+        from whoosh import matching
+        from whoosh.query import Term
+
+        reader = searcher.reader()
+        if any((self.fieldname, word) not in reader for word in self.words):
+            return matching.NullMatcher()
+        ms = [Term(self.fieldname, word).matcher(searcher, context) for word in self.words]
+        order = sorted(
+            range(len(ms)), key=lambda i: reader.doc_frequency(self.fieldname, self.words[i])
+        )
+        m = _PhraseMatcher(ms, order)
+        return matching.WrappingMatcher(m, boost=self.boost) if self.boost != 1.0 else m
+
+
+class _PhraseMatcher(SpanWrappingMatcher):  # type: ignore[misc]
+    def __init__(self, ms: list[Any], order: list[int] | None = None) -> None:
+        from whoosh.matching import IntersectionMatcher
+        from whoosh.util import make_binary_tree
+
+        self.ms = ms
+        self.order = order if order is not None else list(range(len(ms)))
+        super().__init__(make_binary_tree(IntersectionMatcher, ms))
+
+    def copy(self) -> _PhraseMatcher:
+        return _PhraseMatcher([m.copy() for m in self.ms], self.order)
+
+    def replace(self, minquality: float = 0) -> Any:
+        from whoosh.matching import NullMatcher
+
+        return self if self.is_active() else NullMatcher()
+
+    def _get_spans(self) -> list[Any]:
+        starts: set[int] = set()
+        # The rarest words first: their short position lists empty the set soonest.
+        for n, i in enumerate(self.order):
+            where = self.ms[i].value_as("positions")
+            starts = {p - i for p in where} if n == 0 else starts & {p - i for p in where}
+            if not starts:
+                return []
+        width = len(self.ms) - 1
+        return [Span(p, p + width) for p in sorted(starts)]
+
+
+def _all_articles() -> Any:
+    from whoosh.query import ConstantScoreQuery, Term
+
+    from .index import ARTICLE
+
+    return ConstantScoreQuery(Term("kind", ARTICLE), 1.0)
 
 
 def _is_stop(node: Node) -> bool:
@@ -664,55 +761,208 @@ def _validate(query: str, limit: int, offset: int) -> None:
         raise QueryError(f"offset must be between 0 and {MAX_OFFSET}")
 
 
-def _run(searcher: Searcher, node: Node, limit: int) -> tuple[_Compiler, list[Any], int]:
-    """(compiler, top ``limit`` hits re-ranked with title weight, exact total)."""
+def _run(
+    searcher: Searcher, spelling: _Spelling, node: Node, window: int
+) -> tuple[_Compiler, list[Any], int]:
+    """(compiler, the top ``window`` articles as (docnum, score), exact number matching)."""
     from whoosh.collectors import TopCollector
+    from whoosh.query import AndMaybe, Term
+    from whoosh.query import Or as WOr
 
-    compiler = _Compiler(searcher, titles_as_filter=_has_text_leaf(node))
+    compiler = _Compiler(searcher, spelling)
     q = compiler.compile(node)
-    window = max(limit, RERANK_WINDOW)
+    if compiler.terms and _has_text_leaf(node):
+        # The query words found in an article's title add their weight: the article
+        # that is *about* them comes first. The title alone never makes a match.
+        title = [Term("title", t, boost=TITLE_WEIGHT) for t in sorted(compiler.terms)]
+        q = AndMaybe(q, title[0] if len(title) == 1 else WOr(title))
     # No block-quality skipping and no matcher replacement: either one makes Whoosh's count
-    # of matching passages wrong while it claims to be exact.
+    # of matching documents wrong while it claims to be exact (and counting the matches
+    # apart costs more than scoring them all here).
     collector = TopCollector(limit=window, usequality=False, replace=0)
     searcher.search_with_collector(q, collector)
     results = collector.results()
-    total = len(results)
-    ranked = _with_title_weight(searcher, list(results), compiler.terms)
-    return compiler, ranked[:limit], total
+    ranked = [(hit.docnum, float(hit.score or 0.0)) for hit in results]
+    return compiler, ranked, len(results)
 
 
 def _has_text_leaf(node: Node) -> bool:
     return any(positive and leaf.field is None for leaf, positive in _leaves(node))
 
 
-def _with_title_weight(searcher: Searcher, hits: list[Any], terms: set[str]) -> list[Any]:
-    """Hits re-ranked with the BM25 weight of the query words found in their article's title.
+# --- passages --------------------------------------------------------------------------
+# Articles are ranked by the index; which of their passages matched, and how well, is
+# worked out here for the articles on the page, from the positions of the query's terms
+# (each passage owns a range of positions in its article).
 
-    Titles are indexed once per article, so their weight joins each passage's text score
-    here, over the top of the ranking, rather than in every passage's postings.
+_K1 = 1.2
+_B = 0.75
+
+
+def _positions(
+    reader: Any, terms: Iterable[str], docnums: Sequence[int]
+) -> dict[int, dict[str, list[int]]]:
+    """docnum → term → positions in the body, for the given terms and articles."""
+    from whoosh.reading import TermNotFound
+
+    found: dict[int, dict[str, list[int]]] = {d: {} for d in docnums}
+    order = sorted(docnums)
+    for term in terms:
+        try:
+            m = reader.postings("body", term)
+        except TermNotFound:
+            continue
+        for d in order:
+            if not m.is_active():
+                break
+            if m.id() < d:
+                m.skip_to(d)
+                if not m.is_active():
+                    break
+            if m.id() == d:
+                found[d][term] = m.value_as("positions")
+    return found
+
+
+def _idf(reader: Any, term: str, passages: int) -> float:
+    # Passage-level idf: a term's occurrences in the whole collection stand in for the
+    # number of passages holding it (an upper bound), which the index does not keep.
+    occurrences = min(passages, int(reader.frequency("body", term)))
+    return math.log(1 + (passages - occurrences + 0.5) / (occurrences + 0.5))
+
+
+def _phrase_starts(positions: dict[str, list[int]], seq: tuple[str, ...]) -> set[int]:
+    starts = set(positions.get(seq[0], ()))
+    for i, term in enumerate(seq[1:], start=1):
+        later = set(positions.get(term, ()))
+        starts = {p for p in starts if p + i in later}
+    return starts
+
+
+def _passage_matches(
+    table: Sequence[Sequence[Any]],
+    positions: dict[str, list[int]],
+    terms: set[str],
+    phrases: Sequence[tuple[str, ...]],
+) -> dict[int, dict[Any, list[int]]]:
+    """Passage number → query term or phrase → the positions where it occurs."""
+    firsts = [p[5] for p in table]
+    found: dict[int, dict[Any, list[int]]] = {}
+
+    def note(key: Any, where: Iterable[int]) -> None:
+        n = 0
+        for pos in sorted(where):
+            n = bisect_right(firsts, pos, lo=n) - 1
+            if n >= 0 and pos < firsts[n] + table[n][6]:
+                found.setdefault(n, {}).setdefault(key, []).append(pos)
+            n = max(n, 0)
+
+    for term, where in positions.items():
+        if term in terms:  # a word of the query, not only part of a phrase
+            note(term, where)
+    for seq in phrases:
+        note(seq, _phrase_starts(positions, seq))
+    return found
+
+
+def _passage_score(
+    length: int,
+    found: dict[Any, list[int]],
+    groups: Sequence[frozenset[Any]],
+    idf: dict[Any, float],
+    mean_length: float,
+) -> float:
+    """BM25 over the passage, times the share of the query's words it holds (Lucene's
+    classic coordination factor): a passage with every word beats one with a few."""
+    norm = _K1 * (1 - _B + _B * length / mean_length)
+    total = 0.0
+    for key, where in found.items():
+        f = len(where)
+        total += idf.get(key, 0.0) * f * (_K1 + 1) / (f + norm)
+    if groups:
+        total *= sum(1 for g in groups if not g.isdisjoint(found)) / len(groups)
+    return total
+
+
+def _hits(
+    index: Index,
+    searcher: Searcher,
+    compiler: _Compiler,
+    page: Sequence[tuple[int, float]],
+    first_rank: int,
+    text_query: bool,
+) -> list[Hit]:
+    """The best passages (up to PASSAGES_PER_ARTICLE) of each article on the page.
+
+    Which passages matched, and where, comes from the positions of the query's terms in
+    the article (each passage owns a range of positions); the matched words are marked
+    from those positions too, so only the shown passages are tokenised again.
     """
-    if not terms or not hits:
-        return [(h, float(h.score or 0.0)) for h in hits]
+    from .analysis import spans_at
+    from .index import StoredPassage, stored_passage_fields
+
     reader = searcher.reader()
-    articles = max(1, reader.doc_frequency("head", "1"))
-    idf: dict[str, float] = {}
-    for t in terms:
-        df = reader.doc_frequency("title", t)
-        if df:
-            idf[t] = math.log(1 + (articles - df + 0.5) / (df + 0.5))
-    scored = []
-    for h in hits:
-        base = float(h.score or 0.0)
-        if idf:
-            title_terms = {tok.text for tok in analyse(h["doc_title"])}
-            base += TITLE_WEIGHT * sum(w for t, w in idf.items() if t in title_terms)
-        scored.append((h, base))
-    scored.sort(key=lambda pair: -pair[1])
-    return scored
+    terms = set(compiler.terms)
+    docnums = [d for d, _ in page]
+    positions = _positions(reader, terms.union(*compiler.phrases), docnums) if text_query else {}
+    passages, mean_length = index.passage_stats()
+    idf: dict[Any, float] = {}
+    if text_query:
+        idf = {t: _idf(reader, t, max(1, passages)) for t in terms}
+        for phrase in compiler.phrases:
+            idf[phrase] = sum(_idf(reader, t, max(1, passages)) for t in phrase)
+    highlighter = Highlighter(frozenset(compiler.terms), tuple(compiler.phrases))
+    hits = []
+    for rank, (docnum, score) in enumerate(page, start=first_rank):
+        f = searcher.stored_fields(docnum)
+        table: list[StoredPassage] = f.get("passages", [])
+        if not table:
+            continue
+        found: dict[int, dict[Any, list[int]]] = {}
+        chosen: list[int] = []
+        if text_query:
+            found = _passage_matches(table, positions[docnum], terms, compiler.phrases)
+            scores = {
+                n: _passage_score(table[n][6], keys, compiler.groups, idf, mean_length)
+                for n, keys in found.items()
+            }
+            chosen = sorted(scores, key=lambda n: (-scores[n], n))[:PASSAGES_PER_ARTICLE]
+        for n in chosen or [0]:
+            number, _kind, section, start, end, text = stored_passage_fields(f, n)
+            if n in found:
+                first = table[n][5]
+                marked: set[int] = set()
+                for key, where in found[n].items():
+                    width = len(key) if isinstance(key, tuple) else 1
+                    marked.update(p - first + i for p in where for i in range(width))
+                spans = _merge(sorted(spans_at(text, marked, highlighter.terms)), text)
+            else:
+                spans = highlighter.spans(text)
+            hits.append(
+                Hit(
+                    rank=rank,
+                    doc_id=f["doc_id"],
+                    title=f.get("title", ""),
+                    path=f.get("path", ""),
+                    section=section,
+                    passage=number,
+                    start=start,
+                    end=end,
+                    text=text,
+                    snippet=mark_html(text, spans),
+                    score=round(score, 4),
+                    spans=tuple(spans),
+                )
+            )
+    return hits
 
 
 def search(index: Index, query: str, limit: int = 10, offset: int = 0) -> SearchResult:
-    """Run ``query`` against ``index``: a page of ranked passages, corrected if needed."""
+    """Run ``query`` against ``index``: a page of ranked articles with their best passages.
+
+    ``limit`` and ``offset`` count articles; ``total`` is the exact number of matching
+    articles. Each article brings its best passages (up to ``PASSAGES_PER_ARTICLE``).
+    """
     started = time.perf_counter()
     _validate(query, limit, offset)
     node, ignored = parse(query)
@@ -722,42 +972,24 @@ def search(index: Index, query: str, limit: int = 10, offset: int = 0) -> Search
     if node is None:
         return SearchResult(query, 0, _ms(started), None, tuple(ignored), (), None, limit, offset)
 
-    fixed, changed = _correct(node, _Compiler(searcher))
+    spelling = _Spelling(index)
+    fixed, changed = _correct(node, _Compiler(searcher, spelling))
     if changed:
         node = fixed
         corrected = unparse(node)
-    compiler, ranked, total = _run(searcher, node, offset + limit)
+    compiler, ranked, total = _run(searcher, spelling, node, offset + limit)
     if total == 0 and (relaxed := _relaxed(node)) is not None:
-        compiler, ranked, total = _run(searcher, relaxed, offset + limit)
+        compiler, ranked, total = _run(searcher, spelling, relaxed, offset + limit)
         if total:
+            node = relaxed
             corrected = unparse(relaxed)
     if total == 0:
-        better, changed = _correct(node, _Compiler(searcher), budget_extra=1)
-        if changed and _run(searcher, better, 1)[2]:
+        better, changed = _correct(node, _Compiler(searcher, spelling), budget_extra=1)
+        if changed and _run(searcher, spelling, better, 1)[2]:
             suggestion = unparse(better)
 
-    highlighter = Highlighter(frozenset(compiler.terms), tuple(compiler.phrases))
-    hits = []
-    for rank, (hit, score) in enumerate(ranked[offset : offset + limit], start=offset + 1):
-        f = hit.fields()
-        text = f["body"]
-        spans = highlighter.spans(text)
-        hits.append(
-            Hit(
-                rank=rank,
-                doc_id=f["doc_id"],
-                title=f["doc_title"],
-                path=f["path"],
-                section=f["section"],
-                passage=f["n"],
-                start=f["start"],
-                end=f["end"],
-                text=text,
-                snippet=mark_html(text, spans),
-                score=round(score, 4),
-                spans=tuple(spans),
-            )
-        )
+    page = ranked[offset : offset + limit]
+    hits = _hits(index, searcher, compiler, page, offset + 1, _has_text_leaf(node))
     return SearchResult(
         query,
         total,
@@ -778,7 +1010,7 @@ def highlighter_for(index: Index, query: str) -> Highlighter:
     node, _ = parse(query)
     if node is None:
         return Highlighter()
-    compiler = _Compiler(index.searcher())
+    compiler = _Compiler(index.searcher(), _Spelling(index))
     node, _ = _correct(node, compiler)
     compiler.compile(node)
     return Highlighter(frozenset(compiler.terms), tuple(compiler.phrases))

@@ -51,7 +51,8 @@ class Seedsearch:
     def build(self, docs: Any, path: str) -> None:
         from seedsearch.index import update_index
 
-        update_index(path, [os.environ["SEEDSEARCH_BENCH_CORPUS"]])
+        jobs = int(os.environ.get("SEEDSEARCH_BENCH_JOBS", "2"))
+        update_index(path, [os.environ["SEEDSEARCH_BENCH_CORPUS"]], jobs=jobs)
 
     def open(self, path: str) -> Any:
         from seedsearch.index import Index

@@ -138,17 +138,18 @@
       groups.get(hit.doc_id).push(hit);
     }
     for (const [docId, hits] of groups) {
-      const list = el("ol", { class: "hits" });
+      const list = el("ul", { class: "hits" });
       for (const hit of hits) {
         const link = el("a", { class: "hit", href: docUrl(docId, data.query, hit.passage) });
         if (hit.section && hit.section !== hit.text) link.append(el("span", { class: "section" }, hit.section));
         const snippet = el("span", { class: "snippet" });
         snippet.innerHTML = hit.snippet; // escaped by the server, then marked
         link.append(snippet);
-        list.append(el("li", { value: String(hit.rank) }, link));
+        list.append(el("li", {}, link));
       }
       out.push(el("article", { class: "group" },
-        el("h2", {}, el("a", { href: docUrl(docId, data.query) }, hits[0].title)),
+        el("h2", {}, el("span", { class: "rank" }, `${hits[0].rank}.`), " ",
+          el("a", { href: docUrl(docId, data.query) }, hits[0].title)),
         el("p", { class: "path" }, hits[0].path),
         list));
     }
