@@ -208,7 +208,7 @@ def test_any_text_can_be_indexed_and_searched(tmp_path: Path, text: str, query: 
     assert report.documents + len(report.skipped) == 1
     with Index(case / "ix") as ix:
         result = ix.search(query)
-        assert result.total >= len(result.hits)
+        assert len({h.rank for h in result.hits}) <= result.total
         for _, passage in ix.passages():
             assert passage.text.strip()
 
