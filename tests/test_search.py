@@ -388,3 +388,23 @@ def test_total_does_not_depend_on_the_page_size(seed_index: Index, query: str) -
     totals = {seed_index.search(query, limit=n).total for n in (1, 3, 10, 100)}
     assert len(totals) == 1
     assert totals.pop() == len({h.rank for h in seed_index.search(query, limit=100).hits})
+
+
+@pytest.mark.parametrize(
+    "query", ["minage", "centre de donnees", "bitcoin energie", "mara exaion edf", "zzzz minage"]
+)
+def test_plain_word_queries_rank_as_the_general_path_does(
+    seed_index: Index, query: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import seedsearch.search as search_module
+
+    node, _ = parse(query)
+    assert node is not None
+    spelling = search_module._Spelling(seed_index)
+    searcher = seed_index.searcher()
+    _, fast, fast_total = search_module._run(searcher, spelling, node, 10)
+    monkeypatch.setattr(search_module, "_plain_terms", lambda q: None)
+    _, general, general_total = search_module._run(searcher, spelling, node, 10)
+    assert fast_total == general_total
+    assert [d for d, _ in fast] == [d for d, _ in general]
+    assert [round(s, 6) for _, s in fast] == [round(s, 6) for _, s in general]
