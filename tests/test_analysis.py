@@ -4,7 +4,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from seedsearch.analysis import analyse, fold, is_stop_word, stem, terms, words
+from seedsearch.analysis import (
+    add_positions,
+    analyse,
+    fold,
+    is_stop_word,
+    spans_at,
+    stem,
+    terms,
+    words,
+)
 
 
 def plain_terms(text: str) -> list[str]:
@@ -134,3 +143,22 @@ FRENCH_LETTERS = "abcdefghijklmnopqrstuvwxyzéèêëàâäçôöûùüîïœæÿ
 @given(st.text(alphabet=FRENCH_LETTERS + FRENCH_LETTERS.upper(), min_size=1, max_size=30))
 def test_accented_and_plain_spellings_give_the_same_terms(word: str) -> None:
     assert terms(word) == terms(fold(word))
+
+
+@given(st.text(), st.data())
+def test_positions_and_spans_agree_with_the_analyser(text: str, data: st.DataObject) -> None:
+    tokens = list(analyse(text))
+    positions: dict[str, list[int]] = {}
+    found_words: set[str] = set()
+    end = add_positions(text, 5, positions, found_words)
+    assert positions == {
+        t: [tok.pos + 5 for tok in tokens if tok.text == t] for t in {tok.text for tok in tokens}
+    }
+    assert found_words == {tok.folded for tok in tokens if not tok.joined}
+    assert end == 5 + (tokens[-1].pos + 1 if tokens else 0)
+    plain = [tok for tok in tokens if not tok.joined]
+    wanted = set(
+        data.draw(st.lists(st.sampled_from([t.pos for t in plain]) if plain else st.nothing()))
+    )
+    expected = sorted({(t.start, t.end) for t in plain if t.pos in wanted})
+    assert sorted(set(spans_at(text, wanted, frozenset()))) == expected

@@ -323,8 +323,16 @@ def spans_at(text: str, positions: set[int], terms: frozenset[str]) -> list[tupl
     found = []
     pos = -1
     for match in _WORD_RE.finditer(text):
+        word = match.group()
+        if word.isalnum():  # no apostrophe, hyphen or decimal mark: one token
+            pos += 1
+            if pos in positions:
+                found.append(match.span())
+            elif pos > last:
+                break
+            continue
         origin = match.start()
-        for term, start, end, _folded, joined, increment in _pieces(match.group()):
+        for term, start, end, _folded, joined, increment in _pieces(word):
             pos += increment
             if pos in positions and (not joined or term in terms):
                 found.append((origin + start, origin + end))
