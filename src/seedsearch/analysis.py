@@ -288,8 +288,12 @@ def add_positions(text: str, base: int, positions: dict[str, list[int]], words: 
     ``base``) to ``positions`` and the folded words to ``words``; return the next free
     position. Same terms and positions as :func:`analyse`, without building tokens."""
     pos = base - 1
-    for match in _WORD_RE.finditer(text):
-        for term, _start, _end, folded, joined, increment in _pieces(match.group()):
+    cached = _CACHE.get
+    for word in _WORD_RE.findall(text):
+        pieces = cached(word)
+        if pieces is None:
+            pieces = _pieces(word)
+        for term, _start, _end, folded, joined, increment in pieces:
             pos += increment
             found = positions.get(term)
             if found is None:

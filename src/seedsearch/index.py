@@ -14,6 +14,8 @@ Large runs analyse files in worker processes while this process writes the index
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import itertools
 import json
 import os
@@ -259,9 +261,12 @@ def _prepare_document(doc: Document) -> _Prepared:
             pos = nxt + PASSAGE_GAP
         postings = []
         for term, found in positions.items():
-            # Whoosh's Positions format: the count, then the pickled position deltas.
-            deltas = [found[0]] + [b - a for a, b in itertools.pairwise(found)]
-            value = pack_uint(len(deltas)) + _dumps(deltas)
+            if len(found) == 1:  # most terms occur once in an article
+                value = _single_position(found[0])
+            else:
+                # Whoosh's Positions format: the count, then the pickled position deltas.
+                deltas = [found[0]] + [b - a for a, b in itertools.pairwise(found)]
+                value = pack_uint(len(deltas)) + _dumps(deltas)
             postings.append((term.encode("utf-8"), len(found), float(len(found)), value))
         fields = {
             "kind": ARTICLE,
@@ -297,6 +302,13 @@ def _own_text(source: str, text: str) -> str | int | None:
     if " ".join(source.split()) == text:
         return COLLAPSED
     return text
+
+
+@functools.lru_cache(maxsize=65536)
+def _single_position(pos: int) -> bytes:
+    from whoosh.system import pack_uint
+
+    return bytes(pack_uint(1)) + _dumps([pos])
 
 
 def _dumps(deltas: list[int]) -> bytes:
@@ -448,7 +460,7 @@ def update_index(
             rebuild = True
         try:
             # Workers start before the writer takes its lock, so none of them holds it.
-            with _analysers(jobs) as analyse_all:
+            with _analysers(jobs, index_dir, report) as analyse_all:
                 writer = _open_writer(ix, index_dir)
                 try:
                     counts = _apply(ix, writer, sources, skipped, rebuild, report, analyse_all)
@@ -484,44 +496,155 @@ def update_index(
     )
 
 
+def _writer_options() -> dict[str, Any]:
+    from whoosh.codec.whoosh3 import W3Codec
+
+    # Posting blocks are not zlib-compressed: a bigger index, but writing it and reading
+    # it back at query time both skip the (de)compression. Nor do they record the
+    # shortest and longest document in each block, which costs a look-up per posting and
+    # only serves Whoosh's block-quality skipping, which search does not use (it makes
+    # Whoosh's match counts inexact).
+    codec = W3Codec(compression=0)
+    codec.length_stats = False
+    return {"limitmb": 256, "compound": False, "codec": codec}
+
+
+@functools.cache
+def _writer_class() -> type:
+    from whoosh.writing import SegmentWriter
+
+    class Writer(SegmentWriter):  # type: ignore[misc]
+        """The run's writer; its commit also lists the segments worker processes wrote,
+        between the segments kept from before and this writer's own."""
+
+        extra_segments: Sequence[Any] = ()
+
+        def _commit_toc(self, segments: list[Any]) -> None:
+            own = [s for s in segments if s is self.newsegment]
+            kept = [s for s in segments if s is not self.newsegment]
+            super()._commit_toc([*kept, *self.extra_segments, *own])
+
+    return Writer
+
+
 def _open_writer(ix: Any, index_dir: Path) -> Any:
     try:
-        from whoosh.codec.whoosh3 import W3Codec
-
-        # Posting blocks are not zlib-compressed: a bigger index, but writing it and
-        # reading it back at query time both skip the (de)compression.
-        return ix.writer(limitmb=128, compound=False, codec=W3Codec(compression=0))
+        return _writer_class()(ix, **_writer_options())
     except Exception as exc:
         mapped = from_whoosh(exc, str(index_dir))
         raise (mapped or exc) from None
 
 
-Analyser = Callable[[list[tuple["SourceFile", "str | None"]]], Iterable[Any]]
+Task = tuple["SourceFile", "str | None"]
+
+_progress_queue: Any = None
+_parent: int | None = None
+
+
+def _init_worker(queue: Any) -> None:
+    global _progress_queue, _parent
+    # The process that started this worker (the forkserver) exits when the run does.
+    _progress_queue, _parent = queue, os.getppid()
+
+
+def _segment_worker(job: tuple[str, list[Task]]) -> tuple[list[Any], Any]:
+    """Read, analyse and write a run of files as one new segment (in a worker process).
+
+    Returns what was found for each file (without the postings, which are on disk now)
+    and the segment, which the main process's commit lists. The segment's files mean
+    nothing until that commit: if the run dies first, the next commit deletes them.
+    """
+    from whoosh import index as windex
+    from whoosh.writing import SegmentWriter
+
+    index_dir, tasks = job
+    ix = windex.open_dir(index_dir, indexname=INDEX_NAME)
+    # No lock: the main process holds the index's, for the whole run.
+    writer = SegmentWriter(ix, _lk=False, **_writer_options())
+    out = []
+    try:
+        for task in tasks:
+            if os.getppid() != _parent:  # the run was killed: stop
+                raise SystemExit(1)
+            result = _prepare(task)
+            if isinstance(result, _Prepared):
+                for part in result.parts:
+                    writer.add_document(**{**part, "body": analysis.Prepared(part["body"])})
+                result = dataclasses.replace(result, parts=[])
+            out.append(result)
+            _progress_queue.put(1)
+        # Every writer of the index shares one temporary folder, which the main writer
+        # removes when it finishes: workers only close their own files.
+        if not writer._added:
+            writer._close_segment()
+            return out, None
+        return out, writer._finalize_segment()
+    except BaseException:
+        writer._close_segment()
+        raise
+
+
+def _shares(tasks: list[Task], n: int) -> list[list[Task]]:
+    """``tasks`` cut into ``n`` contiguous runs of about the same number of bytes (so the
+    documents keep their order, and the workers finish together)."""
+    sizes = []
+    for source, _ in tasks:
+        try:
+            sizes.append(source.path.stat().st_size + 1)
+        except OSError:
+            sizes.append(1)
+    goal = sum(sizes) / n
+    chunks: list[list[Task]] = [[]]
+    done = 0
+    for task, size in zip(tasks, sizes, strict=True):
+        if done >= goal * len(chunks) and len(chunks) < n:
+            chunks.append([])
+        chunks[-1].append(task)
+        done += size
+    return [c for c in chunks if c]
 
 
 @contextmanager
-def _analysers(jobs: int) -> Iterator[Analyser]:
-    """A function mapping ``_prepare`` over tasks in order, in ``jobs`` worker processes."""
+def _analysers(jobs: int, index_dir: Path, report: Progress) -> Iterator[Any]:
+    """A function from tasks to (results in task order, segments written by workers).
+
+    With one job everything happens here and the main writer adds the documents; with
+    more, each worker process reads, analyses and writes a contiguous share of the files
+    as its own segment, all in parallel.
+    """
     import multiprocessing
 
     if jobs <= 1:
-        yield lambda tasks: map(_prepare, tasks)
+        yield lambda tasks: (map(_prepare, tasks), [])
         return
     methods = multiprocessing.get_all_start_methods()
     # Not fork: the caller may run threads (a progress bar), and forked children would
-    # share its open files.
+    # share its open files, the index lock among them.
     context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-    pool = context.Pool(jobs)
+    queue = context.Queue()
+    pool = context.Pool(jobs, initializer=_init_worker, initargs=(queue,))
 
-    def analyse_all(tasks: list[tuple[SourceFile, str | None]]) -> Iterator[Any]:
-        # A window at a time: imap keeps every finished result until it is consumed, and
-        # the workers outpace the writer.
-        window = 64 * jobs
-        for start in range(0, len(tasks), window):
-            yield from pool.imap(_prepare, tasks[start : start + window], chunksize=4)
+    def run(tasks: list[Task]) -> tuple[Iterable[Any], list[Any]]:
+        import queue as queues
+
+        if not tasks:
+            return [], []
+        chunks = _shares(tasks, jobs)
+        pending = pool.map_async(_segment_worker, [(str(index_dir), c) for c in chunks])
+        done = 0
+        while done < len(tasks):
+            try:
+                done += queue.get(timeout=0.1)
+                report("index", done, len(tasks))
+            except queues.Empty:
+                if pending.ready():
+                    break
+        finished = pending.get()
+        results = [r for out, _ in finished for r in out]
+        return results, [segment for _, segment in finished if segment is not None]
 
     try:
-        yield analyse_all
+        yield run
         pool.close()
     except BaseException:
         pool.terminate()
@@ -537,7 +660,7 @@ def _apply(
     skipped: list[Skipped],
     rebuild: bool,
     report: Progress,
-    analyse_all: Analyser,
+    analyse_all: Any,
 ) -> dict[str, int]:
     from .documents import Skipped, doc_id_for
 
@@ -568,8 +691,10 @@ def _apply(
             tasks.append((source, sha))
         total = len(tasks)
         report("index", 0, total)
-        for i, result in enumerate(analyse_all(tasks), start=1):
-            report("index", i, total)
+        results, writer.extra_segments = analyse_all(tasks)
+        for i, result in enumerate(results, start=1):
+            if not writer.extra_segments:  # workers report their own progress
+                report("index", i, total)
             if isinstance(result, Skipped):
                 skipped.append(result)
                 continue
