@@ -510,6 +510,8 @@ class _Compiler:
         # The terms and phrases of each positive query word, to count how many of the
         # query's words a passage holds.
         self.groups: list[frozenset[str | tuple[str, ...]]] = []
+        # Raw body postings of the top articles when the search already read them.
+        self.postings: dict[int, dict[str, bytes]] = {}
 
     # Vocabulary look-ups -----------------------------------------------------------
 
@@ -781,7 +783,7 @@ def _run(
     q = compiler.compile(node)
     words = _plain_terms(q)
     if words is not None:
-        ranked, total = _conjunction(searcher, words, window)
+        ranked, total, compiler.postings = _conjunction(searcher, words, window)
         return compiler, ranked, total
     if compiler.terms and _has_text_leaf(node):
         # The query words found in an article's title add their weight: the article
@@ -813,9 +815,10 @@ def _plain_terms(q: Any) -> list[str] | None:
 
 def _conjunction(
     searcher: Searcher, words: list[str], window: int
-) -> tuple[list[tuple[int, float]], int]:
+) -> tuple[list[tuple[int, float]], int, dict[int, dict[str, bytes]]]:
     """Top ``window`` articles holding every term, scored as the general path scores them
-    (BM25F of each term, plus each term's BM25F in the title), and how many there are.
+    (BM25F of each term, plus each term's BM25F in the title), how many there are, and
+    the top articles' raw body postings (their positions), read on the way.
 
     Whoosh's intersection matcher leapfrogs between posting lists one step at a time; here
     the rarest term's articles are the candidates and each other list is only asked about
@@ -825,13 +828,16 @@ def _conjunction(
 
     reader = searcher.reader()
     if any(("body", w) not in reader for w in words):
-        return [], 0
+        return [], 0, {}
     words = sorted(set(words), key=lambda w: reader.doc_frequency("body", w))
+    values: dict[int, dict[str, bytes]] = {}
     if len(words) == 1:  # every candidate matches: score them on the way
         m = searcher.postings("body", words[0])
         scores = {}
         while m.is_active():
-            scores[m.id()] = m.score()
+            docnum = m.id()
+            scores[docnum] = m.score()
+            values[docnum] = {words[0]: m.value()}
             m.next()
         candidates = list(scores)
         words_to_score = []
@@ -839,32 +845,38 @@ def _conjunction(
         candidates = list(searcher.postings("body", words[0]).all_ids())
         words_to_score = words
     for w in words[1:]:
-        candidates = _present(searcher.postings("body", w), candidates, lambda m: 0.0)[0]
+        candidates = _present(searcher.postings("body", w), candidates, _nothing)[0]
         if not candidates:
-            return [], 0
+            return [], 0, {}
     if words_to_score:
         scores = dict.fromkeys(candidates, 0.0)
     for fieldname, weight in (("body", 1.0), ("title", TITLE_WEIGHT)):
         for w in words_to_score if fieldname == "body" else words:
             if (fieldname, w) in reader:
-                found, points = _present(searcher.postings(fieldname, w), candidates, _score)
-                for docnum, score in zip(found, points, strict=True):
+                found, points = _present(searcher.postings(fieldname, w), candidates, _scored)
+                for docnum, (score, value) in zip(found, points, strict=True):
                     scores[docnum] += weight * score
+                    if fieldname == "body":
+                        values.setdefault(docnum, {})[w] = value
     top = heapq.nsmallest(window, scores.items(), key=lambda item: (-item[1], item[0]))
-    return top, len(scores)
+    return top, len(scores), {d: values.get(d, {}) for d, _ in top}
 
 
-def _score(m: Any) -> float:
-    return float(m.score())
+def _nothing(m: Any) -> None:
+    return None
+
+
+def _scored(m: Any) -> tuple[float, bytes]:
+    return float(m.score()), m.value()
 
 
 def _present(
-    m: Any, docnums: list[int], value: Callable[[Any], float]
-) -> tuple[list[int], list[float]]:
+    m: Any, docnums: list[int], value: Callable[[Any], Any]
+) -> tuple[list[int], list[Any]]:
     """The documents among ``docnums`` (ascending) that matcher ``m`` holds, and ``value``
     of the matcher on each."""
     found: list[int] = []
-    values: list[float] = []
+    values: list[Any] = []
     for docnum in docnums:
         if not m.is_active():
             break
@@ -996,7 +1008,13 @@ def _hits(
     reader = searcher.reader()
     terms = set(compiler.terms)
     docnums = [d for d, _ in page]
-    positions = _positions(reader, terms.union(*compiler.phrases), docnums) if text_query else {}
+    positions: dict[int, dict[str, list[int]]] = {}
+    if text_query and all(d in compiler.postings for d in docnums):
+        positions = {
+            d: {t: _decode_positions(v) for t, v in compiler.postings[d].items()} for d in docnums
+        }
+    elif text_query:
+        positions = _positions(reader, terms.union(*compiler.phrases), docnums)
     passages, mean_length = index.passage_stats()
     idf: dict[Any, float] = {}
     if text_query:
