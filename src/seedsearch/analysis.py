@@ -364,21 +364,9 @@ def is_number(folded: str) -> bool:
 # module-level classes with no state beyond the class itself.
 
 
-class Analysed(str):
-    """Text that carries its tokens: one analysis pass feeds the indexer several fields."""
-
-    tokens: list[Token]
-
-    def __new__(cls, text: str) -> Analysed:
-        obj = super().__new__(cls, text)
-        obj.tokens = list(analyse(text))
-        return obj
-
-
 class FrenchTokenizer(Tokenizer):  # type: ignore[misc]
-    """The whole chain as one Whoosh tokenizer: emits stemmed terms (body, title)."""
-
-    stemmed = True
+    """The whole chain as one Whoosh tokenizer: the title's analyzer, and the body's for text
+    that does not come already analysed."""
 
     def __eq__(self, other: object) -> bool:
         return type(other) is type(self)
@@ -400,11 +388,8 @@ class FrenchTokenizer(Tokenizer):  # type: ignore[misc]
         **kwargs: object,
     ) -> Iterator[WhooshToken]:
         t = WhooshToken(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        stemmed = self.stemmed
-        for tok in value.tokens if isinstance(value, Analysed) else analyse(value):
-            if not stemmed and tok.joined:
-                continue
-            t.text = tok.text if stemmed else tok.folded
+        for tok in analyse(value):
+            t.text = tok.text
             t.boost = 1.0
             t.stopped = False
             if keeporiginal:
@@ -415,12 +400,6 @@ class FrenchTokenizer(Tokenizer):  # type: ignore[misc]
                 t.startchar = start_char + tok.start
                 t.endchar = start_char + tok.end
             yield t
-
-
-class FoldedTokenizer(FrenchTokenizer):
-    """Folded, unstemmed words: the spelling dictionary behind corrections, ``*`` and ``~``."""
-
-    stemmed = False
 
 
 class Prepared(str):

@@ -749,9 +749,17 @@ class Index:
             raise IndexNotFoundError(
                 f"no index at {self.index_dir}: run 'seedsearch index' to build it"
             )
+        meta = _read_meta(self.index_dir)
+        # Checked before opening: another version's schema may name classes this one
+        # no longer has.
+        if meta and not _compatible(meta):
+            raise IndexVersionError(
+                f"the index at {self.index_dir} was built by another seedsearch version: "
+                "run 'seedsearch index --rebuild'"
+            )
         with _whoosh_errors(self.index_dir):  # no table of contents: IndexNotFoundError
             self._ix = windex.open_dir(str(self.index_dir), indexname=INDEX_NAME)
-        if not _compatible(_read_meta(self.index_dir)):
+        if not _compatible(meta):
             self._ix.close()
             raise IndexVersionError(
                 f"the index at {self.index_dir} was built by another seedsearch version: "
