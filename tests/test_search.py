@@ -400,8 +400,8 @@ def test_plain_word_queries_rank_as_the_general_path_does(
 
     node, _ = parse(query)
     assert node is not None
-    spelling = search_module._Spelling(seed_index)
     searcher = seed_index.searcher()
+    spelling = search_module._Spelling(seed_index, searcher)
     _, fast, fast_total = search_module._run(searcher, spelling, node, 10)
     monkeypatch.setattr(search_module, "_plain_terms", lambda q: None)
     _, general, general_total = search_module._run(searcher, spelling, node, 10)

@@ -841,9 +841,13 @@ class Index:
             for p in _stored_passages(fields):
                 yield fields["doc_id"], p
 
-    def passage_stats(self) -> tuple[int, float]:
-        """(number of passages, mean passage length in words), for scoring passages."""
-        s = self.searcher()
+    def passage_stats(self, searcher: Searcher | None = None) -> tuple[int, float]:
+        """(number of passages, mean passage length in words), for scoring passages.
+
+        Pass the searcher a search is using: asking for the current one could replace it
+        (and close it) under that search when another process has just committed.
+        """
+        s = searcher or self.searcher()
         key = s.reader().generation()
         cached = self._passage_stats
         if cached is None or cached[0] != key:
@@ -853,9 +857,10 @@ class Index:
             cached = self._passage_stats = (key, (n, max(1.0, mean)))
         return cached[1]
 
-    def spelling(self) -> tuple[list[str], list[int]]:
-        """The spelling dictionary (see :func:`spelling_words`), read once per generation."""
-        s = self.searcher()
+    def spelling(self, searcher: Searcher | None = None) -> tuple[list[str], list[int]]:
+        """The spelling dictionary (see :func:`spelling_words`), read once per generation
+        (pass the searcher in use, as for :meth:`passage_stats`)."""
+        s = searcher or self.searcher()
         key = s.reader().generation()
         if self._spelling is None or self._spelling[0] != key:
             self._spelling = (key, spelling_words(s))
@@ -869,7 +874,7 @@ class Index:
         return IndexStats(
             index_dir=str(self.index_dir),
             documents=_article_count(s),
-            passages=self.passage_stats()[0],
+            passages=self.passage_stats(s)[0],
             terms=sum(1 for _ in reader.lexicon("body")),
             size_bytes=size,
             last_update=str(meta.get("updated", "")),

@@ -462,14 +462,15 @@ def _text(t: str | bytes) -> str:
 class _Spelling:
     """Look-ups in the index's spelling dictionary (folded words), loaded on first use."""
 
-    def __init__(self, index: Index) -> None:
+    def __init__(self, index: Index, searcher: Searcher) -> None:
         self.index = index
+        self.searcher = searcher
         self._words: tuple[list[str], list[int]] | None = None
 
     @property
     def lists(self) -> tuple[list[str], list[int]]:
         if self._words is None:
-            self._words = self.index.spelling()
+            self._words = self.index.spelling(self.searcher)
         return self._words
 
     def freq(self, word: str) -> int:
@@ -1015,7 +1016,7 @@ def _hits(
         }
     elif text_query:
         positions = _positions(reader, terms.union(*compiler.phrases), docnums)
-    passages, mean_length = index.passage_stats()
+    passages, mean_length = index.passage_stats(searcher)
     idf: dict[Any, float] = {}
     if text_query:
         idf = {t: _idf(reader, t, max(1, passages)) for t in terms}
@@ -1082,7 +1083,7 @@ def search(index: Index, query: str, limit: int = 10, offset: int = 0) -> Search
     if node is None:
         return SearchResult(query, 0, _ms(started), None, tuple(ignored), (), None, limit, offset)
 
-    spelling = _Spelling(index)
+    spelling = _Spelling(index, searcher)
     fixed, changed = _correct(node, _Compiler(searcher, spelling))
     if changed:
         node = fixed
@@ -1120,7 +1121,8 @@ def highlighter_for(index: Index, query: str) -> Highlighter:
     node, _ = parse(query)
     if node is None:
         return Highlighter()
-    compiler = _Compiler(index.searcher(), _Spelling(index))
+    searcher = index.searcher()
+    compiler = _Compiler(searcher, _Spelling(index, searcher))
     node, _ = _correct(node, compiler)
     compiler.compile(node)
     return Highlighter(frozenset(compiler.terms), tuple(compiler.phrases))
