@@ -268,3 +268,26 @@ def test_a_long_article_is_indexed_in_parts_and_shown_whole(
         assert ix.stats().documents == 2
         # Every part matches a word used throughout: parts rank like articles.
         assert ix.search("paragraphe").total > 4
+
+
+def test_worker_processes_update_an_index_like_a_rebuild(
+    tmp_path: Path, write_files: Callable
+) -> None:
+    files = {
+        f"a{n:02d}.txt": f"Article {n}\n\nLe minage numéro {n} et le réseau." for n in range(12)
+    }
+    root = write_files(files)
+    update_index(tmp_path / "ix", [root], jobs=2)
+    (root / "a03.txt").write_text("Article 3\n\nLe stockage remplace le minage.", encoding="utf-8")
+    (root / "a07.txt").unlink()
+    (root / "nouveau.txt").write_text("Nouveau\n\nUn réseau de stockage.", encoding="utf-8")
+    report = update_index(tmp_path / "ix", [root], jobs=2)
+    assert (report.added, report.updated, report.removed, report.unchanged) == (1, 1, 1, 10)
+    update_index(tmp_path / "fresh", [root])
+    assert _snapshot(tmp_path / "ix") == _snapshot(tmp_path / "fresh")
+    with Index(tmp_path / "ix") as a, Index(tmp_path / "fresh") as b:
+        assert a.stats().passages == b.stats().passages
+        for q in ("stockage", "minage", "reseau -minage", "stokage"):
+            got, want = a.search(q), b.search(q)
+            assert got.total == want.total and got.corrected_query == want.corrected_query
+            assert {h.doc_id for h in got.hits} == {h.doc_id for h in want.hits}
