@@ -606,42 +606,67 @@ def _shares(tasks: list[Task], n: int) -> list[list[Task]]:
 
 @contextmanager
 def _analysers(jobs: int, index_dir: Path, report: Progress) -> Iterator[Any]:
-    """A function from tasks to (results in task order, segments written by workers).
+    """A function from tasks to (their results, the segments worker processes wrote).
 
-    With one job everything happens here and the main writer adds the documents; with
-    more, each worker process reads, analyses and writes a contiguous share of the files
-    as its own segment, all in parallel.
+    The segment list fills once the results have been consumed. With one job everything
+    happens here and the main writer adds every document. With N, the files are cut into
+    N contiguous shares: N - 1 worker processes each read, analyse and write a share as
+    a segment of their own, while this process does the last share with the main writer,
+    whose segment also gets the dictionary; so documents keep the order a single process
+    gives them.
     """
     import multiprocessing
+    import queue as queues
+
+    def serial(tasks: list[Task]) -> tuple[Iterator[Any], list[Any]]:
+        def results() -> Iterator[Any]:
+            for i, task in enumerate(tasks, start=1):
+                yield _prepare(task)
+                report("index", i, len(tasks))
+
+        return results(), []
 
     if jobs <= 1:
-        yield lambda tasks: (map(_prepare, tasks), [])
+        yield serial
         return
     methods = multiprocessing.get_all_start_methods()
     # Not fork: the caller may run threads (a progress bar), and forked children would
     # share its open files, the index lock among them.
     context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
     queue = context.Queue()
-    pool = context.Pool(jobs, initializer=_init_worker, initargs=(queue,))
+    pool = context.Pool(jobs - 1, initializer=_init_worker, initargs=(queue,))
 
-    def run(tasks: list[Task]) -> tuple[Iterable[Any], list[Any]]:
-        import queue as queues
+    def run(tasks: list[Task]) -> tuple[Iterator[Any], list[Any]]:
+        chunks = _shares(tasks, jobs) if tasks else []
+        if len(chunks) <= 1:
+            return serial(tasks)
+        pending = pool.map_async(_segment_worker, [(str(index_dir), c) for c in chunks[:-1]])
+        segments: list[Any] = []
 
-        if not tasks:
-            return [], []
-        chunks = _shares(tasks, jobs)
-        pending = pool.map_async(_segment_worker, [(str(index_dir), c) for c in chunks])
-        done = 0
-        while done < len(tasks):
-            try:
-                done += queue.get(timeout=0.1)
+        def results() -> Iterator[Any]:
+            done = 0
+            for task in chunks[-1]:
+                yield _prepare(task)
+                done += 1
+                while True:  # the workers' progress so far
+                    try:
+                        done += queue.get_nowait()
+                    except queues.Empty:
+                        break
                 report("index", done, len(tasks))
-            except queues.Empty:
-                if pending.ready():
-                    break
-        finished = pending.get()
-        results = [r for out, _ in finished for r in out]
-        return results, [segment for _, segment in finished if segment is not None]
+            while done < len(tasks) and not pending.ready():
+                try:
+                    done += queue.get(timeout=0.1)
+                    report("index", done, len(tasks))
+                except queues.Empty:
+                    pass
+            finished = pending.get()
+            segments.extend(segment for _, segment in finished if segment is not None)
+            report("index", len(tasks), len(tasks))
+            for out, _ in finished:
+                yield from out
+
+        return results(), segments
 
     try:
         yield run
@@ -692,9 +717,7 @@ def _apply(
         total = len(tasks)
         report("index", 0, total)
         results, writer.extra_segments = analyse_all(tasks)
-        for i, result in enumerate(results, start=1):
-            if not writer.extra_segments:  # workers report their own progress
-                report("index", i, total)
+        for result in results:
             if isinstance(result, Skipped):
                 skipped.append(result)
                 continue
