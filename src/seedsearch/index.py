@@ -421,9 +421,10 @@ def update_index(
     Without ``paths`` the index keeps the sources it was last built from, or starts with
     the bundled corpus. Only files whose content hash changed are re-analysed; files
     that disappeared are removed. ``rebuild`` re-analyses everything. All changes land in
-    one commit. With ``jobs`` > 1, that many worker processes read and analyse the files
-    while this one writes the index (they are started with ``forkserver`` or ``spawn``,
-    so a calling script needs the usual ``if __name__ == "__main__":`` guard).
+    one commit. With ``jobs`` > 1, the files are shared among this process and
+    ``jobs`` - 1 worker processes, each writing its share as a segment (workers are
+    started with ``forkserver`` or ``spawn``, so a calling script needs the usual
+    ``if __name__ == "__main__":`` guard).
     """
     from whoosh import index as windex
     from whoosh.writing import CLEAR

@@ -917,16 +917,13 @@ def _positions(
             m = reader.postings("body", term)
         except TermNotFound:
             continue
-        for d in order:
-            if not m.is_active():
-                break
-            if m.id() < d:
-                m.skip_to(d)
-                if not m.is_active():
-                    break
-            if m.id() == d:
-                found[d][term] = _decode_positions(m.value())
+        for d, value in zip(*_present(m, order, _value), strict=True):
+            found[d][term] = _decode_positions(value)
     return found
+
+
+def _value(m: Any) -> bytes:
+    return bytes(m.value())
 
 
 def _idf(reader: Any, term: str, passages: int) -> float:
