@@ -196,3 +196,16 @@ def test_search_imports_neither_the_web_stack_nor_rich_when_piped(seed_index_dir
     )
     proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert proc.stdout.strip().splitlines()[-1] == "[]"
+
+
+@pytest.mark.parametrize("extra", [[], ["--json"]])
+def test_jobs_below_one_is_a_one_line_error(
+    tmp_path: Path, cli: Callable, extra: list[str]
+) -> None:
+    result = cli("index", "--jobs", "0", *extra, index=tmp_path / "ix")
+    assert result.exit_code == 1
+    if extra:
+        assert json_out(result)["error"]["code"] == "bad_option"
+    else:
+        assert result.stderr.strip().count("\n") == 0 and "--jobs" in result.stderr
+    assert not (tmp_path / "ix").exists()

@@ -86,10 +86,10 @@ def main(ctx: click.Context, index_dir: str) -> None:
 @click.option("--rebuild", is_flag=True, help="Re-analyse every file from scratch.")
 @click.option(
     "--jobs",
-    type=click.IntRange(1, 64),
+    type=int,
     default=1,
     show_default=True,
-    help="Processes reading and analysing files while this one writes the index.",
+    help="Processes that read, analyse and write shares of the files in parallel.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.pass_context

@@ -7,7 +7,8 @@
     ├── QueryError                  a query that cannot be run         (exit 1, HTTP 400)
     ├── DocumentNotFoundError       unknown document id                (exit 1, HTTP 404)
     ├── SourceError                 a file or folder that cannot be read (exit 1, HTTP 400)
-    └── JudgmentsError              a malformed relevance-judgments file (exit 1, HTTP 400)
+    ├── JudgmentsError              a malformed relevance-judgments file (exit 1, HTTP 400)
+    └── OptionError                 an option out of range, such as --jobs 0 (exit 1, HTTP 400)
 
 Each class carries a short machine ``code``, the CLI exit status and the HTTP status, so
 the front ends turn any of them into a one-line message or a JSON error body.
@@ -64,6 +65,11 @@ class SourceError(SeedsearchError):
 
 class JudgmentsError(SeedsearchError):
     code = "bad_judgments"
+    http_status = 400
+
+
+class OptionError(SeedsearchError):
+    code = "bad_option"
     http_status = 400
 
 

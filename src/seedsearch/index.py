@@ -35,6 +35,7 @@ from .errors import (
     DocumentNotFoundError,
     IndexNotFoundError,
     IndexVersionError,
+    OptionError,
     SeedsearchError,
     SourceError,
     from_whoosh,
@@ -440,7 +441,7 @@ def update_index(
         roots = list(meta.get("roots") or [str(bundled_corpus())])
     report = progress or (lambda stage, done, total: None)
     if jobs < 1:
-        raise SeedsearchError("the number of jobs must be at least 1")
+        raise OptionError(f"--jobs must be at least 1 (got {jobs})")
 
     report("scan", 0, 0)
     sources, skipped = scan(roots)
