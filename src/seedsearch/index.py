@@ -9,7 +9,8 @@ spelling dictionary behind corrections, ``prefix*`` and ``fuzzy~``, kept out of 
 articles' posting lists. Everything a run changes lands in one Whoosh commit, so a crash
 leaves the previous generation searchable.
 
-Large runs analyse files in worker processes while this process writes the index.
+With ``jobs`` > 1 the files are shared among processes that each write a segment, and
+this process commits them together.
 """
 
 from __future__ import annotations
@@ -245,9 +246,10 @@ def _prepare_document(doc: Document) -> _Prepared:
 
     words: set[str] = set()
     parts = []
-    boundaries = [*[offset for _, offset, _ in _parts(doc)][1:], len(doc.text)]
+    shares = list(_parts(doc))
+    boundaries = [*[offset for _, offset, _ in shares][1:], len(doc.text)]
     n_positions = 0
-    for (first, offset, passages), end_offset in zip(_parts(doc), boundaries, strict=True):
+    for (first, offset, passages), end_offset in zip(shares, boundaries, strict=True):
         text = doc.text[offset:end_offset]
         positions: dict[str, list[int]] = {}
         sections: dict[str, int] = {}
@@ -379,10 +381,15 @@ def _live(searcher: Searcher, kind: str) -> Iterator[int]:
     return Term("kind", kind).docs(searcher)  # type: ignore[no-any-return]
 
 
-def _article_count(searcher: Searcher) -> int:
+def _heads(searcher: Searcher) -> Iterator[int]:
+    """Document numbers of every article's first part."""
     from whoosh.query import Term
 
-    return sum(1 for _ in Term("head", "1").docs(searcher))
+    return Term("head", "1").docs(searcher)  # type: ignore[no-any-return]
+
+
+def _article_count(searcher: Searcher) -> int:
+    return sum(1 for _ in _heads(searcher))
 
 
 def _dictionary(searcher: Searcher, kind: str = DICTIONARY) -> dict[str, Any]:
@@ -400,10 +407,8 @@ def spelling_words(searcher: Searcher) -> tuple[list[str], list[int]]:
 
 def _manifest(searcher: Searcher) -> dict[str, tuple[int, str, str]]:
     """doc_id → (document number, content hash, path) for every article in the index."""
-    from whoosh.query import Term
-
     out = {}
-    for docnum in Term("head", "1").docs(searcher):
+    for docnum in _heads(searcher):
         fields = searcher.stored_fields(docnum)
         out[fields["doc_id"]] = (docnum, fields.get("sha", ""), fields.get("path", ""))
     return out
