@@ -22,8 +22,9 @@ from .errors import SeedsearchError
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from .index import Index, IndexReport
-    from .search import Hit, SearchResult
+    from .index import IndexReport
+    from .results import Hit, SearchResult
+    from .store import Index
 
 DEFAULT_INDEX = "index"
 
@@ -55,7 +56,7 @@ def _console(stderr: bool = False) -> Console:
 
 
 def _open(ctx: click.Context) -> Index:
-    from .index import Index
+    from .store import Index
 
     return Index(ctx.obj["index"])
 
@@ -310,7 +311,8 @@ def _print_result(result: SearchResult) -> None:
 @click.pass_context
 def show_cmd(ctx: click.Context, doc_id: str, highlight: str | None, as_json: bool) -> None:
     """Print a whole indexed article."""
-    from .search import Highlighter, highlighter_for
+    from .highlight import Highlighter
+    from .search import highlighter_for
 
     with _errors(as_json), _open(ctx) as index:
         article = index.document(doc_id)

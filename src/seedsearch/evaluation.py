@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from .errors import JudgmentsError
 
 if TYPE_CHECKING:
-    from .index import Index
+    from .store import Index
 
 DEPTH = 10
 
