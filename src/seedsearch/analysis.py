@@ -192,6 +192,35 @@ def stem(word: str) -> str:
     return _norm(word)
 
 
+# Suffixes that derive a noun or a verb form from a shared base, stripped (longest first)
+# to find a word's derivational family: affichage ~ afficher, réinitialisation ~
+# réinitialiser, création ~ créer. Broader than the light stemmer on purpose: family
+# members only add to a match, at a lower weight (see ranking.FAMILY_WEIGHT).
+_FAMILY_SUFFIXES = tuple(
+    sorted(
+        (
+            "issement", "issage", "ement", "ation", "ition", "ution", "tion", "age",
+            "ure", "euse", "eur", "ees", "ee", "ent", "ant", "er", "ir",
+            "es", "e", "s",
+        ),
+        key=len,
+        reverse=True,
+    )
+)  # fmt: skip
+
+
+def family_key(folded: str) -> str:
+    """The base a folded word shares with its derivational family (``""`` for words too
+    short, or with digits, to have one)."""
+    if len(folded) < 5 or not folded.isalpha():
+        return ""
+    for suffix in _FAMILY_SUFFIXES:
+        if folded.endswith(suffix) and len(folded) - len(suffix) >= 3:
+            folded = folded[: -len(suffix)]
+            break
+    return folded[:-2] + "c" if folded.endswith("qu") else folded  # appliquer ~ application
+
+
 def normalise_word(raw: str) -> str:
     """Folded form of one word part with non-alphanumerics dropped (``CO₂`` → ``co2``)."""
     folded = fold(raw)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from whoosh.query import Phrase as WhooshPhrase
 from whoosh.query.spans import Span, SpanWrappingMatcher
 
-from .analysis import analyse, is_number, is_stop_word, normalise_word, term_for
+from .analysis import analyse, family_key, is_number, is_stop_word, normalise_word, term_for
 from .query import And, Node, Not, Or, Phrase, Word, without_stop_words
 
 if TYPE_CHECKING:
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from .store import Index
 
 MAX_EXPANSIONS = 64
+MAX_FAMILY_SCAN = 3000  # dictionary words looked at for a word's family
 
 # --- compiling to Whoosh ---------------------------------------------------------------
 
@@ -105,6 +106,9 @@ class Compiler:
         self.groups: list[frozenset[str | tuple[str, ...]]] = []
         # Raw body postings of the top articles when the search already read them.
         self.postings: dict[int, dict[str, bytes]] = {}
+        # The derivational family of each plain positive word's term (other terms that
+        # add to its match at a lower weight): afficher → affichage, affiche.
+        self.families: dict[str, tuple[str, ...]] = {}
 
     # Vocabulary look-ups -----------------------------------------------------------
 
@@ -138,6 +142,26 @@ class Compiler:
             words.sort(key=lambda w: -self.spell_freq(w))
             words = words[:MAX_EXPANSIONS]
         return words
+
+    def family(self, folded: str, term: str) -> tuple[str, ...]:
+        """Indexed terms of the words derived from the same base as ``folded``."""
+        key = family_key(folded)
+        if not key:
+            return ()
+        shared = next(
+            (i for i, (a, b) in enumerate(zip(folded, key, strict=False)) if a != b), len(key)
+        )
+        if shared < 4:  # a shorter prefix would mean scanning much of the dictionary
+            return ()
+        stem = folded[:shared]
+        found: set[str] = set()
+        for i, word in enumerate(self.spelling.prefix(stem)):
+            if i >= MAX_FAMILY_SCAN:
+                break
+            if family_key(word) == key:
+                found.add(term_for(word))
+        found.discard(term)
+        return tuple(sorted(t for t in found if self.reader.doc_frequency("body", t)))
 
     # Building queries --------------------------------------------------------------
 
@@ -178,6 +202,11 @@ class Compiler:
         parts = [t.text for t in toks if not t.joined]
         joined = [t.text for t in toks if t.joined]
         if len(parts) == 1:
+            if positive and node.field is None and len(toks) == 1:
+                family = self.family(toks[0].folded, parts[0])
+                if family:
+                    self.families[parts[0]] = family
+                    self.terms.update(family)
             return self.any_term(parts, node.field, positive)
         subs = [self.phrase(parts, node.field, positive)]
         if joined:

@@ -264,8 +264,8 @@ def _looks_like_heading(line: str, next_line: str, max_len: int, first: bool) ->
 
 def _opening_title(line: str, next_line: str) -> bool:
     """An opening line that stands alone (a blank, an all-capitals heading or the heading
-    it restates follows) is the title, however long the text's other lines are: saved pages and man pages put a
-    long title first (``pid_namespaces(7) — Présentation des espaces de noms …``)."""
+    it restates follows) is the title, however long the text's other lines are: saved
+    pages and man pages put a long title first (``pid_namespaces(7) — Présentation …``)."""
     if len(line) > 200 or len(line.split()) > 30 or line.endswith((",", ";")):
         return False
     if next_line and ((next_line.isupper() and len(next_line) <= 80) or next_line in line):

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from .compile import Compiler, decode_positions
 from .highlight import Highlighter, mark_html, merge_spans
-from .ranking import present
+from .ranking import FAMILY_WEIGHT, present
 from .results import Hit
 
 if TYPE_CHECKING:
@@ -23,6 +23,9 @@ if TYPE_CHECKING:
     from .store import Index
 
 PASSAGES_PER_ARTICLE = 3
+# The articles re-ranked with their best passage's score, and the weight it gets.
+RERANK_DEPTH = 30
+PASSAGE_WEIGHT = 1.0
 
 _K1 = 1.2
 _B = 0.75
@@ -110,6 +113,66 @@ def _passage_score(
     return total
 
 
+class _Evidence:
+    """What scoring the passages of some articles needs: the query terms' positions in
+    each, their passage-level idf and the mean passage length."""
+
+    def __init__(
+        self, index: Index, searcher: Searcher, compiler: Compiler, docnums: Sequence[int]
+    ) -> None:
+        reader = searcher.reader()
+        self.compiler = compiler
+        self.terms = set(compiler.terms)
+        if all(d in compiler.postings for d in docnums):
+            self.positions = {
+                d: {t: decode_positions(v) for t, v in compiler.postings[d].items()}
+                for d in docnums
+            }
+        else:
+            self.positions = _positions(reader, self.terms.union(*compiler.phrases), docnums)
+        passages, self.mean_length = index.passage_stats(searcher)
+        self.idf: dict[Any, float] = {t: _idf(reader, t, max(1, passages)) for t in self.terms}
+        for phrase in compiler.phrases:
+            self.idf[phrase] = sum(_idf(reader, t, max(1, passages)) for t in phrase)
+        for family in compiler.families.values():
+            for t in family:  # derived words count for less, as in the article's score
+                self.idf[t] = self.idf.get(t, 0.0) * FAMILY_WEIGHT
+
+    def scored(
+        self, docnum: int, table: Sequence[Sequence[Any]]
+    ) -> tuple[dict[int, dict[Any, list[int]]], dict[int, float]]:
+        """(passage → matched key → positions, passage → score) of one article."""
+        found = _passage_matches(table, self.positions[docnum], self.terms, self.compiler.phrases)
+        scores = {
+            n: _passage_score(table[n][6], keys, self.compiler.groups, self.idf, self.mean_length)
+            for n, keys in found.items()
+        }
+        return found, scores
+
+
+def rerank(
+    index: Index,
+    searcher: Searcher,
+    compiler: Compiler,
+    ranked: Sequence[tuple[int, float]],
+    depth: int = RERANK_DEPTH,
+) -> list[tuple[int, float]]:
+    """The top ``depth`` articles re-ordered with their best passage's score added (at
+    PASSAGE_WEIGHT): an article whose words meet in one passage beats one, often longer,
+    that holds them far apart."""
+    top = list(ranked[:depth])
+    if len(top) < 2:
+        return list(ranked)
+    evidence = _Evidence(index, searcher, compiler, [d for d, _ in top])
+    rescored = []
+    for docnum, score in top:
+        table = searcher.stored_fields(docnum).get("passages", [])
+        best = max(evidence.scored(docnum, table)[1].values(), default=0.0)
+        rescored.append((docnum, score + PASSAGE_WEIGHT * best))
+    rescored.sort(key=lambda item: (-item[1], item[0]))
+    return rescored + list(ranked[depth:])
+
+
 def hits(
     index: Index,
     searcher: Searcher,
@@ -127,22 +190,7 @@ def hits(
     from .analysis import spans_at
     from .schema import StoredPassage, stored_passage_fields
 
-    reader = searcher.reader()
-    terms = set(compiler.terms)
-    docnums = [d for d, _ in page]
-    positions: dict[int, dict[str, list[int]]] = {}
-    if text_query and all(d in compiler.postings for d in docnums):
-        positions = {
-            d: {t: decode_positions(v) for t, v in compiler.postings[d].items()} for d in docnums
-        }
-    elif text_query:
-        positions = _positions(reader, terms.union(*compiler.phrases), docnums)
-    passages, mean_length = index.passage_stats(searcher)
-    idf: dict[Any, float] = {}
-    if text_query:
-        idf = {t: _idf(reader, t, max(1, passages)) for t in terms}
-        for phrase in compiler.phrases:
-            idf[phrase] = sum(_idf(reader, t, max(1, passages)) for t in phrase)
+    evidence = _Evidence(index, searcher, compiler, [d for d, _ in page]) if text_query else None
     highlighter = Highlighter(frozenset(compiler.terms), tuple(compiler.phrases))
     hits = []
     for rank, (docnum, score) in enumerate(page, start=first_rank):
@@ -152,12 +200,8 @@ def hits(
             continue
         found: dict[int, dict[Any, list[int]]] = {}
         chosen: list[int] = []
-        if text_query:
-            found = _passage_matches(table, positions[docnum], terms, compiler.phrases)
-            scores = {
-                n: _passage_score(table[n][6], keys, compiler.groups, idf, mean_length)
-                for n, keys in found.items()
-            }
+        if evidence is not None:
+            found, scores = evidence.scored(docnum, table)
             chosen = sorted(scores, key=lambda n: (-scores[n], n))[:PASSAGES_PER_ARTICLE]
         for n in chosen or [0]:
             number, _kind, section, start, end, text = stored_passage_fields(f, n)

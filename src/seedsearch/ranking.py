@@ -13,21 +13,30 @@ if TYPE_CHECKING:
     from whoosh.searching import Searcher
 
 TITLE_WEIGHT = 1.0
+# A word's derivational family (affichage for afficher) adds to its match at this weight.
+FAMILY_WEIGHT = 0.25
 
 
 def run(
-    searcher: Searcher, spelling: Spelling, node: Node, window: int
+    searcher: Searcher, spelling: Spelling, node: Node, window: int, loose: bool = False
 ) -> tuple[Compiler, list[Any], int]:
-    """(compiler, the top ``window`` articles as (docnum, score), exact number matching)."""
+    """(compiler, the top ``window`` articles as (docnum, score), exact number matching).
+
+    A plain list of words needs :func:`min_should_match` of them; ``loose`` (the OR form
+    of such a list) needs any one.
+    """
     from whoosh.collectors import TopCollector
     from whoosh.query import AndMaybe, Term
     from whoosh.query import Or as WOr
 
     compiler = Compiler(searcher, spelling)
     q = compiler.compile(node)
-    words = _plain_terms(q)
+    words = _plain_terms(q, loose)
     if words is not None:
-        ranked, total, compiler.postings = _conjunction(searcher, words, window)
+        need = 1 if loose else min_should_match(len(set(words)))
+        ranked, total, compiler.postings = _conjunction(
+            searcher, words, window, need, compiler.families
+        )
         return compiler, ranked, total
     if compiler.terms and has_text_leaf(node):
         # The query words found in an article's title add their weight: the article
@@ -44,12 +53,14 @@ def run(
     return compiler, ranked, len(results)
 
 
-def _plain_terms(q: Any) -> list[str] | None:
-    """The body terms of a query that is one term or an AND of terms, else None."""
+def _plain_terms(q: Any, loose: bool = False) -> list[str] | None:
+    """The body terms of a query that is one term or an AND (``loose``: an OR) of terms,
+    else None."""
     from whoosh.query import And as WAnd
+    from whoosh.query import Or as WOr
     from whoosh.query import Term
 
-    subs = q.subqueries if type(q) is WAnd else [q]
+    subs = q.subqueries if type(q) is (WOr if loose else WAnd) else [q]
     if not subs or not all(
         type(t) is Term and t.fieldname == "body" and t.boost == 1.0 for t in subs
     ):
@@ -57,51 +68,95 @@ def _plain_terms(q: Any) -> list[str] | None:
     return [text_of(t.text) for t in subs]
 
 
-def _conjunction(
-    searcher: Searcher, words: list[str], window: int
-) -> tuple[list[tuple[int, float]], int, dict[int, dict[str, bytes]]]:
-    """Top ``window`` articles holding every term, scored as the general path scores them
-    (BM25F of each term, plus each term's BM25F in the title), how many there are, and
-    the top articles' raw body postings (their positions), read on the way.
+def min_should_match(n: int) -> int:
+    """How many of a plain query's ``n`` words an article must hold.
 
-    Whoosh's intersection matcher leapfrogs between posting lists one step at a time; here
-    the rarest term's articles are the candidates and each other list is only asked about
-    them, which takes a fraction of the steps.
+    Every word of a short query; one word may be missing from 3 or 4, two from 5 or more
+    (index-style queries such as ``Calque Gestion de la pile`` hold a word the right page
+    lacks). The coordination factor in :func:`_conjunction` ranks an article with every
+    word first when it is otherwise as good.
+    """
+    return n if n <= 2 else n - 1 if n <= 4 else n - 2
+
+
+def _conjunction(
+    searcher: Searcher,
+    words: list[str],
+    window: int,
+    need: int | None = None,
+    families: dict[str, tuple[str, ...]] | None = None,
+) -> tuple[list[tuple[int, float]], int, dict[int, dict[str, bytes]]]:
+    """Top ``window`` articles holding at least ``need`` of the words (default: all),
+    how many there are, and the top articles' raw body postings (their positions), read on
+    the way.
+
+    A word is held through its own term or a term of its derivational family
+    (``families``). An article scores the BM25F of each term it holds (family terms at
+    FAMILY_WEIGHT), plus each term's BM25F in the title, times the share of the words it
+    holds (Lucene's classic coordination factor). Whoosh's matchers leapfrog between
+    posting lists one step at a time; here the candidates come from the rarest words'
+    lists (an article holding ``need`` of ``n`` words holds one of the ``n - need + 1``
+    rarest) and the other lists are only asked about them, a fraction of the steps.
     """
     import heapq
 
     reader = searcher.reader()
-    if any(("body", w) not in reader for w in words):
+    families = families or {}
+    words = sorted(set(words))
+    n = len(words)
+    need = n if need is None else max(1, min(need, n))
+    groups = []
+    for w in words:
+        terms = [(t, 1.0 if t == w else FAMILY_WEIGHT) for t in (w, *families.get(w, ()))]
+        present_terms = [(t, weight) for t, weight in terms if ("body", t) in reader]
+        if present_terms:
+            groups.append(present_terms)
+    if len(groups) < need:
         return [], 0, {}
-    words = sorted(set(words), key=lambda w: reader.doc_frequency("body", w))
+    groups.sort(key=lambda g: sum(reader.doc_frequency("body", t) for t, _ in g))
     values: dict[int, dict[str, bytes]] = {}
-    if len(words) == 1:  # every candidate matches: score them on the way
-        m = searcher.postings("body", words[0])
+    held: dict[int, int] = {}  # docnum → bit mask of the groups it holds
+    if n == 1 and len(groups[0]) == 1:  # every article matches: score them on the way
+        word = groups[0][0][0]
+        m = searcher.postings("body", word)
         scores = {}
         while m.is_active():
             docnum = m.id()
             scores[docnum] = m.score()
-            values[docnum] = {words[0]: m.value()}
+            values[docnum] = {word: m.value()}
             m.next()
-        candidates = list(scores)
-        words_to_score = []
     else:
-        candidates = list(searcher.postings("body", words[0]).all_ids())
-        words_to_score = words
-    for w in words[1:]:
-        candidates = present(searcher.postings("body", w), candidates, _nothing)[0]
-        if not candidates:
-            return [], 0, {}
-    if words_to_score:
+        seeds = len(groups) - need + 1
+        for g, group in enumerate(groups[:seeds]):
+            for term, _ in group:
+                for docnum in searcher.postings("body", term).all_ids():
+                    held[docnum] = held.get(docnum, 0) | (1 << g)
+        candidates = sorted(held)
+        for g in range(seeds, len(groups)):
+            for term, _ in groups[g]:
+                for docnum in present(searcher.postings("body", term), candidates, _nothing)[0]:
+                    held[docnum] |= 1 << g
+            left = len(groups) - g - 1  # groups still to ask: drop what can no longer make it
+            candidates = [d for d in candidates if held[d].bit_count() + left >= need]
+            if not candidates:
+                return [], 0, {}
         scores = dict.fromkeys(candidates, 0.0)
-    for fieldname, weight in (("body", 1.0), ("title", TITLE_WEIGHT)):
-        for w in words_to_score if fieldname == "body" else words:
-            if (fieldname, w) in reader:
-                found, points = present(searcher.postings(fieldname, w), candidates, _scored)
+        for group in groups:
+            for term, weight in group:
+                found, points = present(searcher.postings("body", term), candidates, _scored)
                 for docnum, (score, value) in zip(found, points, strict=True):
                     scores[docnum] += weight * score
-                    if fieldname == "body":
-                        values.setdefault(docnum, {})[w] = value
+                    values.setdefault(docnum, {})[term] = value
+    ranked = sorted(scores)
+    for group in groups:
+        for term, weight in group:
+            if ("title", term) in reader:
+                found, points = present(searcher.postings("title", term), ranked, _scored)
+                for docnum, (score, _value) in zip(found, points, strict=True):
+                    scores[docnum] += weight * TITLE_WEIGHT * score
+    if held:
+        for docnum in scores:
+            scores[docnum] *= held[docnum].bit_count() / n
     top = heapq.nsmallest(window, scores.items(), key=lambda item: (-item[1], item[0]))
     return top, len(scores), {d: values.get(d, {}) for d, _ in top}
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from .compile import Compiler, Spelling, correct
 from .errors import QueryError
 from .highlight import Highlighter
-from .passages import hits
+from .passages import RERANK_DEPTH, hits, rerank
 from .query import has_text_leaf, parse, relaxed, unparse
 from .ranking import run
 from .results import SearchResult
@@ -57,9 +57,10 @@ def search(index: Index, query: str, limit: int = 10, offset: int = 0) -> Search
     if changed:
         node = fixed
         corrected = unparse(node)
-    compiler, ranked, total = run(searcher, spelling, node, offset + limit)
+    window = max(offset + limit, RERANK_DEPTH)
+    compiler, ranked, total = run(searcher, spelling, node, window)
     if total == 0 and (loose := relaxed(node)) is not None:
-        compiler, ranked, total = run(searcher, spelling, loose, offset + limit)
+        compiler, ranked, total = run(searcher, spelling, loose, window, loose=True)
         if total:
             node = loose
             corrected = unparse(loose)
@@ -68,6 +69,8 @@ def search(index: Index, query: str, limit: int = 10, offset: int = 0) -> Search
         if changed and run(searcher, spelling, better, 1)[2]:
             suggestion = unparse(better)
 
+    if has_text_leaf(node):
+        ranked = rerank(index, searcher, compiler, ranked)
     page = ranked[offset : offset + limit]
     shown = hits(index, searcher, compiler, page, offset + 1, has_text_leaf(node))
     return SearchResult(
