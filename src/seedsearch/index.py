@@ -279,6 +279,7 @@ def update_index(
                     )
                     if counts["changed"] or fresh or moved:
                         report("commit", 0, 1)
+                        _fault("before-commit")
                         writer.commit(mergetype=CLEAR) if fresh else writer.commit()
                         report("commit", 1, 1)
                         _fault("after-commit")
@@ -328,8 +329,9 @@ def _save_sidecar(index_dir: Path, roots: list[str], generation: int, updated: s
 
 
 def _fault(point: str) -> None:
-    """Fault injection for tests: ``SEEDSEARCH_FAULT=after-commit`` makes the process
-    SIGKILL itself right after the commit, before the sidecar is written."""
+    """Fault injection for tests: ``SEEDSEARCH_FAULT=before-commit`` (or
+    ``after-commit``) makes the process SIGKILL itself right before the commit (or right
+    after it, before the sidecar is written)."""
     if os.environ.get("SEEDSEARCH_FAULT") == point:
         import signal
 
