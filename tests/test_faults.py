@@ -33,6 +33,19 @@ pytestmark = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def collect_leaked_files() -> Iterator[None]:
+    """Whoosh leaves the files of a reader or writer that failed to the garbage collector:
+    collect them here, not during a later test."""
+    yield
+    import gc
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        gc.collect()
+
+
 def run_cli(index: Path, *args: str) -> Result:
     return CliRunner().invoke(main, ["--index", str(index), *args], catch_exceptions=False)
 
