@@ -371,6 +371,35 @@ def _size(n: int) -> str:
     return f"{n} B"
 
 
+@main.command("check")
+@click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
+@click.pass_context
+def check_cmd(ctx: click.Context, as_json: bool) -> None:
+    """Verify the index: every file, term, posting and stored article; exit 0 if healthy."""
+    from .check import check_index
+    from .errors import IndexCorruptError
+
+    with _errors(as_json):
+        report = check_index(ctx.obj["index"])
+    if as_json:
+        _emit_json(report.to_dict())
+    else:
+        for problem in report.problems:
+            click.echo(f"problem: {problem}")
+        for note in report.notes:
+            click.echo(f"note: {note}")
+        state = "healthy" if report.ok else f"DAMAGED ({len(report.problems)} problems)"
+        click.echo(
+            f"{report.index_dir}: {state}; generation {report.generation}, "
+            f"{report.segments} segments, {report.articles} articles, {report.terms} terms, "
+            f"{report.postings} postings"
+        )
+        if not report.ok:
+            click.echo("run 'seedsearch index --rebuild' to rebuild it")
+    if not report.ok:
+        sys.exit(IndexCorruptError.exit_code)
+
+
 @main.command("eval")
 @click.argument("judgments", type=click.Path(path_type=str))
 @click.option(

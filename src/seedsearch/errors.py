@@ -4,6 +4,9 @@
     ├── IndexNotFoundError          no index at the given place        (exit 2, HTTP 503)
     ├── IndexVersionError           built by an incompatible version   (exit 2, HTTP 503)
     ├── IndexLockedError            another writer holds the lock      (exit 3, HTTP 503)
+    ├── IndexCorruptError           an index whose files are damaged   (exit 2, HTTP 503)
+    ├── IndexAccessError            an index folder that cannot be used (exit 2, HTTP 503)
+    │   └── DiskFullError           no space left while writing        (exit 2, HTTP 507)
     ├── QueryError                  a query that cannot be run         (exit 1, HTTP 400)
     ├── DocumentNotFoundError       unknown document id                (exit 1, HTTP 404)
     ├── SourceError                 a file or folder that cannot be read (exit 1, HTTP 400)
@@ -48,6 +51,23 @@ class IndexLockedError(SeedsearchError):
     http_status = 503
 
 
+class IndexCorruptError(SeedsearchError):
+    code = "index_corrupt"
+    exit_code = 2
+    http_status = 503
+
+
+class IndexAccessError(SeedsearchError):
+    code = "index_access"
+    exit_code = 2
+    http_status = 503
+
+
+class DiskFullError(IndexAccessError):
+    code = "disk_full"
+    http_status = 507
+
+
 class QueryError(SeedsearchError):
     code = "bad_query"
     http_status = 400
@@ -71,6 +91,28 @@ class JudgmentsError(SeedsearchError):
 class OptionError(SeedsearchError):
     code = "bad_option"
     http_status = 400
+
+
+def corrupt(index_dir: str, detail: str) -> IndexCorruptError:
+    return IndexCorruptError(
+        f"the index at {index_dir} is damaged ({detail}): "
+        "run 'seedsearch index --rebuild' to rebuild it ('seedsearch check' lists the damage)"
+    )
+
+
+def from_os_error(exc: OSError, index_dir: str, action: str) -> SeedsearchError:
+    """The error for a failed read or write of the index folder (``action`` says which)."""
+    import errno
+
+    if exc.errno == errno.EINVAL:  # mmap of an empty file, a seek past its end
+        return corrupt(index_dir, f"{type(exc).__name__}: {exc}")
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return DiskFullError(
+            f"disk full while writing the index at {index_dir}; the previous index is intact"
+        )
+    reason = exc.strerror or type(exc).__name__
+    where = f" ({exc.filename})" if exc.filename and str(exc.filename) != index_dir else ""
+    return IndexAccessError(f"cannot {action} the index at {index_dir}: {reason}{where}")
 
 
 def from_whoosh(exc: BaseException, index_dir: str) -> SeedsearchError | None:

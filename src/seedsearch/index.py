@@ -1,7 +1,8 @@
 """Building and incrementally updating an index (its layout is in :mod:`.schema`).
 
-Everything a run changes lands in one Whoosh commit, so a crash leaves the previous
-generation searchable.
+Everything a run changes lands in one Whoosh commit, the sources it was built from
+included (see :mod:`.generation` for the lock, fresh generations and clean-up), so a crash
+leaves the previous generation searchable.
 
 With ``jobs`` > 1 the files are shared among processes that each write a segment, and
 this process commits them together.
@@ -9,6 +10,7 @@ this process commits them together.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import itertools
@@ -22,12 +24,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import analysis
-from .errors import (
-    IndexVersionError,
-    OptionError,
-    SourceError,
-    from_whoosh,
-)
+from .errors import OptionError, SourceError, from_os_error
+from .generation import committed, session
 from .schema import (
     ARTICLE,
     COLLAPSED,
@@ -41,10 +39,13 @@ from .schema import (
     article_count,
     compatible,
     dictionary,
+    fingerprints,
+    indexed_meta,
     manifest,
+    now,
     parts_of,
     read_meta,
-    schema,
+    reading,
     spelling_words,
     stored_passages,
     whoosh_errors,
@@ -247,56 +248,59 @@ def update_index(
 
     started = time.perf_counter()
     index_dir = Path(index_dir)
-    meta = read_meta(index_dir)
+    if jobs < 1:
+        raise OptionError(f"--jobs must be at least 1 (got {jobs})")
+    current = committed(index_dir, rebuild=rebuild)
+    fresh = rebuild or not current.exists
     if paths:
         roots = [str(Path(p).expanduser().absolute()) for p in paths]
     else:
-        roots = list(meta.get("roots") or [str(bundled_corpus())])
+        roots = list(current.roots or [str(bundled_corpus())])
     report = progress or (lambda stage, done, total: None)
-    if jobs < 1:
-        raise OptionError(f"--jobs must be at least 1 (got {jobs})")
 
     report("scan", 0, 0)
     sources, skipped = scan(roots)
     report("scan", len(sources), len(sources))
 
-    with whoosh_errors(index_dir):
-        exists = index_dir.is_dir() and windex.exists_in(str(index_dir), INDEX_NAME)
-        if exists and not compatible(meta) and not rebuild:
-            raise IndexVersionError(
-                f"the index at {index_dir} was built by another seedsearch version: "
-                "run 'seedsearch index --rebuild'"
-            )
-        if exists and compatible(meta):
-            ix = windex.open_dir(str(index_dir), indexname=INDEX_NAME)
-        else:
-            index_dir.mkdir(parents=True, exist_ok=True)
-            ix = windex.create_in(str(index_dir), schema(), indexname=INDEX_NAME)
-            rebuild = True
+    # The lock is taken before worker processes start; they are started without this
+    # process's open files (forkserver or spawn), so none of them holds it.
+    with whoosh_errors(index_dir), session(index_dir, fresh=fresh) as run:
+        ix = run.ix
+        meta: dict[str, Any] = {"roots": roots, "updated": now()}
         try:
-            # Workers start before the writer takes its lock, so none of them holds it.
             with _analysers(jobs, index_dir, report) as analyse_all:
                 writer = _open_writer(ix, index_dir)
                 try:
-                    counts = _apply(ix, writer, sources, skipped, rebuild, report, analyse_all)
-                    if counts["changed"] or rebuild:
+                    with reading(index_dir), ix.searcher() as s:
+                        # A change of sources is committed even when no article changed.
+                        moved = fresh or indexed_meta(s).get("roots") != roots
+                    counts = _apply(
+                        ix, writer, sources, skipped, fresh, report, analyse_all, meta, moved
+                    )
+                    if counts["changed"] or fresh or moved:
                         report("commit", 0, 1)
-                        writer.commit(mergetype=CLEAR) if rebuild else writer.commit()
+                        _fault("before-commit")
+                        writer.commit(mergetype=CLEAR) if fresh else writer.commit()
                         report("commit", 1, 1)
+                        _fault("after-commit")
                     else:
                         writer.cancel()
                 except BaseException:
                     if not getattr(writer, "is_closed", False):  # a failed commit closes it
-                        writer.cancel()
+                        with contextlib.suppress(Exception):
+                            writer.cancel()
                     raise
-        except BaseException:
+        finally:
             ix.close()
-            raise
-        write_meta(index_dir, roots)
-        with ix.searcher() as s:
-            documents = article_count(s)
-            passages = int(dictionary(s).get("stats", {}).get("passages", 0))
-        ix.close()
+        with reading(index_dir):
+            # The generation on disk now (a fresh run's writer saw none).
+            after = windex.open_dir(str(index_dir), indexname=INDEX_NAME)
+            with after.searcher() as s:
+                documents = article_count(s)
+                passages = int(dictionary(s).get("stats", {}).get("passages", 0))
+            after.close()
+        if run.committed:
+            _save_sidecar(index_dir, roots, run.generation, meta["updated"])
     return IndexReport(
         index_dir=str(index_dir),
         added=counts["added"],
@@ -309,6 +313,29 @@ def update_index(
         seconds=time.perf_counter() - started,
         megabytes=counts["bytes"] / 1e6,
     )
+
+
+def _save_sidecar(index_dir: Path, roots: list[str], generation: int, updated: str) -> None:
+    """Copy the committed roots into the sidecar, for a rebuild of an index that can no
+    longer be read. The index holds them already: failing here loses nothing, unless the
+    sidecar still names another version (a rebuild of an older index)."""
+    try:
+        known = read_meta(index_dir).get("files") or {}
+        files = fingerprints(index_dir, generation, known if isinstance(known, dict) else {})
+        write_meta(index_dir, roots, generation=generation, updated=updated, files=files)
+    except OSError as exc:
+        if not compatible(read_meta(index_dir)):
+            raise from_os_error(exc, str(index_dir), "write") from None
+
+
+def _fault(point: str) -> None:
+    """Fault injection for tests: ``SEEDSEARCH_FAULT=before-commit`` (or
+    ``after-commit``) makes the process SIGKILL itself right before the commit (or right
+    after it, before the sidecar is written)."""
+    if os.environ.get("SEEDSEARCH_FAULT") == point:
+        import signal
+
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 def _writer_options() -> dict[str, Any]:
@@ -343,11 +370,9 @@ def _writer_class() -> type:
 
 
 def _open_writer(ix: Any, index_dir: Path) -> Any:
-    try:
-        return _writer_class()(ix, **_writer_options())
-    except Exception as exc:
-        mapped = from_whoosh(exc, str(index_dir))
-        raise (mapped or exc) from None
+    # The run's session holds the index's lock already.
+    with reading(index_dir):
+        return _writer_class()(ix, _lk=False, **_writer_options())
 
 
 Task = tuple["SourceFile", "str | None"]
@@ -501,25 +526,31 @@ def _apply(
     rebuild: bool,
     report: Progress,
     analyse_all: Any,
+    meta: dict[str, Any],
+    moved: bool,
 ) -> dict[str, int]:
     from .documents import Skipped, doc_id_for
 
+    index_dir = Path(ix.storage.folder)
     with ix.searcher() as s:
-        known_docs = {} if rebuild else manifest(s)
         vocabulary: Counter[str] = Counter()
         stats: Counter[str] = Counter()
-        if not rebuild:
-            vocabulary.update(dict(zip(*spelling_words(s), strict=True)))
-            stats.update(dictionary(s).get("stats", {}))
+        with reading(index_dir):
+            known_docs = {} if rebuild else manifest(s)
+            if not rebuild:
+                vocabulary.update(dict(zip(*spelling_words(s), strict=True)))
+                old_stats = dictionary(s).get("stats", {})
+                stats.update({k: old_stats.get(k, 0) for k in ("passages", "positions")})
 
         def forget(doc_id: str) -> None:
             # The words and sizes of an article leave the dictionary with it.
-            old = parts_of(s, doc_id)
-            vocabulary.subtract(_words_of(old))
-            for part in old:
-                stats["passages"] -= len(part.get("passages", []))
-                stats["positions"] -= sum(p[6] for p in part.get("passages", []))
-            writer.delete_by_term("doc_id", doc_id)
+            with reading(index_dir):
+                old = parts_of(s, doc_id)
+                vocabulary.subtract(_words_of(old))
+                for part in old:
+                    stats["passages"] -= len(part.get("passages", []))
+                    stats["positions"] -= sum(p[6] for p in part.get("passages", []))
+                writer.delete_by_term("doc_id", doc_id)
 
         counts = dict(added=0, updated=0, removed=0, unchanged=0, changed=0, bytes=0)
         seen: set[str] = set()
@@ -555,15 +586,16 @@ def _apply(
             forget(doc_id)
             counts["removed"] += 1
     counts["changed"] = counts["added"] + counts["updated"] + counts["removed"]
-    if counts["changed"] or rebuild:
-        writer.delete_by_term("kind", DICTIONARY)
-        writer.delete_by_term("kind", WORDS)
+    if counts["changed"] or rebuild or moved:
+        if not rebuild:  # a rebuild's commit drops every old segment: nothing to read
+            writer.delete_by_term("kind", DICTIONARY)
+            writer.delete_by_term("kind", WORDS)
         # Kept as stored lists, not as an indexed field: a few hundred thousand one-posting
         # terms would cost more to write than the articles' own postings.
         words = sorted(w for w, n in vocabulary.items() if n > 0)
         writer.add_document(kind=WORDS, words=words, counts=[vocabulary[w] for w in words])
         writer.add_document(
             kind=DICTIONARY,
-            stats={"passages": stats["passages"], "positions": stats["positions"]},
+            stats={"passages": stats["passages"], "positions": stats["positions"], **meta},
         )
     return counts

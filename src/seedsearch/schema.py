@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from whoosh.fields import TEXT
 
 from . import analysis
-from .errors import SeedsearchError, from_whoosh
+from .errors import SeedsearchError, corrupt, from_os_error, from_whoosh
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -121,7 +121,15 @@ class Article:
         }
 
 
-# --- metadata sidecar ------------------------------------------------------------------
+# --- metadata -------------------------------------------------------------------------
+#
+# What an index was built from (its roots) and when is stored inside the index, in the
+# dictionary document, so that it changes in the same commit as the articles. The sidecar
+# file ``seedsearch.json`` holds the schema and analysis versions, read before the index
+# is opened (another version's table of contents may name classes this one no longer
+# has); a first build writes it before any table of contents exists, so a table of
+# contents never appears without it. After each commit it also gets a copy of the roots,
+# the time and the generation, for a rebuild whose index can no longer be read.
 
 
 def read_meta(index_dir: Path) -> dict[str, Any]:
@@ -133,23 +141,93 @@ def read_meta(index_dir: Path) -> dict[str, Any]:
         return {}
 
 
-def write_meta(index_dir: Path, roots: Sequence[str]) -> None:
-    meta = {
-        "schema": SCHEMA_VERSION,
-        "analysis": analysis.ANALYSIS_VERSION,
-        "roots": list(roots),
-        "updated": datetime.now(UTC).isoformat(timespec="seconds"),
-    }
+def write_meta(
+    index_dir: Path,
+    roots: Sequence[str] | None = None,
+    *,
+    generation: int | None = None,
+    updated: str | None = None,
+    files: dict[str, str] | None = None,
+) -> None:
+    """Write the sidecar; ``files`` maps the generation's file names to their checksums
+    (see :func:`fingerprints`), which ``seedsearch check`` compares."""
+    meta: dict[str, Any] = {"schema": SCHEMA_VERSION, "analysis": analysis.ANALYSIS_VERSION}
+    if roots is not None:
+        meta.update(roots=list(roots), updated=updated or now(), generation=generation)
+    if files is not None:
+        meta["files"] = files
     tmp = index_dir / f".{META_FILE}.{os.getpid()}.tmp"
-    with open(tmp, "w", encoding="utf-8") as fh:
-        json.dump(meta, fh, indent=2)
-    os.replace(tmp, index_dir / META_FILE)
+    try:
+        with open(tmp, "w", encoding="utf-8") as fh:
+            json.dump(meta, fh, indent=2)
+        os.replace(tmp, index_dir / META_FILE)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def compatible(meta: dict[str, Any]) -> bool:
     return (
         meta.get("schema") == SCHEMA_VERSION and meta.get("analysis") == analysis.ANALYSIS_VERSION
     )
+
+
+def toc_generations(index_dir: Path) -> list[int]:
+    """Generation numbers of the index's tables of contents on disk (file names only)."""
+    from whoosh.index import TOC
+
+    pattern = TOC._pattern(INDEX_NAME)
+    try:
+        names = os.listdir(index_dir)
+    except OSError:
+        return []
+    return sorted(int(m.group(1)) for n in names if (m := pattern.match(n)))
+
+
+def own_file(name: str) -> bool:
+    """Whether a file name in an index folder belongs to the index (never anything else
+    a user keeps there): tables of contents and their temporary files, segment files,
+    the lock and the sidecar."""
+    from whoosh.index import TOC
+
+    return bool(
+        name.startswith(f"_{INDEX_NAME}_")
+        or TOC._segment_pattern(INDEX_NAME).match(name)
+        or name in (f"{INDEX_NAME}_WRITELOCK", META_FILE, f"{INDEX_NAME}.tmp")
+    )
+
+
+def fingerprints(index_dir: Path, generation: int, known: dict[str, str]) -> dict[str, str]:
+    """Checksums of the files of ``generation`` (its table of contents and segment files).
+    Segment files never change once written, so those in ``known`` are not read again."""
+    import hashlib
+
+    from whoosh.index import TOC
+
+    pattern = TOC._segment_pattern(INDEX_NAME)
+    toc = f"_{INDEX_NAME}_{generation}.toc"
+    out = {}
+    for name in sorted(os.listdir(index_dir)):
+        if name != toc and not pattern.match(name):
+            continue
+        if name in known and name != toc:
+            out[name] = known[name]
+            continue
+        digest = hashlib.blake2b(digest_size=16)
+        with open(index_dir / name, "rb") as fh:
+            while chunk := fh.read(1 << 20):
+                digest.update(chunk)
+        out[name] = digest.hexdigest()
+    return out
+
+
+def indexed_meta(searcher: Searcher) -> dict[str, Any]:
+    """The roots and update time committed with the index ({} for older indexes)."""
+    stats = dictionary(searcher).get("stats", {})
+    return {k: stats[k] for k in ("roots", "updated") if k in stats}
 
 
 @contextmanager
@@ -163,6 +241,26 @@ def whoosh_errors(index_dir: Path) -> Iterator[None]:
         if mapped is None:
             raise
         raise mapped from None
+
+
+@contextmanager
+def reading(index_dir: Path) -> Iterator[None]:
+    """Reads of an index's files: what fails there, other than a seedsearch error, is a
+    damaged index (a truncated, altered or missing file) or a folder that cannot be read."""
+    try:
+        yield
+    except SeedsearchError:
+        raise
+    except FileNotFoundError as exc:
+        name = Path(exc.filename).name if exc.filename else "a file"
+        raise corrupt(str(index_dir), f"{name} is missing") from None
+    except OSError as exc:
+        raise from_os_error(exc, str(index_dir), "read") from None
+    except Exception as exc:
+        mapped = from_whoosh(exc, str(index_dir))
+        if mapped is not None:
+            raise mapped from None
+        raise corrupt(str(index_dir), f"{type(exc).__name__}: {exc}"[:200]) from None
 
 
 # --- reading stored articles ----------------------------------------------------------

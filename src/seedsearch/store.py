@@ -9,21 +9,22 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import DocumentNotFoundError, IndexNotFoundError, IndexVersionError
+from .errors import DocumentNotFoundError, IndexAccessError, IndexNotFoundError
+from .generation import preflight
 from .schema import (
     ARTICLE,
     INDEX_NAME,
     Article,
     IndexStats,
     article_count,
-    compatible,
     dictionary,
+    indexed_meta,
     live,
     parts_of,
     read_meta,
+    reading,
     spelling_words,
     stored_passages,
-    whoosh_errors,
 )
 
 if TYPE_CHECKING:
@@ -46,25 +47,18 @@ class Index:
         from whoosh import index as windex
 
         self.index_dir = Path(index_dir)
-        if not self.index_dir.is_dir():
-            raise IndexNotFoundError(
-                f"no index at {self.index_dir}: run 'seedsearch index' to build it"
-            )
-        meta = read_meta(self.index_dir)
+        if self.index_dir.exists() and not self.index_dir.is_dir():
+            raise IndexAccessError(f"cannot read the index at {self.index_dir}: not a folder")
         # Checked before opening: another version's schema may name classes this one
         # no longer has.
-        if meta and not compatible(meta):
-            raise IndexVersionError(
-                f"the index at {self.index_dir} was built by another seedsearch version: "
-                "run 'seedsearch index --rebuild'"
-            )
-        with whoosh_errors(self.index_dir):  # no table of contents: IndexNotFoundError
+        preflight(self.index_dir, read_meta(self.index_dir))
+        with reading(self.index_dir):  # a damaged table of contents: IndexCorruptError
             self._ix = windex.open_dir(str(self.index_dir), indexname=INDEX_NAME)
-        if not compatible(meta):
+            empty = not self._ix._segments()
+        if empty:  # what a killed first build leaves
             self._ix.close()
-            raise IndexVersionError(
-                f"the index at {self.index_dir} was built by another seedsearch version: "
-                "run 'seedsearch index --rebuild'"
+            raise IndexNotFoundError(
+                f"no index at {self.index_dir}: run 'seedsearch index' to build it"
             )
         self._searcher: Searcher | None = None
         self._passage_stats: tuple[int, tuple[int, float]] | None = None
@@ -72,7 +66,7 @@ class Index:
 
     def searcher(self) -> Searcher:
         """The current searcher, reopened if the index has a newer generation on disk."""
-        with whoosh_errors(self.index_dir):
+        with reading(self.index_dir):
             current = self._searcher
             if current is not None:
                 try:
@@ -120,10 +114,12 @@ class Index:
     def search(self, query: str, limit: int = 10, offset: int = 0) -> SearchResult:
         from .search import search
 
-        return search(self, query, limit=limit, offset=offset)
+        with reading(self.index_dir):
+            return search(self, query, limit=limit, offset=offset)
 
     def document(self, doc_id: str) -> Article:
-        parts = parts_of(self.searcher(), doc_id)
+        with reading(self.index_dir):
+            parts = parts_of(self.searcher(), doc_id)
         if not parts:
             raise DocumentNotFoundError(f"no document with id {doc_id!r}")
         return Article(
@@ -136,11 +132,12 @@ class Index:
 
     def passages(self) -> Iterator[tuple[str, Passage]]:
         """(doc_id, passage) for every passage in the index."""
-        s = self.searcher()
-        for docnum in live(s, ARTICLE):
-            fields = s.stored_fields(docnum)
-            for p in stored_passages(fields):
-                yield fields["doc_id"], p
+        with reading(self.index_dir):
+            s = self.searcher()
+            for docnum in live(s, ARTICLE):
+                fields = s.stored_fields(docnum)
+                for p in stored_passages(fields):
+                    yield fields["doc_id"], p
 
     def passage_stats(self, searcher: Searcher | None = None) -> tuple[int, float]:
         """(number of passages, mean passage length in words), for scoring passages.
@@ -152,7 +149,8 @@ class Index:
         key = s.reader().generation()
         cached = self._passage_stats
         if cached is None or cached[0] != key:
-            stats = dictionary(s).get("stats", {})
+            with reading(self.index_dir):
+                stats = dictionary(s).get("stats", {})
             n = int(stats.get("passages", 0))
             mean = stats.get("positions", 0) / n if n else 1.0
             cached = self._passage_stats = (key, (n, max(1.0, mean)))
@@ -164,23 +162,26 @@ class Index:
         s = searcher or self.searcher()
         key = s.reader().generation()
         if self._spelling is None or self._spelling[0] != key:
-            self._spelling = (key, spelling_words(s))
+            with reading(self.index_dir):
+                self._spelling = (key, spelling_words(s))
         return self._spelling[1]
 
     def stats(self) -> IndexStats:
-        s = self.searcher()
-        reader = s.reader()
-        size = sum(f.stat().st_size for f in self.index_dir.iterdir() if f.is_file())
-        meta = read_meta(self.index_dir)
-        return IndexStats(
-            index_dir=str(self.index_dir),
-            documents=article_count(s),
-            passages=self.passage_stats(s)[0],
-            terms=sum(1 for _ in reader.lexicon("body")),
-            size_bytes=size,
-            last_update=str(meta.get("updated", "")),
-            roots=tuple(meta.get("roots", ())),
-        )
+        with reading(self.index_dir):
+            s = self.searcher()
+            reader = s.reader()
+            size = sum(f.stat().st_size for f in self.index_dir.iterdir() if f.is_file())
+            # What was committed with the index; older indexes kept it in the sidecar only.
+            meta = indexed_meta(s) or read_meta(self.index_dir)
+            return IndexStats(
+                index_dir=str(self.index_dir),
+                documents=article_count(s),
+                passages=self.passage_stats(s)[0],
+                terms=sum(1 for _ in reader.lexicon("body")),
+                size_bytes=size,
+                last_update=str(meta.get("updated", "")),
+                roots=tuple(meta.get("roots", ())),
+            )
 
 
 def open_index(index_dir: str | os.PathLike[str]) -> Index:

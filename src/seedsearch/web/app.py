@@ -24,7 +24,7 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import __version__
-from ..errors import SeedsearchError
+from ..errors import IndexNotFoundError, SeedsearchError
 from ..highlight import Highlighter
 from ..schema import Article
 from ..search import MAX_LIMIT, MAX_OFFSET, MAX_QUERY_CHARS, highlighter_for
@@ -286,13 +286,18 @@ def create_app(index_dir: str | Path) -> FastAPI:
         return holder.get().stats().to_dict()
 
     @app.get("/healthz", response_model=HealthModel, tags=["index"])
-    async def healthz() -> dict[str, Any]:
-        """Liveness: the server answers; `index` says whether an index can be opened."""
+    async def healthz() -> Any:
+        """Liveness: the server answers; `index` says whether an index can be opened.
+        An index that exists but cannot be read answers 503 with the error."""
         try:
-            holder.get().searcher()
+            index = holder.get()
+            index.passage_stats(index.searcher())  # reads the index's statistics
             ok = True
-        except SeedsearchError:
+        except IndexNotFoundError:
             ok = False
+        except SeedsearchError as err:
+            holder.close()  # reopened on the next request, once repaired
+            return JSONResponse({"status": "error", "index": False, **err.to_dict()}, 503)
         return {"status": "ok", "index": ok}
 
     return app
