@@ -51,7 +51,7 @@ if TYPE_CHECKING:
 
 META_FILE = "seedsearch.json"
 # Bump when the schema or what is stored changes; older indexes must be rebuilt.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 INDEX_NAME = "MAIN"
 ARTICLE = "article"
 DICTIONARY = "dictionary"  # collection statistics
@@ -66,8 +66,8 @@ Progress = Callable[[str, int, int], None]
 """progress(stage, done, total): stage is "scan", "index" or "commit"."""
 
 # A passage as stored: (kind, section number, start, end, own text (see _own_text), first
-# position, number of positions).
-StoredPassage = tuple[str, int, int, int, "str | int | None", int, int]
+# position, number of positions[, page]); the page (of a PDF) is there only when known.
+StoredPassage = tuple[Any, ...]
 COLLAPSED = 1
 
 
@@ -98,6 +98,7 @@ def _schema() -> Any:
         first=STORED(),
         head=ID(),
         stats=STORED(),
+        meta=STORED(),  # the article's Metadata as a dict (first part only)
         words=STORED(),
         counts=STORED(),
     )
@@ -151,6 +152,7 @@ class Article:
     path: str
     text: str
     passages: tuple[Passage, ...] = field(default=())
+    meta: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -159,6 +161,7 @@ class Article:
             "path": self.path,
             "text": self.text,
             "passages": [asdict(p) for p in self.passages],
+            "meta": self.meta,
         }
 
 
@@ -223,7 +226,7 @@ class _Prepared:
 
 @dataclass(frozen=True)
 class _Unchanged:
-    doc_id: str
+    path: str  # every article read from this file is unchanged
 
 
 def _parts(doc: Document) -> Iterator[tuple[int, int, list[Passage]]]:
@@ -259,7 +262,8 @@ def _prepare_document(doc: Document) -> _Prepared:
             nxt = analysis.add_positions(p.text, pos, positions, words)
             section = sections.setdefault(p.section, len(sections))
             own = _own_text(text[p.start - offset : p.end - offset], p.text)
-            table.append((p.kind, section, p.start, p.end, own, pos, nxt - pos))
+            entry: StoredPassage = (p.kind, section, p.start, p.end, own, pos, nxt - pos)
+            table.append(entry if p.page is None else (*entry, p.page))
             n_positions += nxt - pos
             pos = nxt + PASSAGE_GAP
         postings = []
@@ -286,6 +290,7 @@ def _prepare_document(doc: Document) -> _Prepared:
         }
         if offset == 0:
             fields["head"] = "1"
+            fields["meta"] = {**asdict(doc.meta), "tags": list(doc.meta.tags)}
         parts.append(fields)
     return _Prepared(
         doc.doc_id,
@@ -320,22 +325,24 @@ def _dumps(deltas: list[int]) -> bytes:
     return pickle.dumps(deltas, 2)
 
 
-def _prepare(task: tuple[SourceFile, str | None]) -> _Prepared | _Unchanged | Skipped:
+def _prepare(task: tuple[SourceFile, str | None]) -> list[_Prepared | _Unchanged | Skipped]:
     """Read, parse and analyse one file (in a worker process for large runs).
 
     ``task`` is the file and the content hash the index holds for it, if any: an
-    unchanged file is reported as such without being parsed.
+    unchanged file is reported as such without being parsed. A file gives one result
+    per article (a mailbox or a feed holds several), plus what inside it was skipped.
     """
-    from .documents import Skipped, content_hash, doc_id_for, parse_document, read_bytes
+    from .documents import Skipped, content_hash, parse_file, read_bytes
 
     source, known_sha = task
     try:
         data = read_bytes(source)
         if known_sha is not None and known_sha == content_hash(data):
-            return _Unchanged(doc_id_for(source.key))
-        return _prepare_document(parse_document(source, data))
+            return [_Unchanged(str(source.path))]
+        docs, inner_skipped = parse_file(source, data)
     except SourceError as err:
-        return Skipped(str(source.path), err.message)
+        return [Skipped(str(source.path), err.message)]
+    return [*(_prepare_document(doc) for doc in docs), *inner_skipped]
 
 
 def _words_of(parts: Iterable[dict[str, Any]]) -> set[str]:
@@ -350,7 +357,7 @@ def _words_of(parts: Iterable[dict[str, Any]]) -> set[str]:
 def stored_passage_fields(fields: dict[str, Any], n: int) -> tuple[int, str, str, int, int, str]:
     """(number, kind, section, start, end, text) of passage ``n`` (counted within this
     part) of an article part's stored fields."""
-    kind, section, start, end, own, _first, _count = fields["passages"][n]
+    kind, section, start, end, own = fields["passages"][n][:5]
     if not isinstance(own, str):
         offset = fields.get("offset", 0)
         source = fields["article"][start - offset : end - offset]
@@ -361,7 +368,8 @@ def stored_passage_fields(fields: dict[str, Any], n: int) -> tuple[int, str, str
 def stored_passage(fields: dict[str, Any], n: int) -> Passage:
     from .documents import Passage
 
-    return Passage(*stored_passage_fields(fields, n))
+    entry = fields["passages"][n]
+    return Passage(*stored_passage_fields(fields, n), page=entry[7] if len(entry) > 7 else None)
 
 
 def _stored_passages(fields: dict[str, Any]) -> list[Passage]:
@@ -573,12 +581,12 @@ def _segment_worker(job: tuple[str, list[Task]]) -> tuple[list[Any], Any]:
         for task in tasks:
             if os.getppid() != _parent:  # the run was killed: stop
                 raise SystemExit(1)
-            result = _prepare(task)
-            if isinstance(result, _Prepared):
-                for part in result.parts:
-                    writer.add_document(**{**part, "body": analysis.Prepared(part["body"])})
-                result = dataclasses.replace(result, parts=[])
-            out.append(result)
+            for result in _prepare(task):
+                if isinstance(result, _Prepared):
+                    for part in result.parts:
+                        writer.add_document(**{**part, "body": analysis.Prepared(part["body"])})
+                    result = dataclasses.replace(result, parts=[])
+                out.append(result)
             _progress_queue.put(1)
         # Every writer of the index shares one temporary folder, which the main writer
         # removes when it finishes: workers only close their own files.
@@ -628,7 +636,7 @@ def _analysers(jobs: int, index_dir: Path, report: Progress) -> Iterator[Any]:
     def serial(tasks: list[Task]) -> tuple[Iterator[Any], list[Any]]:
         def results() -> Iterator[Any]:
             for i, task in enumerate(tasks, start=1):
-                yield _prepare(task)
+                yield from _prepare(task)
                 report("index", i, len(tasks))
 
         return results(), []
@@ -653,7 +661,7 @@ def _analysers(jobs: int, index_dir: Path, report: Progress) -> Iterator[Any]:
         def results() -> Iterator[Any]:
             done = 0
             for task in chunks[-1]:
-                yield _prepare(task)
+                yield from _prepare(task)
                 done += 1
                 while True:  # the workers' progress so far
                     try:
@@ -694,10 +702,14 @@ def _apply(
     report: Progress,
     analyse_all: Any,
 ) -> dict[str, int]:
-    from .documents import Skipped, doc_id_for
+    from .documents import Skipped
 
     with ix.searcher() as s:
         manifest = {} if rebuild else _manifest(s)
+        # A file may hold several articles (a mailbox, a feed): they share its path and hash.
+        by_path: dict[str, tuple[str, list[str]]] = {}
+        for doc_id, (_, sha, path) in manifest.items():
+            by_path.setdefault(path, (sha, []))[1].append(doc_id)
         vocabulary: Counter[str] = Counter()
         stats: Counter[str] = Counter()
         if not rebuild:
@@ -717,10 +729,9 @@ def _apply(
         seen: set[str] = set()
         tasks = []
         for source in sources:
-            known = manifest.get(doc_id_for(source.key))
             # A file that moved is re-read: its path is part of what is stored.
-            sha = known[1] if known is not None and known[2] == str(source.path) else None
-            tasks.append((source, sha))
+            known = by_path.get(str(source.path))
+            tasks.append((source, known[0] if known is not None else None))
         total = len(tasks)
         report("index", 0, total)
         results, writer.extra_segments = analyse_all(tasks)
@@ -728,10 +739,12 @@ def _apply(
             if isinstance(result, Skipped):
                 skipped.append(result)
                 continue
-            seen.add(result.doc_id)
             if isinstance(result, _Unchanged):
-                counts["unchanged"] += 1
+                unchanged = by_path[result.path][1]
+                seen.update(unchanged)
+                counts["unchanged"] += len(unchanged)
                 continue
+            seen.add(result.doc_id)
             if result.doc_id in manifest:
                 forget(result.doc_id)
                 counts["updated"] += 1
@@ -861,6 +874,7 @@ class Index:
             path=parts[0].get("path", ""),
             text="".join(f.get("article", "") for f in parts),
             passages=tuple(p for f in parts for p in _stored_passages(f)),
+            meta=dict(parts[0].get("meta") or {}),
         )
 
     def passages(self) -> Iterator[tuple[str, Passage]]:
