@@ -47,7 +47,7 @@ def _content(el: Any) -> str:
     else:
         raw = "".join(el.itertext())
     if _MARKUP_RE.search(raw):
-        return "\n\n".join(body_blocks(f"<html><body>{raw}</body></html>".encode()))
+        return "\n\n".join(body_blocks(f"<html><body>{raw}</body></html>"))
     return raw.strip()
 
 

@@ -84,7 +84,7 @@ def _body(msg: Message) -> tuple[str, list[tuple[str, bytes]]]:
         if ctype == "text/plain":
             plain.append(text)
         elif ctype == "text/html":
-            html.append("\n\n".join(body_blocks(text.encode("utf-8"))))
+            html.append("\n\n".join(body_blocks(text)))
     return "\n\n".join(plain or html), attachments
 
 

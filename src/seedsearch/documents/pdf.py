@@ -14,9 +14,10 @@ import re
 from ..errors import SourceError
 from .model import Extracted
 
-# A word cut at a line end: "élec-\ntricité" (PDFium marks soft hyphens as \x02 or \xad).
-_HYPHEN_RE = re.compile(r"(\w)[-\x02\xad][ \t]*\r?\n[ \t]*(\w)")
-_SOFT_RE = re.compile(r"[\x02\xad]")
+# A word cut at a line end: "élec-\ntricité". PDFium reports a hyphen it sees ending a
+# line as U+FFFE with the line break dropped, and soft hyphens as \x02 or U+00AD.
+_HYPHEN_RE = re.compile(r"(\w)(?:[-\x02\xad][ \t]*\r?\n|\ufffe[ \t]*\r?\n?)[ \t]*(\w)")
+_SOFT_RE = re.compile(r"[\x02\xad\ufffe]")
 _MIN_CHARS_PER_PAGE = 20  # less than this on every page: no text layer
 
 
@@ -27,7 +28,9 @@ def repair_hyphens(text: str) -> str:
     """
 
     def join(m: re.Match[str]) -> str:
-        return m[1] + m[2] if m[2].islower() else m[0].replace("\r", "")
+        if m[2].islower():
+            return m[1] + m[2]
+        return m[0].replace("\r", "").replace("\ufffe", "-")
 
     return _SOFT_RE.sub("", _HYPHEN_RE.sub(join, text))
 
