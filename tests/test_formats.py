@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -418,3 +420,27 @@ def test_search_does_not_import_the_format_readers(formats_index: Path) -> None:
     )
     proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert proc.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_cli_index_reports_skips_and_show_returns_metadata(
+    tmp_path: Path, cli: Callable[..., Any]
+) -> None:
+    folder = tmp_path / "src"
+    folder.mkdir()
+    (folder / "penly.html").write_bytes(samples.news_page())
+    (folder / "rapport.pdf").write_bytes(samples.pdf_report())
+    (folder / "chiffre.pdf").write_bytes(samples.pdf_encrypted())
+    (folder / "tableur.xlsx").write_bytes(b"PK\x03\x04")
+    result = cli("index", str(folder), "--json", index=tmp_path / "ix")
+    assert result.exit_code == 0
+    report = json.loads(result.stdout)
+    assert report["added"] == 2
+    assert sorted((Path(s["path"]).name, s["reason"]) for s in report["skipped"]) == [
+        ("chiffre.pdf", "encrypted PDF (needs a password)"),
+        ("tableur.xlsx", "unsupported format .xlsx"),
+    ]
+    found = json.loads(cli("search", "turbines", "--json", index=tmp_path / "ix").stdout)
+    doc_id = found["hits"][0]["doc_id"]
+    shown = json.loads(cli("show", doc_id, "--json", index=tmp_path / "ix").stdout)
+    assert shown["meta"]["format"] == "pdf" and shown["meta"]["author"] == "Jeanne Martin"
+    assert [p["page"] for p in shown["passages"]] == [1, 1, 2]

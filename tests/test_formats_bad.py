@@ -9,6 +9,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import format_samples as samples
 from seedsearch.documents import SourceFile, isolate, parse_file, read_bytes
@@ -181,3 +183,27 @@ def test_a_file_gone_after_it_was_read_still_gives_its_article(tmp_path: Path) -
     path.unlink()
     (doc,) = parse_file(SourceFile(path, str(path)), data)[0]
     assert doc.meta.date == "2026-03-04"
+
+
+PREFIXES = [
+    b"",
+    b"%PDF-1.7\n",
+    b"PK\x03\x04",
+    b"<html><body>",
+    b"<?xml version='1.0'?><rss>",
+    b"From x@y Mon Jan  1 00:00:00 2026\nSubject: ",
+    b"---\ntitle: [",
+]
+NAMES = ["a.html", "a.pdf", "a.docx", "a.odt", "a.epub", "a.eml", "a.mbox", "a.rss", "a.md", "a"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(name=st.sampled_from(NAMES), prefix=st.sampled_from(PREFIXES), body=st.binary(max_size=2000))
+def test_any_bytes_give_articles_or_a_reason(name: str, prefix: bytes, body: bytes) -> None:
+    path = Path(name)
+    try:
+        docs, _ = parse_file(SourceFile(path, name), prefix + body)
+    except SourceError as err:
+        assert err.message and "\n" not in err.message
+    else:
+        assert docs and all(d.passages for d in docs)

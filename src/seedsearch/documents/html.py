@@ -53,7 +53,14 @@ def extract_html(data: bytes, name: str) -> list[Extracted]:
         include_comments=False,
         include_images=False,
         include_links=False,
+        # fast: no second opinion from jusText/readability, 30 % less time on Debian's
+        # pages for 99.4 % of the text that favor_recall alone finds.
+        fast=True,
         favor_recall=True,
+        # htmldate's extensive search (dates guessed from the whole text, via dateparser)
+        # took half the reading time of Debian's pages; the metadata, JSON-LD and URL are
+        # searched here, and build.py looks for a French date in the opening lines.
+        date_extraction_params={"original_date": True, "extensive_search": False},
     )
     body = xmltotxt(doc.body, True) if doc is not None and doc.body is not None else ""
     if len(body.strip()) < 200:
@@ -87,7 +94,14 @@ def _large_page(data: bytes, name: str) -> Extracted:
 
     head_end = _HEAD_END_RE.search(data, 0, 512_000)
     head = data[: head_end.end()] + b"<body></body></html>" if head_end else b""
-    doc: Any = extract_metadata(head.decode("utf-8", "replace")) if head else None
+    doc: Any = (
+        extract_metadata(
+            head.decode("utf-8", "replace"),
+            date_config={"original_date": True, "extensive_search": False},
+        )
+        if head
+        else None
+    )
     body = "\n\n".join(body_blocks(data))
     if doc is None:
         return Extracted(
