@@ -444,3 +444,26 @@ def test_cli_index_reports_skips_and_show_returns_metadata(
     shown = json.loads(cli("show", doc_id, "--json", index=tmp_path / "ix").stdout)
     assert shown["meta"]["format"] == "pdf" and shown["meta"]["author"] == "Jeanne Martin"
     assert [p["page"] for p in shown["passages"]] == [1, 1, 2]
+
+
+def test_a_txt_between_two_rules_keeps_its_text_unless_it_is_front_matter(tmp_path: Path) -> None:
+    path = tmp_path / "regles.txt"
+    path.write_text("---\nNote: rien de spécial ici\n---\nLa suite du texte.\n", encoding="utf-8")
+    (doc,) = read(path)
+    assert "rien de spécial" in doc.text and doc.meta.format == "text"
+    path.write_text("---\ntitle: Une note\n---\nLa suite du texte.\n", encoding="utf-8")
+    (doc,) = read(path)
+    assert (doc.title, doc.meta.format) == ("Une note", "markdown")
+    assert "title" not in doc.text
+
+
+def test_html_emphasis_leaves_no_markdown_marks(tmp_path: Path) -> None:
+    body = (
+        "<article><h1>Le titre</h1><p>Un texte avec <em>italique</em>, <b>gras</b> et "
+        "<code>code</code>, assez long pour être pris pour le contenu principal de la page "
+        "par l'extracteur, avec 2 * 3 = 6 en prime.</p></article>"
+    )
+    (tmp_path / "marques.html").write_text(f"<html><body>{body}</body></html>")
+    (doc,) = read(tmp_path / "marques.html")
+    assert doc.passages[1].text.startswith("Un texte avec italique, gras et code, assez long")
+    assert "2 * 3 = 6" in doc.passages[1].text

@@ -22,6 +22,11 @@ MAX_HTML_BYTES = 20_000_000
 # page of 80,000 paragraphs): larger pages, which are books and manuals rather than news
 # pages, get the body walk (0.5 s for the same page) and the metadata of their <head>.
 LARGE_HTML_BYTES = 1_000_000
+# trafilatura's Markdown marks <em>, <b> and <code>; the article's text keeps the words.
+_EMPHASIS_RE = re.compile(
+    r"(?<![\w*`])(?:\*{1,2}|`)(?=\S)([^*`\n]+?)(?<=\S)(?:\*{1,2}|`)(?![\w*`])"
+)
+_ESCAPE_RE = re.compile(r"\\([*_`#\[\]\\])")  # and escapes literal ones: 2 \* 3
 _HEAD_END_RE = re.compile(rb"</head\s*>", re.I)
 _BLOCK_TAGS = {"p", "div", "section", "article", "main", "blockquote", "pre", "dd", "dt",
                "figcaption", "address", "td", "th", "body", "center"}  # fmt: skip
@@ -63,6 +68,7 @@ def extract_html(data: bytes, name: str) -> list[Extracted]:
         date_extraction_params={"original_date": True, "extensive_search": False},
     )
     body = xmltotxt(doc.body, True) if doc is not None and doc.body is not None else ""
+    body = _ESCAPE_RE.sub(r"\1", _EMPHASIS_RE.sub(r"\1", body))
     if len(body.strip()) < 200:
         # Too little main content found (a short documentation page): read the whole body.
         fallback = "\n\n".join(body_blocks(data))
@@ -137,6 +143,10 @@ def body_blocks(data: bytes | str) -> list[str]:
     import lxml.html
     from lxml import etree
 
+    if isinstance(data, bytes):
+        # Without a <meta charset>, lxml takes bytes for Latin-1: UTF-8 is tried first.
+        with contextlib.suppress(UnicodeDecodeError):
+            data = data.decode("utf-8")
     if isinstance(data, str):  # lxml refuses text that declares its encoding
         data = _XML_DECL_RE.sub("", data, count=1)
     try:
@@ -147,7 +157,7 @@ def body_blocks(data: bytes | str) -> list[str]:
     current: list[str] = []
 
     def flush() -> None:
-        text = " ".join(" ".join(current).split())
+        text = " ".join("".join(current).split())
         if text:
             blocks.append(text)
         current.clear()

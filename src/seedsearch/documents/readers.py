@@ -28,9 +28,13 @@ def extract_text(data: bytes, name: str, fmt: str = "text") -> list[Extracted]:
     text = decode(data)
     meta: dict[str, Any] = {}
     if text.lstrip("\ufeff").startswith("---"):
-        meta, text = front_matter(text)
-        if meta and fmt == "text":
+        meta, body = front_matter(text)
+        # In a .txt, a block between two rules is front matter only if it names a field.
+        if fmt == "markdown" or meta.keys() & {"title", "date", "author", "tags"}:
+            text = body
             fmt = "markdown"
+        else:
+            meta = {}
     date = meta.get("date", "")
     return [
         Extracted(
