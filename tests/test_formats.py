@@ -467,3 +467,15 @@ def test_html_emphasis_leaves_no_markdown_marks(tmp_path: Path) -> None:
     (doc,) = read(tmp_path / "marques.html")
     assert doc.passages[1].text.startswith("Un texte avec italique, gras et code, assez long")
     assert "2 * 3 = 6" in doc.passages[1].text
+
+
+def test_a_site_name_title_gives_way_to_the_page_heading(tmp_path: Path) -> None:
+    text = "Le moteur crée les contextes de bas niveau dont la musique a besoin. " * 5
+    page = (
+        "<html><head><title>GNU LilyPond &ndash; Manuel de notation: 5.1.2 Création "
+        "d'un contexte</title></head><body><div class='nav'><a href='/'>Sommaire</a></div>"
+        f"<h3>5.1.2 Création d’un contexte</h3><p>{text}</p></body></html>"
+    )
+    (tmp_path / "contexte.html").write_text(page, encoding="utf-8")
+    (doc,) = read(tmp_path / "contexte.html")
+    assert doc.title == "5.1.2 Création d’un contexte"

@@ -81,7 +81,7 @@ def extract_html(data: bytes, name: str) -> list[Extracted]:
         Extracted(
             "html",
             [(body, None)],
-            title=_text(doc.title),
+            title=_title(_text(doc.title), data, body),
             date=_text(doc.date),
             author=_text(doc.author),
             source=_text(doc.sitename),
@@ -93,6 +93,30 @@ def extract_html(data: bytes, name: str) -> list[Extracted]:
             description=description,
         )
     ]
+
+
+_TITLE_RE = re.compile(rb"<title[^>]*>(.*?)</title", re.I | re.S)
+_FIRST_HEADING_RE = re.compile(r"^#{1,6} +(.+)$", re.M)
+
+
+def _title(found: str, data: bytes, body: str) -> str:
+    """trafilatura's title, unless it kept the site's part of a "Site – Section: Page"
+    <title> (as GNU LilyPond's manuals have it) whose page part is the first heading."""
+    import html
+
+    raw = _TITLE_RE.search(data[:200_000])
+    heading = _FIRST_HEADING_RE.search(body)
+    if raw is None or heading is None:
+        return found
+    page_title = _norm(html.unescape(raw.group(1).decode("utf-8", "replace")))
+    first = " ".join(heading.group(1).split())
+    if found and first != found and _norm(found) in page_title and _norm(first) in page_title:
+        return first
+    return found
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.replace("’", "'").casefold().split())
 
 
 def _large_page(data: bytes, name: str) -> Extracted:
