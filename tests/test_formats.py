@@ -470,11 +470,20 @@ def test_html_emphasis_leaves_no_markdown_marks(tmp_path: Path) -> None:
 
 
 def test_a_site_name_title_gives_way_to_the_page_heading(tmp_path: Path) -> None:
-    text = "Le moteur crée les contextes de bas niveau dont la musique a besoin. " * 5
+    # Shaped like GNU LilyPond's manual pages.
+    paragraphs = [
+        "LilyPond crée automatiquement des contextes de bas niveau lorsque l’expression "
+        "musicale intervient avant qu’un contexte adéquat n’existe.",
+        "Dans le cas de partitions plus complexes, il est préférable de créer explicitement "
+        "les contextes avec la commande new, dont voici la syntaxe.",
+    ]
     page = (
         "<html><head><title>GNU LilyPond &ndash; Manuel de notation: 5.1.2 Création "
-        "d'un contexte</title></head><body><div class='nav'><a href='/'>Sommaire</a></div>"
-        f"<h3>5.1.2 Création d’un contexte</h3><p>{text}</p></body></html>"
+        "d'un contexte</title></head><body><table><tr><td><a href='prev.html'>Précédent</a>"
+        "</td></tr></table><a name='creating-contexts'></a>"
+        "<h3 class='subsection'>5.1.2 Création d&rsquo;un contexte</h3>"
+        + "".join(f"<p>{p}</p>" for p in paragraphs * 4)
+        + "</body></html>"
     )
     (tmp_path / "contexte.html").write_text(page, encoding="utf-8")
     (doc,) = read(tmp_path / "contexte.html")
