@@ -8,7 +8,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from seedsearch.cli import main
-from seedsearch.index import Index, update_index
+from seedsearch.index import update_index
+from seedsearch.store import Index
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 JUDGMENTS = SHARED / "relevance" / "public_judgments.json"

@@ -209,3 +209,48 @@ def test_parse_document_refuses_text_with_only_boilerplate(tmp_path: Path) -> No
     src = SourceFile(tmp_path / "x.txt", str(tmp_path / "x.txt"))
     with pytest.raises(SourceError, match="no indexable text"):
         parse_document(src, b"Rate this post\n\nLaisser un commentaire\n")
+
+
+WRAPPED = (
+    "Une ligne de texte ordinaire assez longue pour fixer la largeur des lignes du fichier\n"
+) * 12
+
+
+@pytest.mark.parametrize(
+    ("opening", "after", "title"),
+    [
+        # A long opening line followed by a heading in capitals (a man page's NOM).
+        (
+            "pid_namespaces(7) — Présentation des espaces de noms d'identifiants de processus "
+            "(ou PID) sous Linux",
+            "NOM\n",
+            "pid_namespaces(7) — Présentation des espaces de noms d'identifiants de processus "
+            "(ou PID) sous Linux",
+        ),
+        # A numbered title restated by the heading under it is not a list item.
+        ("3. Incorporer une grille", "3. Incorporer une grille\n\n", "3. Incorporer une grille"),
+        # A long title standing alone above a blank line.
+        (
+            "Manuel de Debian Edu/Skolelinux 12 Bookworm — 22. Assistance fournie par des "
+            "bénévoles et par des entreprises",
+            "\n",
+            "Manuel de Debian Edu/Skolelinux 12 Bookworm — 22. Assistance fournie par des "
+            "bénévoles et par des entreprises",
+        ),
+    ],
+)
+def test_an_opening_line_standing_alone_is_the_title_however_long(
+    opening: str, after: str, title: str
+) -> None:
+    _, found = split_passages(f"{opening}\n{after}{WRAPPED}")
+    assert found == title
+
+
+def test_an_opening_sentence_that_runs_on_is_not_a_title() -> None:
+    text = (
+        "Le minage de bitcoin consomme beaucoup d'électricité et les mineurs cherchent\n"
+        "une énergie moins chère dans le nord du pays.\n\n" + WRAPPED
+    )
+    passages, title = split_passages(text)
+    assert passages[0].kind == "paragraph"
+    assert title.startswith("Le minage de bitcoin consomme")

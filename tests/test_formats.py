@@ -16,7 +16,8 @@ import format_samples as samples
 from seedsearch.documents import Document, SourceFile, parse_file, sniff
 from seedsearch.documents.build import date_in_text, parse_date, readable_name
 from seedsearch.documents.pdf import repair_hyphens
-from seedsearch.index import Index, update_index
+from seedsearch.index import update_index
+from seedsearch.store import Index
 
 
 def read(path: Path) -> list[Document]:

@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 import format_samples as samples
 from seedsearch.documents import SourceFile, isolate, parse_file, read_bytes
 from seedsearch.errors import SourceError
-from seedsearch.index import Index, update_index
+from seedsearch.index import update_index
+from seedsearch.store import Index
 
 BILLION_LAUGHS = b"""<?xml version="1.0"?>
 <!DOCTYPE rss [

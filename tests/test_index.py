@@ -18,7 +18,9 @@ from seedsearch.errors import (
     IndexVersionError,
     SourceError,
 )
-from seedsearch.index import INDEX_NAME, META_FILE, Index, update_index
+from seedsearch.index import update_index
+from seedsearch.schema import INDEX_NAME, META_FILE
+from seedsearch.store import Index
 
 ARTICLE_A = "Le minage de bitcoin\n\nCleanspark construit des centres de données.\n"
 ARTICLE_B = "Exaion et EDF\n\nLes supercalculateurs d’EDF servent la blockchain.\n"
@@ -246,7 +248,7 @@ def test_worker_processes_build_the_same_index(tmp_path: Path, write_files: Call
 def test_a_long_article_is_indexed_in_parts_and_shown_whole(
     tmp_path: Path, write_files: Callable
 ) -> None:
-    from seedsearch.index import PART_CHARS
+    from seedsearch.schema import PART_CHARS
 
     filler = "Le texte continue assez longtemps pour former un passage à lui seul. " * 3
     paragraphs = [

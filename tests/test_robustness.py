@@ -16,7 +16,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from seedsearch.index import PART_CHARS, Index, update_index
+from seedsearch.index import update_index
+from seedsearch.schema import PART_CHARS
+from seedsearch.store import Index
 
 SEEDSEARCH = str(Path(sys.executable).with_name("seedsearch"))
 WORDS = """minage bitcoin énergie électricité centre données calcul réseau serveur
@@ -97,7 +99,7 @@ def test_kill_9_while_indexing_keeps_the_previous_index(
 
 READER = r"""
 import json, sys, time
-from seedsearch.index import Index
+from seedsearch.store import Index
 index = Index(sys.argv[1])
 errors, totals, deadline = [], [], time.monotonic() + float(sys.argv[2])
 while time.monotonic() < deadline:

@@ -9,14 +9,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from seedsearch.errors import QueryError
-from seedsearch.index import Index, update_index
-from seedsearch.search import (
-    MAX_QUERY_CHARS,
-    PASSAGES_PER_ARTICLE,
-    mark_html,
-    parse,
-    unparse,
-)
+from seedsearch.highlight import mark_html
+from seedsearch.index import update_index
+from seedsearch.passages import PASSAGES_PER_ARTICLE
+from seedsearch.query import parse, unparse
+from seedsearch.search import MAX_QUERY_CHARS
+from seedsearch.store import Index
 
 
 def norm(text: str) -> str:
@@ -396,15 +394,16 @@ def test_total_does_not_depend_on_the_page_size(seed_index: Index, query: str) -
 def test_plain_word_queries_rank_as_the_general_path_does(
     seed_index: Index, query: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import seedsearch.search as search_module
+    import seedsearch.ranking as ranking
+    from seedsearch.compile import Spelling
 
     node, _ = parse(query)
     assert node is not None
     searcher = seed_index.searcher()
-    spelling = search_module._Spelling(seed_index, searcher)
-    _, fast, fast_total = search_module._run(searcher, spelling, node, 10)
-    monkeypatch.setattr(search_module, "_plain_terms", lambda q: None)
-    _, general, general_total = search_module._run(searcher, spelling, node, 10)
+    spelling = Spelling(seed_index, searcher)
+    _, fast, fast_total = ranking.run(searcher, spelling, node, 10)
+    monkeypatch.setattr(ranking, "_plain_terms", lambda q: None)
+    _, general, general_total = ranking.run(searcher, spelling, node, 10)
     assert fast_total == general_total
     assert [d for d, _ in fast] == [d for d, _ in general]
     assert [round(s, 6) for _, s in fast] == [round(s, 6) for _, s in general]

@@ -23,18 +23,20 @@ if TYPE_CHECKING:
         QueryError,
         SeedsearchError,
     )
-    from .index import Article, Index, IndexReport, IndexStats, open_index, update_index
-    from .search import Hit, SearchResult
+    from .index import IndexReport, update_index
+    from .results import Hit, SearchResult
+    from .schema import Article, IndexStats
+    from .store import Index, open_index
 
 _EXPORTS = {
     "update_index": "index",
-    "open_index": "index",
-    "Index": "index",
-    "Article": "index",
+    "open_index": "store",
+    "Index": "store",
+    "Article": "schema",
     "IndexReport": "index",
-    "IndexStats": "index",
-    "Hit": "search",
-    "SearchResult": "search",
+    "IndexStats": "schema",
+    "Hit": "results",
+    "SearchResult": "results",
     "SeedsearchError": "errors",
     "IndexNotFoundError": "errors",
     "IndexLockedError": "errors",

@@ -17,13 +17,15 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
-from .errors import SeedsearchError
+from .errors import OptionError, SeedsearchError
 
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from .index import Index, IndexReport
-    from .search import Hit, SearchResult
+    from .evaluation_docs import DocEvalReport
+    from .index import IndexReport
+    from .results import Hit, SearchResult
+    from .store import Index
 
 DEFAULT_INDEX = "index"
 
@@ -55,7 +57,7 @@ def _console(stderr: bool = False) -> Console:
 
 
 def _open(ctx: click.Context) -> Index:
-    from .index import Index
+    from .store import Index
 
     return Index(ctx.obj["index"])
 
@@ -310,7 +312,8 @@ def _print_result(result: SearchResult) -> None:
 @click.pass_context
 def show_cmd(ctx: click.Context, doc_id: str, highlight: str | None, as_json: bool) -> None:
     """Print a whole indexed article."""
-    from .search import Highlighter, highlighter_for
+    from .highlight import Highlighter
+    from .search import highlighter_for
 
     with _errors(as_json), _open(ctx) as index:
         article = index.document(doc_id)
@@ -370,17 +373,53 @@ def _size(n: int) -> str:
 
 @main.command("eval")
 @click.argument("judgments", type=click.Path(path_type=str))
+@click.option(
+    "--corpus",
+    metavar="DIR",
+    help="Folder the document judgments' paths are relative to (default: the index's source).",
+)
+@click.option(
+    "--against",
+    "other_dir",
+    metavar="OTHER_INDEX",
+    help="A second index of the same corpus, scored side by side (document judgments).",
+)
 @click.option("--show-misses", is_flag=True, help="List queries whose first hit is not relevant.")
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
 @click.pass_context
-def eval_cmd(ctx: click.Context, judgments: str, show_misses: bool, as_json: bool) -> None:
-    """Rank quality over relevance judgments: P@1, MRR@10, Success@3, nDCG@10."""
+def eval_cmd(
+    ctx: click.Context,
+    judgments: str,
+    corpus: str | None,
+    other_dir: str | None,
+    show_misses: bool,
+    as_json: bool,
+) -> None:
+    """Rank quality over relevance judgments.
+
+    Passage judgments ({"queries": [...]}): P@1, MRR@10, Success@3, nDCG@10. Document
+    judgments (a list, as the French bench's): P@1, MRR@10, Recall@10, nDCG@10 by source
+    and variant, optionally beside a second index (--against).
+    """
     from .evaluation import evaluate, load_judgments
+    from .evaluation_docs import DocJudgment, evaluate_documents
+    from .store import Index
 
     with _errors(as_json):
         loaded = load_judgments(judgments)
+        if loaded and isinstance(loaded[0], DocJudgment):
+            docs = [j for j in loaded if isinstance(j, DocJudgment)]
+            with _open(ctx) as index:
+                reports = [("index", evaluate_documents(index, docs, corpus))]
+            if other_dir:
+                with Index(other_dir) as other:
+                    reports.append(("against", evaluate_documents(other, docs, corpus)))
+            _print_doc_eval(reports, show_misses, as_json)
+            return
+        if other_dir:
+            raise OptionError("--against takes document judgments (a list of queries)")
         with _open(ctx) as index:
-            report = evaluate(index, loaded)
+            report = evaluate(index, [j for j in loaded if not isinstance(j, DocJudgment)])
     if as_json:
         _emit_json(report.to_dict())
         return
@@ -399,6 +438,38 @@ def eval_cmd(ctx: click.Context, judgments: str, show_misses: bool, as_json: boo
                 else "no relevant hit in top 10"
             )
             click.echo(f"  {q.query!r}: {rank}; top hit: {q.top_hit[:100]!r}")
+
+
+def _print_doc_eval(
+    reports: Sequence[tuple[str, DocEvalReport]], show_misses: bool, as_json: bool
+) -> None:
+    if as_json:
+        _emit_json({name: report.to_dict() for name, report in reports})
+        return
+    first = reports[0][1]
+    names = [name for name, _ in reports]
+    head = "| variant | source | queries | " + " | ".join(
+        f"{m} {n}" if len(reports) > 1 else m
+        for m in ("P@1", "MRR@10", "Recall@10", "nDCG@10")
+        for n in names
+    )
+    click.echo(head + " |")
+    click.echo("|---" * (3 + 4 * len(reports)) + "|")
+    for variant in [*first.variants, "all"]:
+        for source in [*first.sources, "all"]:
+            figs = [r.figures(source, variant) for _, r in reports]
+            if not figs[0].queries:
+                continue
+            cells = [
+                f"{getattr(f, key):.3f}"
+                for key in ("p_at_1", "mrr_at_10", "recall_at_10", "ndcg_at_10")
+                for f in figs
+            ]
+            click.echo(f"| {variant} | {source} | {figs[0].queries} | " + " | ".join(cells) + " |")
+    if show_misses:
+        for q in first.misses:
+            top = q.ranked[0] if q.ranked else "(no hits)"
+            click.echo(f"miss@1 [{q.source}/{q.variant}] {q.query!r}: {top}")
 
 
 @main.command("serve")

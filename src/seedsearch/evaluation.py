@@ -1,6 +1,7 @@
 """Ranking quality against relevance judgments: P@1, MRR@10, Success@3 and nDCG@10.
 
-A judgments file is ``{"queries": [{"q": "...", "spans": ["...", ...]}, ...]}``. A hit is
+Document-level judgments are scored by :mod:`.evaluation_docs`. A passage-level
+judgments file is ``{"queries": [{"q": "...", "spans": ["...", ...]}, ...]}``. A hit is
 relevant when its passage text contains one of the query's spans, case-insensitively,
 with runs of whitespace collapsed to one space.
 """
@@ -14,9 +15,10 @@ from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
 from .errors import JudgmentsError
+from .evaluation_docs import DocJudgment, is_document_judgments, parse_doc_judgments
 
 if TYPE_CHECKING:
-    from .index import Index
+    from .store import Index
 
 DEPTH = 10
 
@@ -78,7 +80,8 @@ def _norm(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
-def load_judgments(path: str | os.PathLike[str]) -> list[Judgment]:
+def load_judgments(path: str | os.PathLike[str]) -> list[Judgment] | list[DocJudgment]:
+    """Passage-level judgments (``{"queries": [...]}``) or document-level ones (a list)."""
     try:
         with open(path, encoding="utf-8") as fh:
             data = json.load(fh)
@@ -86,6 +89,8 @@ def load_judgments(path: str | os.PathLike[str]) -> list[Judgment]:
         raise JudgmentsError(f"{path}: {(err.strerror or str(err)).lower()}") from None
     except ValueError as err:
         raise JudgmentsError(f"{path}: not valid JSON ({err})") from None
+    if is_document_judgments(data):
+        return parse_doc_judgments(data, str(path))
     entries = data.get("queries") if isinstance(data, dict) else None
     if not isinstance(entries, list) or not entries:
         raise JudgmentsError(f'{path}: expected an object with a non-empty "queries" list')

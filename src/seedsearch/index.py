@@ -1,13 +1,7 @@
-"""Stage 3: the index — schema, building and incremental updating, reading articles back.
+"""Building and incrementally updating an index (its layout is in :mod:`.schema`).
 
-One Whoosh document per article. Its ``body`` holds the terms of every passage with
-positions laid out passage after passage (a gap between two passages keeps phrases from
-spanning them), and it stores the article's text and passage table, so search can find
-which passages matched from the positions alone. One more document, the *dictionary*,
-holds every folded word of the collection with the number of articles using it: the
-spelling dictionary behind corrections, ``prefix*`` and ``fuzzy~``, kept out of the
-articles' posting lists. Everything a run changes lands in one Whoosh commit, so a crash
-leaves the previous generation searchable.
+Everything a run changes lands in one Whoosh commit, so a crash leaves the previous
+generation searchable.
 
 With ``jobs`` > 1 the files are shared among processes that each write a segment, and
 this process commits them together.
@@ -18,90 +12,48 @@ from __future__ import annotations
 import dataclasses
 import functools
 import itertools
-import json
 import os
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from whoosh.fields import TEXT
-
 from . import analysis
 from .errors import (
-    DocumentNotFoundError,
-    IndexNotFoundError,
     IndexVersionError,
     OptionError,
-    SeedsearchError,
     SourceError,
     from_whoosh,
 )
+from .schema import (
+    ARTICLE,
+    COLLAPSED,
+    DICTIONARY,
+    INDEX_NAME,
+    PART_CHARS,
+    PASSAGE_GAP,
+    WORDS,
+    Progress,
+    StoredPassage,
+    article_count,
+    compatible,
+    dictionary,
+    manifest,
+    parts_of,
+    read_meta,
+    schema,
+    spelling_words,
+    stored_passages,
+    whoosh_errors,
+    write_meta,
+)
 
 if TYPE_CHECKING:
-    from whoosh.searching import Searcher
-
     # Documents are only read when indexing; searching does not import that stage.
     from .documents import Document, Passage, Skipped, SourceFile
-    from .search import SearchResult
-
-META_FILE = "seedsearch.json"
-# Bump when the schema or what is stored changes; older indexes must be rebuilt.
-SCHEMA_VERSION = 4
-INDEX_NAME = "MAIN"
-ARTICLE = "article"
-DICTIONARY = "dictionary"  # collection statistics
-WORDS = "words"  # the spelling dictionary: every folded word, with its article count
-# Positions left empty between two passages: a phrase never runs across them.
-PASSAGE_GAP = 8
-# Articles longer than this (in characters) are indexed in parts of about this size, so
-# that no index document, and no page of results, carries a huge text.
-PART_CHARS = 64_000
-
-Progress = Callable[[str, int, int], None]
-"""progress(stage, done, total): stage is "scan", "index" or "commit"."""
-
-# A passage as stored: (kind, section number, start, end, own text (see _own_text), first
-# position, number of positions[, page]); the page (of a PDF) is there only when known.
-StoredPassage = tuple[Any, ...]
-COLLAPSED = 1
-
-
-class PreparedText(TEXT):  # type: ignore[misc]
-    """TEXT that indexes an :class:`analysis.Prepared` value's postings as they are."""
-
-    def index(self, value: Any, **kwargs: Any) -> Any:
-        if isinstance(value, analysis.Prepared):
-            return value.postings
-        return super().index(value, **kwargs)
-
-
-def _schema() -> Any:
-    from whoosh.fields import ID, STORED, Schema
-
-    french = analysis.FrenchTokenizer()
-    return Schema(
-        kind=ID(stored=True),
-        doc_id=ID(stored=True),
-        path=STORED(),
-        title=TEXT(analyzer=french, stored=True),
-        body=PreparedText(analyzer=french, stored=False),
-        sha=STORED(),
-        article=STORED(),
-        sections=STORED(),
-        passages=STORED(),
-        offset=STORED(),
-        first=STORED(),
-        head=ID(),
-        stats=STORED(),
-        meta=STORED(),  # the article's Metadata as a dict (first part only)
-        words=STORED(),
-        counts=STORED(),
-    )
 
 
 @dataclass(frozen=True)
@@ -127,86 +79,6 @@ class IndexReport:
         d = asdict(self)
         d["skipped"] = [asdict(s) for s in self.skipped]
         return d
-
-
-@dataclass(frozen=True)
-class IndexStats:
-    index_dir: str
-    documents: int
-    passages: int
-    terms: int
-    size_bytes: int
-    last_update: str
-    roots: tuple[str, ...]
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-@dataclass(frozen=True)
-class Article:
-    """A whole indexed article with its passages, as ``show`` and the web page read it."""
-
-    doc_id: str
-    title: str
-    path: str
-    text: str
-    passages: tuple[Passage, ...] = field(default=())
-    meta: dict[str, Any] = field(default_factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "doc_id": self.doc_id,
-            "title": self.title,
-            "path": self.path,
-            "text": self.text,
-            "passages": [asdict(p) for p in self.passages],
-            "meta": self.meta,
-        }
-
-
-# --- metadata sidecar ------------------------------------------------------------------
-
-
-def _read_meta(index_dir: Path) -> dict[str, Any]:
-    try:
-        with open(index_dir / META_FILE, encoding="utf-8") as fh:
-            meta = json.load(fh)
-        return meta if isinstance(meta, dict) else {}
-    except (OSError, ValueError):
-        return {}
-
-
-def _write_meta(index_dir: Path, roots: Sequence[str]) -> None:
-    meta = {
-        "schema": SCHEMA_VERSION,
-        "analysis": analysis.ANALYSIS_VERSION,
-        "roots": list(roots),
-        "updated": datetime.now(UTC).isoformat(timespec="seconds"),
-    }
-    tmp = index_dir / f".{META_FILE}.{os.getpid()}.tmp"
-    with open(tmp, "w", encoding="utf-8") as fh:
-        json.dump(meta, fh, indent=2)
-    os.replace(tmp, index_dir / META_FILE)
-
-
-def _compatible(meta: dict[str, Any]) -> bool:
-    return (
-        meta.get("schema") == SCHEMA_VERSION and meta.get("analysis") == analysis.ANALYSIS_VERSION
-    )
-
-
-@contextmanager
-def _whoosh_errors(index_dir: Path) -> Iterator[None]:
-    try:
-        yield
-    except SeedsearchError:
-        raise
-    except Exception as exc:
-        mapped = from_whoosh(exc, str(index_dir))
-        if mapped is None:
-            raise
-        raise mapped from None
 
 
 # --- building and updating -------------------------------------------------------------
@@ -349,77 +221,9 @@ def _words_of(parts: Iterable[dict[str, Any]]) -> set[str]:
     words: set[str] = set()
     positions: dict[str, list[int]] = {}
     for fields in parts:
-        for p in _stored_passages(fields):
+        for p in stored_passages(fields):
             analysis.add_positions(p.text, 0, positions, words)
     return words
-
-
-def stored_passage_fields(fields: dict[str, Any], n: int) -> tuple[int, str, str, int, int, str]:
-    """(number, kind, section, start, end, text) of passage ``n`` (counted within this
-    part) of an article part's stored fields."""
-    kind, section, start, end, own = fields["passages"][n][:5]
-    if not isinstance(own, str):
-        offset = fields.get("offset", 0)
-        source = fields["article"][start - offset : end - offset]
-        own = " ".join(source.split()) if own == COLLAPSED else source
-    return fields.get("first", 0) + n, kind, fields["sections"][section], start, end, own
-
-
-def stored_passage(fields: dict[str, Any], n: int) -> Passage:
-    from .documents import Passage
-
-    entry = fields["passages"][n]
-    return Passage(*stored_passage_fields(fields, n), page=entry[7] if len(entry) > 7 else None)
-
-
-def _stored_passages(fields: dict[str, Any]) -> list[Passage]:
-    return [stored_passage(fields, n) for n in range(len(fields.get("passages", [])))]
-
-
-def _parts_of(searcher: Searcher, doc_id: str) -> list[dict[str, Any]]:
-    parts = list(searcher.documents(doc_id=doc_id, kind=ARTICLE))
-    parts.sort(key=lambda f: f.get("first", 0))
-    return parts
-
-
-def _live(searcher: Searcher, kind: str) -> Iterator[int]:
-    from whoosh.query import Term
-
-    # Term statistics still count deleted documents until a merge; matching does not.
-    return Term("kind", kind).docs(searcher)  # type: ignore[no-any-return]
-
-
-def _heads(searcher: Searcher) -> Iterator[int]:
-    """Document numbers of every article's first part."""
-    from whoosh.query import Term
-
-    return Term("head", "1").docs(searcher)  # type: ignore[no-any-return]
-
-
-def _article_count(searcher: Searcher) -> int:
-    return sum(1 for _ in _heads(searcher))
-
-
-def _dictionary(searcher: Searcher, kind: str = DICTIONARY) -> dict[str, Any]:
-    """Stored fields of the live dictionary (or ``WORDS``) document."""
-    for docnum in _live(searcher, kind):
-        return searcher.stored_fields(docnum)  # type: ignore[no-any-return]
-    return {}
-
-
-def spelling_words(searcher: Searcher) -> tuple[list[str], list[int]]:
-    """The spelling dictionary: sorted folded words and how many articles use each."""
-    fields = _dictionary(searcher, WORDS)
-    return fields.get("words", []), fields.get("counts", [])
-
-
-def _manifest(searcher: Searcher) -> dict[str, tuple[int, str, str]]:
-    """doc_id → (document number, content hash, path) for every article in the index."""
-    out = {}
-    for docnum in _heads(searcher):
-        fields = searcher.stored_fields(docnum)
-        out[fields["doc_id"]] = (docnum, fields.get("sha", ""), fields.get("path", ""))
-    return out
 
 
 def update_index(
@@ -447,7 +251,7 @@ def update_index(
 
     started = time.perf_counter()
     index_dir = Path(index_dir)
-    meta = _read_meta(index_dir)
+    meta = read_meta(index_dir)
     if paths:
         roots = [str(Path(p).expanduser().absolute()) for p in paths]
     else:
@@ -460,18 +264,18 @@ def update_index(
     sources, skipped = scan(roots)
     report("scan", len(sources), len(sources))
 
-    with _whoosh_errors(index_dir):
+    with whoosh_errors(index_dir):
         exists = index_dir.is_dir() and windex.exists_in(str(index_dir), INDEX_NAME)
-        if exists and not _compatible(meta) and not rebuild:
+        if exists and not compatible(meta) and not rebuild:
             raise IndexVersionError(
                 f"the index at {index_dir} was built by another seedsearch version: "
                 "run 'seedsearch index --rebuild'"
             )
-        if exists and _compatible(meta):
+        if exists and compatible(meta):
             ix = windex.open_dir(str(index_dir), indexname=INDEX_NAME)
         else:
             index_dir.mkdir(parents=True, exist_ok=True)
-            ix = windex.create_in(str(index_dir), _schema(), indexname=INDEX_NAME)
+            ix = windex.create_in(str(index_dir), schema(), indexname=INDEX_NAME)
             rebuild = True
         try:
             # Workers start before the writer takes its lock, so none of them holds it.
@@ -492,10 +296,10 @@ def update_index(
         except BaseException:
             ix.close()
             raise
-        _write_meta(index_dir, roots)
+        write_meta(index_dir, roots)
         with ix.searcher() as s:
-            documents = _article_count(s)
-            passages = int(_dictionary(s).get("stats", {}).get("passages", 0))
+            documents = article_count(s)
+            passages = int(dictionary(s).get("stats", {}).get("passages", 0))
         ix.close()
     return IndexReport(
         index_dir=str(index_dir),
@@ -705,20 +509,20 @@ def _apply(
     from .documents import Skipped
 
     with ix.searcher() as s:
-        manifest = {} if rebuild else _manifest(s)
+        known_docs = {} if rebuild else manifest(s)
         # A file may hold several articles (a mailbox, a feed): they share its path and hash.
         by_path: dict[str, tuple[str, list[str]]] = {}
-        for doc_id, (_, sha, path) in manifest.items():
+        for doc_id, (_, sha, path) in known_docs.items():
             by_path.setdefault(path, (sha, []))[1].append(doc_id)
         vocabulary: Counter[str] = Counter()
         stats: Counter[str] = Counter()
         if not rebuild:
             vocabulary.update(dict(zip(*spelling_words(s), strict=True)))
-            stats.update(_dictionary(s).get("stats", {}))
+            stats.update(dictionary(s).get("stats", {}))
 
         def forget(doc_id: str) -> None:
             # The words and sizes of an article leave the dictionary with it.
-            old = _parts_of(s, doc_id)
+            old = parts_of(s, doc_id)
             vocabulary.subtract(_words_of(old))
             for part in old:
                 stats["passages"] -= len(part.get("passages", []))
@@ -745,7 +549,7 @@ def _apply(
                 counts["unchanged"] += len(unchanged)
                 continue
             seen.add(result.doc_id)
-            if result.doc_id in manifest:
+            if result.doc_id in known_docs:
                 forget(result.doc_id)
                 counts["updated"] += 1
             else:
@@ -756,7 +560,7 @@ def _apply(
             stats["positions"] += result.positions
             for part in result.parts:
                 writer.add_document(**{**part, "body": analysis.Prepared(part["body"])})
-        for doc_id in manifest.keys() - seen:
+        for doc_id in known_docs.keys() - seen:
             forget(doc_id)
             counts["removed"] += 1
     counts["changed"] = counts["added"] + counts["updated"] + counts["removed"]
@@ -772,159 +576,3 @@ def _apply(
             stats={"passages": stats["passages"], "positions": stats["positions"]},
         )
     return counts
-
-
-# --- reading ---------------------------------------------------------------------------
-
-
-class Index:
-    """An open index: search it, read articles, report stats.
-
-    A searcher is kept open between calls and replaced (never ``refresh()``-ed, which
-    returns stale hits in whoosh3) when another process commits a new generation.
-    """
-
-    def __init__(self, index_dir: str | os.PathLike[str]) -> None:
-        from whoosh import index as windex
-
-        self.index_dir = Path(index_dir)
-        if not self.index_dir.is_dir():
-            raise IndexNotFoundError(
-                f"no index at {self.index_dir}: run 'seedsearch index' to build it"
-            )
-        meta = _read_meta(self.index_dir)
-        # Checked before opening: another version's schema may name classes this one
-        # no longer has.
-        if meta and not _compatible(meta):
-            raise IndexVersionError(
-                f"the index at {self.index_dir} was built by another seedsearch version: "
-                "run 'seedsearch index --rebuild'"
-            )
-        with _whoosh_errors(self.index_dir):  # no table of contents: IndexNotFoundError
-            self._ix = windex.open_dir(str(self.index_dir), indexname=INDEX_NAME)
-        if not _compatible(meta):
-            self._ix.close()
-            raise IndexVersionError(
-                f"the index at {self.index_dir} was built by another seedsearch version: "
-                "run 'seedsearch index --rebuild'"
-            )
-        self._searcher: Searcher | None = None
-        self._passage_stats: tuple[int, tuple[int, float]] | None = None
-        self._spelling: tuple[int, tuple[list[str], list[int]]] | None = None
-
-    def searcher(self) -> Searcher:
-        """The current searcher, reopened if the index has a newer generation on disk."""
-        with _whoosh_errors(self.index_dir):
-            current = self._searcher
-            if current is not None:
-                try:
-                    if self._ix.latest_generation() == current.reader().generation():
-                        return current
-                except OSError:  # a writer is swapping files; the open searcher still works
-                    return current
-            try:
-                fresh = self._open_searcher()
-            except OSError:
-                if current is None:
-                    raise
-                return current
-            self._searcher = fresh
-            if current is not None:
-                current.close()
-            return fresh
-
-    def _open_searcher(self, attempts: int = 5) -> Searcher:
-        # A writer in another process may delete the files of the generation we are about
-        # to open just after we listed it: retry on the newer one.
-        from whoosh.scoring import BM25F
-
-        for attempt in range(attempts):
-            try:
-                return self._ix.searcher(weighting=BM25F())  # reads the newest generation
-            except OSError:
-                if attempt == attempts - 1:
-                    raise
-                time.sleep(0.01 * (attempt + 1))
-        raise AssertionError("unreachable")
-
-    def close(self) -> None:
-        if self._searcher is not None:
-            self._searcher.close()
-            self._searcher = None
-        self._ix.close()
-
-    def __enter__(self) -> Index:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def search(self, query: str, limit: int = 10, offset: int = 0) -> SearchResult:
-        from .search import search
-
-        return search(self, query, limit=limit, offset=offset)
-
-    def document(self, doc_id: str) -> Article:
-        parts = _parts_of(self.searcher(), doc_id)
-        if not parts:
-            raise DocumentNotFoundError(f"no document with id {doc_id!r}")
-        return Article(
-            doc_id=doc_id,
-            title=parts[0].get("title", ""),
-            path=parts[0].get("path", ""),
-            text="".join(f.get("article", "") for f in parts),
-            passages=tuple(p for f in parts for p in _stored_passages(f)),
-            meta=dict(parts[0].get("meta") or {}),
-        )
-
-    def passages(self) -> Iterator[tuple[str, Passage]]:
-        """(doc_id, passage) for every passage in the index."""
-        s = self.searcher()
-        for docnum in _live(s, ARTICLE):
-            fields = s.stored_fields(docnum)
-            for p in _stored_passages(fields):
-                yield fields["doc_id"], p
-
-    def passage_stats(self, searcher: Searcher | None = None) -> tuple[int, float]:
-        """(number of passages, mean passage length in words), for scoring passages.
-
-        Pass the searcher a search is using: asking for the current one could replace it
-        (and close it) under that search when another process has just committed.
-        """
-        s = searcher or self.searcher()
-        key = s.reader().generation()
-        cached = self._passage_stats
-        if cached is None or cached[0] != key:
-            stats = _dictionary(s).get("stats", {})
-            n = int(stats.get("passages", 0))
-            mean = stats.get("positions", 0) / n if n else 1.0
-            cached = self._passage_stats = (key, (n, max(1.0, mean)))
-        return cached[1]
-
-    def spelling(self, searcher: Searcher | None = None) -> tuple[list[str], list[int]]:
-        """The spelling dictionary (see :func:`spelling_words`), read once per generation
-        (pass the searcher in use, as for :meth:`passage_stats`)."""
-        s = searcher or self.searcher()
-        key = s.reader().generation()
-        if self._spelling is None or self._spelling[0] != key:
-            self._spelling = (key, spelling_words(s))
-        return self._spelling[1]
-
-    def stats(self) -> IndexStats:
-        s = self.searcher()
-        reader = s.reader()
-        size = sum(f.stat().st_size for f in self.index_dir.iterdir() if f.is_file())
-        meta = _read_meta(self.index_dir)
-        return IndexStats(
-            index_dir=str(self.index_dir),
-            documents=_article_count(s),
-            passages=self.passage_stats(s)[0],
-            terms=sum(1 for _ in reader.lexicon("body")),
-            size_bytes=size,
-            last_update=str(meta.get("updated", "")),
-            roots=tuple(meta.get("roots", ())),
-        )
-
-
-def open_index(index_dir: str | os.PathLike[str]) -> Index:
-    return Index(index_dir)

@@ -24,7 +24,8 @@ from collections import Counter
 from pathlib import Path
 
 from seedsearch.documents import SourceFile, parse_file
-from seedsearch.index import Index, update_index
+from seedsearch.index import update_index
+from seedsearch.store import Index
 
 
 class TreeMemory:

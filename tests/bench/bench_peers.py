@@ -55,7 +55,7 @@ class Seedsearch:
         update_index(path, [os.environ["SEEDSEARCH_BENCH_CORPUS"]], jobs=jobs)
 
     def open(self, path: str) -> Any:
-        from seedsearch.index import Index
+        from seedsearch.store import Index
 
         return Index(path)
 

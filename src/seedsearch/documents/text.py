@@ -108,6 +108,18 @@ def _looks_like_heading(line: str, next_line: str, max_len: int, first: bool) ->
     return not (next_line and next_line[0].islower())
 
 
+def _opening_title(line: str, next_line: str) -> bool:
+    """An opening line that stands alone (a blank, an all-capitals heading or the heading
+    it restates follows) is the title, however long the text's other lines are: saved
+    pages and man pages put a long title first (``pid_namespaces(7) — Présentation des
+    espaces de noms …``)."""
+    if len(line) > 200 or len(line.split()) > 30 or line.endswith((",", ";")):
+        return False
+    if next_line and ((next_line.isupper() and len(next_line) <= 80) or next_line in line):
+        return True  # NOM / DESCRIPTION follows, or the heading the title restates
+    return not next_line and not line.endswith((".", ":", "!", "?"))
+
+
 def _heading_limit(lines: list[tuple[int, str]]) -> int:
     """Longest line that can be a heading: 160 characters, less in hard-wrapped text."""
     lengths = sorted(len(line.strip()) for _, line in lines if line.strip())
@@ -222,6 +234,13 @@ class _Splitter:
                     self.add("row", offset + lead, end, " · ".join(c for c in cells if c))
             elif (md := _MD_HEADING_RE.match(line)) is not None:
                 self.heading(offset + md.start(2), md.group(2))
+            elif (
+                self.plain_headings
+                and not self.out
+                and not self.para
+                and _opening_title(stripped, lines[i + 1][1].strip() if i + 1 < len(lines) else "")
+            ):
+                self.heading(offset + lead, stripped)  # ``3. Incorporer une grille`` too
             elif (bullet := _BULLET_RE.match(line)) is not None:
                 self.open_block("item", offset + bullet.end(), line[bullet.end() :])
             elif self.para and self.para_kind == "item" and lead > 0:

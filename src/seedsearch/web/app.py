@@ -25,8 +25,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import __version__
 from ..errors import SeedsearchError
-from ..index import Article, Index
-from ..search import MAX_LIMIT, MAX_OFFSET, MAX_QUERY_CHARS, Highlighter, highlighter_for
+from ..highlight import Highlighter
+from ..schema import Article
+from ..search import MAX_LIMIT, MAX_OFFSET, MAX_QUERY_CHARS, highlighter_for
+from ..store import Index
 
 HERE = Path(__file__).resolve().parent
 PAGE_SIZE = 10

@@ -1,0 +1,189 @@
+"""Passages: which passages of the articles on a page matched, how well, and where.
+
+Articles are ranked by the index; which of their passages matched, and how well, is
+worked out here for the articles on the page, from the positions of the query's terms
+(each passage owns a range of positions in its article).
+"""
+
+from __future__ import annotations
+
+import math
+from bisect import bisect_right
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from .compile import Compiler, decode_positions
+from .highlight import Highlighter, mark_html, merge_spans
+from .ranking import present
+from .results import Hit
+
+if TYPE_CHECKING:
+    from whoosh.searching import Searcher
+
+    from .store import Index
+
+PASSAGES_PER_ARTICLE = 3
+
+_K1 = 1.2
+_B = 0.75
+
+
+def _positions(
+    reader: Any, terms: Iterable[str], docnums: Sequence[int]
+) -> dict[int, dict[str, list[int]]]:
+    """docnum → term → positions in the body, for the given terms and articles."""
+    from whoosh.reading import TermNotFound
+
+    found: dict[int, dict[str, list[int]]] = {d: {} for d in docnums}
+    order = sorted(docnums)
+    for term in terms:
+        try:
+            m = reader.postings("body", term)
+        except TermNotFound:
+            continue
+        for d, value in zip(*present(m, order, _value), strict=True):
+            found[d][term] = decode_positions(value)
+    return found
+
+
+def _value(m: Any) -> bytes:
+    return bytes(m.value())
+
+
+def _idf(reader: Any, term: str, passages: int) -> float:
+    # Passage-level idf: a term's occurrences in the whole collection stand in for the
+    # number of passages holding it (an upper bound), which the index does not keep.
+    occurrences = min(passages, int(reader.frequency("body", term)))
+    return math.log(1 + (passages - occurrences + 0.5) / (occurrences + 0.5))
+
+
+def _phrase_starts(positions: dict[str, list[int]], seq: tuple[str, ...]) -> set[int]:
+    starts = set(positions.get(seq[0], ()))
+    for i, term in enumerate(seq[1:], start=1):
+        later = set(positions.get(term, ()))
+        starts = {p for p in starts if p + i in later}
+    return starts
+
+
+def _passage_matches(
+    table: Sequence[Sequence[Any]],
+    positions: dict[str, list[int]],
+    terms: set[str],
+    phrases: Sequence[tuple[str, ...]],
+) -> dict[int, dict[Any, list[int]]]:
+    """Passage number → query term or phrase → the positions where it occurs."""
+    firsts = [p[5] for p in table]
+    found: dict[int, dict[Any, list[int]]] = {}
+
+    def note(key: Any, where: Iterable[int]) -> None:
+        n = 0
+        for pos in sorted(where):
+            n = bisect_right(firsts, pos, lo=n) - 1
+            if n >= 0 and pos < firsts[n] + table[n][6]:
+                found.setdefault(n, {}).setdefault(key, []).append(pos)
+            n = max(n, 0)
+
+    for term, where in positions.items():
+        if term in terms:  # a word of the query, not only part of a phrase
+            note(term, where)
+    for seq in phrases:
+        note(seq, _phrase_starts(positions, seq))
+    return found
+
+
+def _passage_score(
+    length: int,
+    found: dict[Any, list[int]],
+    groups: Sequence[frozenset[Any]],
+    idf: dict[Any, float],
+    mean_length: float,
+) -> float:
+    """BM25 over the passage, times the share of the query's words it holds (Lucene's
+    classic coordination factor): a passage with every word beats one with a few."""
+    norm = _K1 * (1 - _B + _B * length / mean_length)
+    total = 0.0
+    for key, where in found.items():
+        f = len(where)
+        total += idf.get(key, 0.0) * f * (_K1 + 1) / (f + norm)
+    if groups:
+        total *= sum(1 for g in groups if not g.isdisjoint(found)) / len(groups)
+    return total
+
+
+def hits(
+    index: Index,
+    searcher: Searcher,
+    compiler: Compiler,
+    page: Sequence[tuple[int, float]],
+    first_rank: int,
+    text_query: bool,
+) -> list[Hit]:
+    """The best passages (up to PASSAGES_PER_ARTICLE) of each article on the page.
+
+    Which passages matched, and where, comes from the positions of the query's terms in
+    the article (each passage owns a range of positions); the matched words are marked
+    from those positions too, so only the shown passages are tokenised again.
+    """
+    from .analysis import spans_at
+    from .schema import StoredPassage, stored_passage_fields
+
+    reader = searcher.reader()
+    terms = set(compiler.terms)
+    docnums = [d for d, _ in page]
+    positions: dict[int, dict[str, list[int]]] = {}
+    if text_query and all(d in compiler.postings for d in docnums):
+        positions = {
+            d: {t: decode_positions(v) for t, v in compiler.postings[d].items()} for d in docnums
+        }
+    elif text_query:
+        positions = _positions(reader, terms.union(*compiler.phrases), docnums)
+    passages, mean_length = index.passage_stats(searcher)
+    idf: dict[Any, float] = {}
+    if text_query:
+        idf = {t: _idf(reader, t, max(1, passages)) for t in terms}
+        for phrase in compiler.phrases:
+            idf[phrase] = sum(_idf(reader, t, max(1, passages)) for t in phrase)
+    highlighter = Highlighter(frozenset(compiler.terms), tuple(compiler.phrases))
+    hits = []
+    for rank, (docnum, score) in enumerate(page, start=first_rank):
+        f = searcher.stored_fields(docnum)
+        table: list[StoredPassage] = f.get("passages", [])
+        if not table:
+            continue
+        found: dict[int, dict[Any, list[int]]] = {}
+        chosen: list[int] = []
+        if text_query:
+            found = _passage_matches(table, positions[docnum], terms, compiler.phrases)
+            scores = {
+                n: _passage_score(table[n][6], keys, compiler.groups, idf, mean_length)
+                for n, keys in found.items()
+            }
+            chosen = sorted(scores, key=lambda n: (-scores[n], n))[:PASSAGES_PER_ARTICLE]
+        for n in chosen or [0]:
+            number, _kind, section, start, end, text = stored_passage_fields(f, n)
+            if n in found:
+                first = table[n][5]
+                marked: set[int] = set()
+                for key, where in found[n].items():
+                    width = len(key) if isinstance(key, tuple) else 1
+                    marked.update(p - first + i for p in where for i in range(width))
+                spans = merge_spans(sorted(spans_at(text, marked, highlighter.terms)), text)
+            else:
+                spans = highlighter.spans(text)
+            hits.append(
+                Hit(
+                    rank=rank,
+                    doc_id=f["doc_id"],
+                    title=f.get("title", ""),
+                    path=f.get("path", ""),
+                    section=section,
+                    passage=number,
+                    start=start,
+                    end=end,
+                    text=text,
+                    snippet=mark_html(text, spans),
+                    score=round(score, 4),
+                    spans=tuple(spans),
+                )
+            )
+    return hits
