@@ -489,3 +489,15 @@ def test_a_site_name_title_gives_way_to_the_page_heading(tmp_path: Path) -> None
     (tmp_path / "contexte.html").write_text(page, encoding="utf-8")
     (doc,) = read(tmp_path / "contexte.html")
     assert doc.title == "5.1.2 Création d’un contexte"
+
+
+def test_worker_processes_read_every_format_too(tmp_path: Path) -> None:
+    folder = tmp_path / "src"
+    folder.mkdir()
+    for name, make in SAMPLES.items():
+        (folder / name).write_bytes(make())
+    report = update_index(tmp_path / "ix", [folder], jobs=2)
+    assert (report.added, report.skipped) == (13, ())
+    with Index(tmp_path / "ix") as ix:
+        assert ix.search("Saint-Nazaire").hits[0].title == "Éolien en mer"
+        assert ix.search("turbines").hits[0].title == "Rapport sur l'énergie hydraulique"
