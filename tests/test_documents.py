@@ -169,7 +169,7 @@ def test_latin1_and_cp1252_are_decoded() -> None:
     assert decode("\ufeffbom".encode()) == "bom"
 
 
-def test_scan_finds_articles_recursively_and_ignores_other_files(tmp_path: Path) -> None:
+def test_scan_finds_articles_recursively_and_reports_unsupported_files(tmp_path: Path) -> None:
     (tmp_path / "a" / "b").mkdir(parents=True)
     (tmp_path / "a" / "un.txt").write_text("x")
     (tmp_path / "a" / "b" / "deux.md").write_text("x")
@@ -179,7 +179,9 @@ def test_scan_finds_articles_recursively_and_ignores_other_files(tmp_path: Path)
     (tmp_path / "a" / ".git" / "HEAD.txt").write_text("x")
     found, skipped = scan([tmp_path / "a"])
     assert sorted(f.path.name for f in found) == ["deux.md", "un.txt"]
-    assert skipped == []
+    assert [(Path(s.path).name, s.reason) for s in skipped] == [
+        ("image.png", "unsupported format .png")
+    ]
 
 
 def test_scan_reports_a_symlink_loop_and_goes_on(tmp_path: Path) -> None:

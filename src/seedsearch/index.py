@@ -99,7 +99,7 @@ class _Prepared:
 
 @dataclass(frozen=True)
 class _Unchanged:
-    doc_id: str
+    path: str  # every article read from this file is unchanged
 
 
 def _parts(doc: Document) -> Iterator[tuple[int, int, list[Passage]]]:
@@ -135,7 +135,8 @@ def _prepare_document(doc: Document) -> _Prepared:
             nxt = analysis.add_positions(p.text, pos, positions, words)
             section = sections.setdefault(p.section, len(sections))
             own = _own_text(text[p.start - offset : p.end - offset], p.text)
-            table.append((p.kind, section, p.start, p.end, own, pos, nxt - pos))
+            entry: StoredPassage = (p.kind, section, p.start, p.end, own, pos, nxt - pos)
+            table.append(entry if p.page is None else (*entry, p.page))
             n_positions += nxt - pos
             pos = nxt + PASSAGE_GAP
         postings = []
@@ -162,6 +163,7 @@ def _prepare_document(doc: Document) -> _Prepared:
         }
         if offset == 0:
             fields["head"] = "1"
+            fields["meta"] = {**asdict(doc.meta), "tags": list(doc.meta.tags)}
         parts.append(fields)
     return _Prepared(
         doc.doc_id,
@@ -196,22 +198,24 @@ def _dumps(deltas: list[int]) -> bytes:
     return pickle.dumps(deltas, 2)
 
 
-def _prepare(task: tuple[SourceFile, str | None]) -> _Prepared | _Unchanged | Skipped:
+def _prepare(task: tuple[SourceFile, str | None]) -> list[_Prepared | _Unchanged | Skipped]:
     """Read, parse and analyse one file (in a worker process for large runs).
 
     ``task`` is the file and the content hash the index holds for it, if any: an
-    unchanged file is reported as such without being parsed.
+    unchanged file is reported as such without being parsed. A file gives one result
+    per article (a mailbox or a feed holds several), plus what inside it was skipped.
     """
-    from .documents import Skipped, content_hash, doc_id_for, parse_document, read_bytes
+    from .documents import Skipped, content_hash, parse_file, read_bytes
 
     source, known_sha = task
     try:
         data = read_bytes(source)
         if known_sha is not None and known_sha == content_hash(data):
-            return _Unchanged(doc_id_for(source.key))
-        return _prepare_document(parse_document(source, data))
+            return [_Unchanged(str(source.path))]
+        docs, inner_skipped = parse_file(source, data)
     except SourceError as err:
-        return Skipped(str(source.path), err.message)
+        return [Skipped(str(source.path), err.message)]
+    return [*(_prepare_document(doc) for doc in docs), *inner_skipped]
 
 
 def _words_of(parts: Iterable[dict[str, Any]]) -> set[str]:
@@ -406,12 +410,12 @@ def _segment_worker(job: tuple[str, list[Task]]) -> tuple[list[Any], Any]:
         for task in tasks:
             if os.getppid() != _parent:  # the run was killed: stop
                 raise SystemExit(1)
-            result = _prepare(task)
-            if isinstance(result, _Prepared):
-                for part in result.parts:
-                    writer.add_document(**{**part, "body": analysis.Prepared(part["body"])})
-                result = dataclasses.replace(result, parts=[])
-            out.append(result)
+            for result in _prepare(task):
+                if isinstance(result, _Prepared):
+                    for part in result.parts:
+                        writer.add_document(**{**part, "body": analysis.Prepared(part["body"])})
+                    result = dataclasses.replace(result, parts=[])
+                out.append(result)
             _progress_queue.put(1)
         # Every writer of the index shares one temporary folder, which the main writer
         # removes when it finishes: workers only close their own files.
@@ -461,7 +465,7 @@ def _analysers(jobs: int, index_dir: Path, report: Progress) -> Iterator[Any]:
     def serial(tasks: list[Task]) -> tuple[Iterator[Any], list[Any]]:
         def results() -> Iterator[Any]:
             for i, task in enumerate(tasks, start=1):
-                yield _prepare(task)
+                yield from _prepare(task)
                 report("index", i, len(tasks))
 
         return results(), []
@@ -486,7 +490,7 @@ def _analysers(jobs: int, index_dir: Path, report: Progress) -> Iterator[Any]:
         def results() -> Iterator[Any]:
             done = 0
             for task in chunks[-1]:
-                yield _prepare(task)
+                yield from _prepare(task)
                 done += 1
                 while True:  # the workers' progress so far
                     try:
@@ -529,7 +533,7 @@ def _apply(
     meta: dict[str, Any],
     moved: bool,
 ) -> dict[str, int]:
-    from .documents import Skipped, doc_id_for
+    from .documents import Skipped
 
     index_dir = Path(ix.storage.folder)
     with ix.searcher() as s:
@@ -541,6 +545,10 @@ def _apply(
                 vocabulary.update(dict(zip(*spelling_words(s), strict=True)))
                 old_stats = dictionary(s).get("stats", {})
                 stats.update({k: old_stats.get(k, 0) for k in ("passages", "positions")})
+        # A file may hold several articles (a mailbox, a feed): they share its path and hash.
+        by_path: dict[str, tuple[str, list[str]]] = {}
+        for doc_id, (_, sha, path) in known_docs.items():
+            by_path.setdefault(path, (sha, []))[1].append(doc_id)
 
         def forget(doc_id: str) -> None:
             # The words and sizes of an article leave the dictionary with it.
@@ -556,10 +564,9 @@ def _apply(
         seen: set[str] = set()
         tasks = []
         for source in sources:
-            known = known_docs.get(doc_id_for(source.key))
             # A file that moved is re-read: its path is part of what is stored.
-            sha = known[1] if known is not None and known[2] == str(source.path) else None
-            tasks.append((source, sha))
+            known = by_path.get(str(source.path))
+            tasks.append((source, known[0] if known is not None else None))
         total = len(tasks)
         report("index", 0, total)
         results, writer.extra_segments = analyse_all(tasks)
@@ -567,10 +574,12 @@ def _apply(
             if isinstance(result, Skipped):
                 skipped.append(result)
                 continue
-            seen.add(result.doc_id)
             if isinstance(result, _Unchanged):
-                counts["unchanged"] += 1
+                unchanged = by_path[result.path][1]
+                seen.update(unchanged)
+                counts["unchanged"] += len(unchanged)
                 continue
+            seen.add(result.doc_id)
             if result.doc_id in known_docs:
                 forget(result.doc_id)
                 counts["updated"] += 1

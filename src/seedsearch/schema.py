@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 
 META_FILE = "seedsearch.json"
 # Bump when the schema or what is stored changes; older indexes must be rebuilt.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 INDEX_NAME = "MAIN"
 ARTICLE = "article"
 DICTIONARY = "dictionary"  # collection statistics
@@ -50,8 +50,8 @@ Progress = Callable[[str, int, int], None]
 """progress(stage, done, total): stage is "scan", "index" or "commit"."""
 
 # A passage as stored: (kind, section number, start, end, own text (see _own_text), first
-# position, number of positions).
-StoredPassage = tuple[str, int, int, int, "str | int | None", int, int]
+# position, number of positions[, page]); the page (of a PDF) is there only when known.
+StoredPassage = tuple[Any, ...]
 COLLAPSED = 1
 
 
@@ -82,6 +82,7 @@ def schema() -> Any:
         first=STORED(),
         head=ID(),
         stats=STORED(),
+        meta=STORED(),  # the article's Metadata as a dict (first part only)
         words=STORED(),
         counts=STORED(),
     )
@@ -110,6 +111,7 @@ class Article:
     path: str
     text: str
     passages: tuple[Passage, ...] = field(default=())
+    meta: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -118,6 +120,7 @@ class Article:
             "path": self.path,
             "text": self.text,
             "passages": [asdict(p) for p in self.passages],
+            "meta": self.meta,
         }
 
 
@@ -269,7 +272,7 @@ def reading(index_dir: Path) -> Iterator[None]:
 def stored_passage_fields(fields: dict[str, Any], n: int) -> tuple[int, str, str, int, int, str]:
     """(number, kind, section, start, end, text) of passage ``n`` (counted within this
     part) of an article part's stored fields."""
-    kind, section, start, end, own, _first, _count = fields["passages"][n]
+    kind, section, start, end, own = fields["passages"][n][:5]
     if not isinstance(own, str):
         offset = fields.get("offset", 0)
         source = fields["article"][start - offset : end - offset]
@@ -280,7 +283,8 @@ def stored_passage_fields(fields: dict[str, Any], n: int) -> tuple[int, str, str
 def stored_passage(fields: dict[str, Any], n: int) -> Passage:
     from .documents import Passage
 
-    return Passage(*stored_passage_fields(fields, n))
+    entry = fields["passages"][n]
+    return Passage(*stored_passage_fields(fields, n), page=entry[7] if len(entry) > 7 else None)
 
 
 def stored_passages(fields: dict[str, Any]) -> list[Passage]:

@@ -128,6 +128,7 @@ class Index:
             path=parts[0].get("path", ""),
             text="".join(f.get("article", "") for f in parts),
             passages=tuple(p for f in parts for p in stored_passages(f)),
+            meta=dict(parts[0].get("meta") or {}),
         )
 
     def passages(self) -> Iterator[tuple[str, Passage]]:

@@ -1,177 +1,23 @@
-"""Stage 1: documents — finding article files, decoding them, and cutting them into passages.
+"""Plain text and Markdown: decoding, front matter, and cutting text into passages.
 
 A passage is what search returns: a paragraph (or soft-wrapped lines), a bullet item, a
 table row as readable text, or a heading. Each carries its character offsets in the
-decoded file text and the heading of the section it falls under. Web boilerplate
-("Rate this post", "Partager sur vos réseaux !") never becomes a passage.
+text and the heading of the section it falls under. Web boilerplate ("Rate this post",
+"Partager sur vos réseaux !") never becomes a passage. The other formats' readers hand
+their text to this splitter as Markdown-like lines.
+
+Front matter is read with PyYAML's ``safe_load`` (no object construction, MIT licence).
 """
 
 from __future__ import annotations
 
-import hashlib
-import os
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
-from pathlib import Path
+from collections.abc import Iterator
+from typing import Any
 
-from .errors import SourceError
-
-SUFFIXES = (".txt", ".md", ".markdown")
-MAX_FILE_BYTES = 100 * 1024 * 1024
-MAX_PASSAGE_CHARS = 1500
-MIN_PASSAGE_CHARS = 200
-BUNDLED_KEY_PREFIX = "corpus/"
-
-
-@dataclass(frozen=True, slots=True)
-class Passage:
-    n: int
-    kind: str  # "heading" | "paragraph" | "item" | "row"
-    section: str
-    start: int
-    end: int
-    text: str
-
-
-@dataclass(frozen=True, slots=True)
-class Document:
-    doc_id: str
-    path: str
-    title: str
-    text: str
-    sha: str
-    passages: tuple[Passage, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class Skipped:
-    path: str
-    reason: str
-
-
-@dataclass(slots=True)
-class SourceFile:
-    """A file found by :func:`scan`: where it is and the key its id derives from."""
-
-    path: Path
-    key: str
-
-
-def bundled_corpus() -> Path:
-    """The folder of default articles shipped inside the package."""
-    return Path(__file__).resolve().parent / "corpus"
-
-
-# --- finding files ---------------------------------------------------------------------
-
-
-def _key_for(path: Path) -> str:
-    corpus = bundled_corpus()
-    if path.parent == corpus:
-        return BUNDLED_KEY_PREFIX + path.name
-    return str(path)
-
-
-def _wanted(name: str) -> bool:
-    return not name.startswith(".") and name.lower().endswith(SUFFIXES)
-
-
-def scan(roots: Iterable[str | os.PathLike[str]]) -> tuple[list[SourceFile], list[Skipped]]:
-    """Every article file under ``roots`` (files are taken as given, folders recursively).
-
-    Raises :class:`SourceError` for a root that does not exist, before anything is read.
-    Directory symlinks are followed once; a loop is reported, never walked forever.
-    """
-    found: dict[str, SourceFile] = {}
-    skipped: list[Skipped] = []
-    root_paths = [Path(r).expanduser() for r in roots]
-    for root in root_paths:
-        if not root.exists() and not root.is_symlink():
-            raise SourceError(f"{root}: no such file or directory")
-    for root in root_paths:
-        if root.is_dir():
-            for path, problem in _walk(root):
-                if problem:
-                    skipped.append(Skipped(str(path), problem))
-                else:
-                    _add(found, path, skipped)
-        else:
-            _add(found, root, skipped)
-    return sorted(found.values(), key=lambda s: s.key), skipped
-
-
-def _add(found: dict[str, SourceFile], path: Path, skipped: list[Skipped]) -> None:
-    try:
-        resolved = path.resolve(strict=True)
-    except (OSError, RuntimeError):
-        skipped.append(Skipped(str(path), "broken or looping symlink"))
-        return
-    if not resolved.is_file():
-        skipped.append(Skipped(str(path), "not a regular file"))
-        return
-    key = _key_for(resolved)
-    found.setdefault(key, SourceFile(resolved, key))
-
-
-def _walk(root: Path) -> Iterator[tuple[Path, str]]:
-    seen: set[tuple[int, int]] = set()
-    errors: list[OSError] = []
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=True, onerror=errors.append):
-        while errors:
-            err = errors.pop()
-            yield Path(err.filename or dirpath), _os_reason(err)
-        try:
-            st = os.stat(dirpath)
-        except OSError as err:
-            yield Path(dirpath), _os_reason(err)
-            dirnames[:] = []
-            continue
-        ident = (st.st_dev, st.st_ino)
-        if ident in seen:
-            yield Path(dirpath), "symlink loop (folder already visited)"
-            dirnames[:] = []
-            continue
-        seen.add(ident)
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for name in sorted(filenames):
-            if _wanted(name):
-                yield Path(dirpath) / name, ""
-    for late in errors:
-        yield Path(late.filename or root), _os_reason(late)
-
-
-def _os_reason(err: OSError) -> str:
-    if isinstance(err, PermissionError):
-        return "permission denied"
-    if err.errno is not None and err.errno == 40:  # ELOOP
-        return "symlink loop"
-    return (err.strerror or str(err)).lower()
-
-
-# --- reading and decoding --------------------------------------------------------------
-
-
-def read_bytes(source: SourceFile) -> bytes:
-    """The file's bytes; raises :class:`SourceError` with a one-line reason."""
-    try:
-        size = source.path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise SourceError(
-                f"too large ({size / 1e6:.0f} MB, limit {MAX_FILE_BYTES / 1e6:.0f} MB)"
-            )
-        with open(source.path, "rb") as fh:
-            return fh.read()
-    except SourceError:
-        raise
-    except OSError as err:
-        raise SourceError(_os_reason(err)) from None
-
-
-def content_hash(data: bytes) -> str:
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
-
+from ..errors import SourceError
+from .model import MAX_PASSAGE_CHARS, MIN_PASSAGE_CHARS, Passage
 
 _CONTROL_RE = re.compile("[\x00-\x08\x0e-\x1f]")
 
@@ -265,7 +111,8 @@ def _looks_like_heading(line: str, next_line: str, max_len: int, first: bool) ->
 def _opening_title(line: str, next_line: str) -> bool:
     """An opening line that stands alone (a blank, an all-capitals heading or the heading
     it restates follows) is the title, however long the text's other lines are: saved
-    pages and man pages put a long title first (``pid_namespaces(7) — Présentation …``)."""
+    pages and man pages put a long title first (``pid_namespaces(7) — Présentation des
+    espaces de noms …``)."""
     if len(line) > 200 or len(line.split()) > 30 or line.endswith((",", ";")):
         return False
     if next_line and ((next_line.isupper() and len(next_line) <= 80) or next_line in line):
@@ -314,8 +161,9 @@ def _split_long(start: int, end: int, text: str) -> Iterator[tuple[int, int, str
 class _Splitter:
     """Walks an article's lines, keeping the open paragraph and the current section."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, plain_headings: bool = True) -> None:
         self.text = text
+        self.plain_headings = plain_headings
         self.out: list[Passage] = []
         self.section = ""
         self.first_heading = ""
@@ -387,7 +235,8 @@ class _Splitter:
             elif (md := _MD_HEADING_RE.match(line)) is not None:
                 self.heading(offset + md.start(2), md.group(2))
             elif (
-                not self.out
+                self.plain_headings
+                and not self.out
                 and not self.para
                 and _opening_title(stripped, lines[i + 1][1].strip() if i + 1 < len(lines) else "")
             ):
@@ -396,11 +245,15 @@ class _Splitter:
                 self.open_block("item", offset + bullet.end(), line[bullet.end() :])
             elif self.para and self.para_kind == "item" and lead > 0:
                 self.para.append((offset + lead, stripped))  # indented bullet continuation
-            elif self.at_boundary() and _looks_like_heading(
-                stripped,
-                lines[i + 1][1].strip() if i + 1 < len(lines) else "",
-                heading_limit,
-                first=not self.out and not self.para,
+            elif (
+                self.plain_headings
+                and self.at_boundary()
+                and _looks_like_heading(
+                    stripped,
+                    lines[i + 1][1].strip() if i + 1 < len(lines) else "",
+                    heading_limit,
+                    first=not self.out and not self.para,
+                )
             ):
                 self.heading(offset + lead, stripped)
             elif self.at_boundary():
@@ -410,12 +263,14 @@ class _Splitter:
         self.flush()
 
 
-def split_passages(text: str) -> tuple[list[Passage], str]:
+def split_passages(text: str, plain_headings: bool = True) -> tuple[list[Passage], str]:
     """Passages of an article and its title.
 
     The title is the opening heading, else the first heading, else the first sentence.
+    Short lines are taken for headings unless ``plain_headings`` is false (text whose
+    headings are all marked with ``#``, as the HTML and office readers write it).
     """
-    splitter = _Splitter(text)
+    splitter = _Splitter(text, plain_headings)
     splitter.feed(_lines(text))
     passages = splitter.out
     if passages and passages[0].kind == "heading":
@@ -435,30 +290,45 @@ def _title_from_sentence(text: str, limit: int = 90) -> str:
     return cut + "…"
 
 
-def _slug(text: str) -> str:
-    folded = unicodedata.normalize("NFKD", text.casefold())
-    folded = "".join(ch for ch in folded if not unicodedata.combining(ch))
-    return re.sub(r"[^a-z0-9]+", "-", folded).strip("-")[:40].strip("-") or "doc"
+_FRONT_MATTER_RE = re.compile(
+    r"\A\ufeff?---[ \t]*\r?\n(.*?)\r?\n(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.S
+)
+MAX_FRONT_MATTER = 64 * 1024
 
 
-def doc_id_for(key: str) -> str:
-    """Stable, readable id: the file name's slug plus a short hash of where it lives."""
-    name = key.rsplit("/", 1)[-1].rsplit(os.sep, 1)[-1]
-    stem = name.rsplit(".", 1)[0] if "." in name else name
-    return f"{_slug(stem)}-{hashlib.sha1(key.encode('utf-8', 'surrogateescape')).hexdigest()[:6]}"
+def front_matter(text: str) -> tuple[dict[str, Any], str]:
+    """The YAML front matter of a Markdown text (as a dict) and the text after it.
+
+    A block that is not valid YAML, or not a mapping, is left in the text.
+    """
+    m = _FRONT_MATTER_RE.match(text[: MAX_FRONT_MATTER + 16])
+    if m is None:
+        return {}, text
+    import yaml
+
+    try:
+        data = yaml.safe_load(m.group(1))
+    except yaml.YAMLError:
+        return {}, text
+    if not isinstance(data, dict):
+        return {}, text
+    return {str(k).lower(): v for k, v in data.items()}, text[m.end() :]
 
 
-def parse_document(source: SourceFile, data: bytes) -> Document:
-    """A :class:`Document` from a file's bytes; raises :class:`SourceError` if nothing to index."""
-    text = decode(data)
-    passages, title = split_passages(text)
-    if not passages:
-        raise SourceError("no indexable text")
-    return Document(
-        doc_id=doc_id_for(source.key),
-        path=str(source.path),
-        title=title or source.path.stem,
-        text=text,
-        sha=content_hash(data),
-        passages=tuple(passages),
-    )
+def meta_text(value: Any) -> str:
+    """A front matter value as one line of text (lists joined, nested values ignored)."""
+    if isinstance(value, list | tuple):
+        return ", ".join(meta_text(v) for v in value[:50] if not isinstance(v, dict | list))
+    if value is None or isinstance(value, dict):
+        return ""
+    return " ".join(str(value).split())
+
+
+def meta_tags(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        items: list[Any] = [t for t in re.split(r"[,;]", value)]
+    elif isinstance(value, list | tuple):
+        items = list(value[:100])
+    else:
+        return ()
+    return tuple(t for t in (meta_text(i) for i in items) if t)
