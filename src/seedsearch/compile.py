@@ -1,19 +1,31 @@
 """Compiling a query tree to Whoosh queries: vocabulary look-ups, spelling correction,
-prefix and fuzzy expansion, and the exact-phrase matcher."""
+prefix and fuzzy expansion, and the exact-phrase matcher.
+
+Every search has a bounded cost (:class:`Cost`): its prefix and fuzzy words together expand
+to ``QUERY_EXPANSIONS`` terms at most (the most frequent ones; a word past the budget
+matches only itself), the dictionary walks of its expansions and corrections look at
+``MAX_VISITS`` words at most, words longer than ``MAX_FUZZY_LETTERS`` are neither corrected
+nor fuzzy-matched, and a deadline, checked in the loops that can run long, ends it.
+"""
 
 from __future__ import annotations
 
+import time
 from bisect import bisect_left
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import replace
 from itertools import accumulate
 from pickle import loads
 from typing import TYPE_CHECKING, Any
 
+from whoosh.matching import AndNotMatcher, WrappingMatcher
+from whoosh.query import AndNot
 from whoosh.query import Phrase as WhooshPhrase
 from whoosh.query.spans import Span, SpanWrappingMatcher
+from whoosh.query.wrappers import WrappingQuery
 
 from .analysis import analyse, is_number, is_stop_word, normalise_word, term_for
+from .errors import QueryTooExpensiveError
 from .query import And, Node, Not, Or, Phrase, Word, without_stop_words
 
 if TYPE_CHECKING:
@@ -21,7 +33,52 @@ if TYPE_CHECKING:
 
     from .store import Index
 
-MAX_EXPANSIONS = 64
+MAX_EXPANSIONS = 64  # terms one prefix or fuzzy word expands to at most
+QUERY_EXPANSIONS = 128  # terms all the prefix and fuzzy words of a query expand to at most
+MAX_PREFIX_WORDS = 5000  # dictionary words one prefix looks at (the first, alphabetically)
+MAX_VISITS = 50_000  # dictionary words looked at by all the expansions and corrections
+MAX_FUZZY_LETTERS = 30  # longer words are matched as they are: no correction, no fuzzy
+MAX_FUZZY_WORDS = 20  # distinct words walked through a Levenshtein automaton per search
+TIME_BUDGET = 2.0  # seconds
+
+
+class Cost:
+    """What one search has spent, against its limits; shared by all its compilations.
+
+    ``visited`` counts dictionary words looked at (prefix ranges, Levenshtein walks),
+    ``expanded`` the terms prefix and fuzzy words added, over every compilation.
+    """
+
+    def __init__(self, seconds: float = TIME_BUDGET) -> None:
+        self.seconds = seconds
+        self.deadline = time.monotonic() + seconds
+        self.visited = 0
+        self.expanded = 0
+        self.automata = 0
+        self._ticks = 0
+
+    def check(self) -> None:
+        if time.monotonic() > self.deadline:
+            raise QueryTooExpensiveError(
+                f"the query took more than {self.seconds:g} s and was stopped: "
+                "try fewer or longer prefixes, or fewer fuzzy words"
+            )
+
+    def tick(self) -> None:
+        """For inner loops: a clock read every 256 steps."""
+        self._ticks += 1
+        if not self._ticks & 255:
+            self.check()
+
+    def visit(self, n: int = 1) -> None:
+        self.visited += n
+        if self.visited > MAX_VISITS:
+            raise QueryTooExpensiveError(
+                f"the query's prefixes and fuzzy words look at more than {MAX_VISITS:,} "
+                "dictionary words: use longer prefixes or fewer of them"
+            )
+        self.tick()
+
 
 # --- compiling to Whoosh ---------------------------------------------------------------
 
@@ -54,10 +111,14 @@ def text_of(t: str | bytes) -> str:
 class Spelling:
     """Look-ups in the index's spelling dictionary (folded words), loaded on first use."""
 
-    def __init__(self, index: Index, searcher: Searcher) -> None:
+    def __init__(self, index: Index, searcher: Searcher, cost: Cost | None = None) -> None:
         self.index = index
         self.searcher = searcher
+        self.cost = cost or Cost()
         self._words: tuple[list[str], list[int]] | None = None
+        # Expansions already worked out in this search: a repeated word costs nothing.
+        self._prefixes: dict[str, list[str]] = {}
+        self._near: dict[tuple[str, int], list[str]] = {}
 
     @property
     def lists(self) -> tuple[list[str], list[int]]:
@@ -70,27 +131,42 @@ class Spelling:
         i = bisect_left(words, word)
         return counts[i] if i < len(words) and words[i] == word else 0
 
-    def prefix(self, prefix: str) -> Iterator[str]:
-        words, _ = self.lists
-        for i in range(bisect_left(words, prefix), len(words)):
-            if not words[i].startswith(prefix):
-                break
-            yield words[i]
+    def prefix(self, prefix: str) -> list[str]:
+        """The most frequent words (up to MAX_EXPANSIONS, most frequent first) among the
+        first MAX_PREFIX_WORDS starting with ``prefix``."""
+        if prefix not in self._prefixes:
+            words, counts = self.lists
+            lo = bisect_left(words, prefix)
+            hi = min(bisect_left(words, prefix + "\U0010ffff", lo), lo + MAX_PREFIX_WORDS)
+            self.cost.visit(hi - lo)
+            top = sorted(range(lo, hi), key=lambda i: -counts[i])[:MAX_EXPANSIONS]
+            self._prefixes[prefix] = [words[i] for i in top]
+        return self._prefixes[prefix]
 
-    def within(self, word: str, maxdist: int) -> Iterator[str]:
+    def within(self, word: str, maxdist: int) -> list[str]:
         """Words within ``maxdist`` Levenshtein edits, found by walking a Levenshtein
-        automaton through the sorted word list (Whoosh's own method for its lexicons)."""
+        automaton through the sorted word list (Whoosh's own method for its lexicons).
+        None for a word longer than MAX_FUZZY_LETTERS, or past MAX_FUZZY_WORDS words."""
         from whoosh.automata.fsa import find_all_matches
         from whoosh.automata.lev import levenshtein_automaton
 
+        key = (word, maxdist)
+        if key in self._near:
+            return self._near[key]
+        if len(word) > MAX_FUZZY_LETTERS or self.cost.automata >= MAX_FUZZY_WORDS:
+            return []
+        self.cost.automata += 1
         words, _ = self.lists
+        cost = self.cost
 
         def first_at_least(key: str) -> str | None:
+            cost.visit()
             i = bisect_left(words, key)
             return words[i] if i < len(words) else None
 
         dfa = levenshtein_automaton(word, maxdist).to_dfa()
-        yield from find_all_matches(dfa, first_at_least)
+        self._near[key] = list(find_all_matches(dfa, first_at_least))
+        return self._near[key]
 
 
 class Compiler:
@@ -98,6 +174,8 @@ class Compiler:
         self.searcher = searcher
         self.spelling = spelling
         self.reader = searcher.reader()
+        self.cost = spelling.cost
+        self.expanded = 0  # terms added by prefix and fuzzy words (QUERY_EXPANSIONS at most)
         self.terms: set[str] = set()
         self.phrases: list[tuple[str, ...]] = []
         # The terms and phrases of each positive query word, to count how many of the
@@ -128,16 +206,21 @@ class Compiler:
                 best = key
         return best[2] if best else None
 
-    def expand_prefix(self, folded: str) -> list[str]:
-        words: list[str] = []
-        for i, w in enumerate(self.spelling.prefix(folded)):
-            if i >= 5000:
-                break
-            words.append(w)
-        if len(words) > MAX_EXPANSIONS:
-            words.sort(key=lambda w: -self.spell_freq(w))
-            words = words[:MAX_EXPANSIONS]
-        return words
+    def expand(self, node: Word) -> list[str]:
+        """The folded words a prefix or fuzzy word stands for, within the query's budget:
+        the most frequent first; past the budget, the word itself."""
+        folded = normalise_word(node.text)
+        if node.prefix:
+            words = self.spelling.prefix(folded)
+        else:
+            dist = node.fuzzy or max(1, _budget(folded))
+            near = self.spelling.within(folded, dist)
+            words = sorted((w for w in near if w != folded), key=lambda w: -self.spell_freq(w))
+        room = max(0, min(MAX_EXPANSIONS, QUERY_EXPANSIONS - self.expanded))
+        words = words[:room]
+        self.expanded += len(words)
+        self.cost.expanded += len(words)
+        return words if node.prefix and words else [folded, *words]
 
     # Building queries --------------------------------------------------------------
 
@@ -167,12 +250,7 @@ class Compiler:
         from whoosh.query import Or
 
         if node.prefix or node.fuzzy is not None:
-            folded = normalise_word(node.text)
-            if node.prefix:
-                words = self.expand_prefix(folded)
-            else:
-                dist = node.fuzzy or max(1, _budget(folded))
-                words = [folded, *self.spelling.within(folded, dist)]
+            words = self.expand(node)
             return self.any_term((term_for(w) for w in words), node.field, positive)
         toks = list(analyse(node.text))
         parts = [t.text for t in toks if not t.joined]
@@ -194,9 +272,10 @@ class Compiler:
 
     def compile(self, node: Node, positive: bool = True) -> Any:
         from whoosh.query import And as WAnd
-        from whoosh.query import AndNot, NullQuery
+        from whoosh.query import NullQuery
         from whoosh.query import Or as WOr
 
+        self.cost.check()
         if isinstance(node, (Word, Phrase)):
             terms, phrases = set(self.terms), len(self.phrases)
             q = self.leaf(node, positive)
@@ -206,13 +285,13 @@ class Compiler:
             return q
         if isinstance(node, Not):
             # Every article but these (not Whoosh's Not: it would find the dictionary too).
-            return AndNot(_all_articles(), self.compile(node.child, not positive))
+            return _AndNot(_all_articles(), self.compile(node.child, not positive))
         if isinstance(node, Or):
-            return WOr([self.compile(c, positive) for c in node.children])
+            return WOr(_unique([self.compile(c, positive) for c in node.children]))
         pos: list[Node] = [c for c in node.children if not isinstance(c, Not)]
         neg = [c.child for c in node.children if isinstance(c, Not)]
-        positives = [self.compile(c, positive) for c in without_stop_words(pos)]
-        negatives = [self.compile(c, not positive) for c in neg]
+        positives = _unique([self.compile(c, positive) for c in without_stop_words(pos)])
+        negatives = _unique([self.compile(c, not positive) for c in neg])
         base = (
             (positives[0] if len(positives) == 1 else WAnd(positives))
             if positives
@@ -221,7 +300,78 @@ class Compiler:
         if not negatives:
             return base
         excluded = negatives[0] if len(negatives) == 1 else WOr(negatives)
-        return AndNot(base, excluded) if base is not NullQuery else NullQuery
+        return _AndNot(base, excluded) if base is not NullQuery else NullQuery
+
+
+def _unique(queries: list[Any]) -> list[Any]:
+    """The queries without repeats (``a* a* a*`` is matched once, not three times)."""
+    seen: set[Any] = set()
+    kept = []
+    for q in queries:
+        try:
+            if q in seen:
+                continue
+            seen.add(q)
+        except TypeError:  # an unhashable query is kept as it is
+            pass
+        kept.append(q)
+    return kept
+
+
+class _AndNot(AndNot):  # type: ignore[misc]
+    """Whoosh's AndNot, with the matcher below."""
+
+    def matcher(self, searcher: Searcher, context: Any = None) -> Any:
+        scored = self.a.matcher(searcher, context)
+        excluded = self.b.matcher(searcher, searcher.boolean_context())
+        return _AndNotMatcher(scored, excluded)
+
+
+class _AndNotMatcher(AndNotMatcher):  # type: ignore[misc]
+    """Whoosh's AndNotMatcher (2.7 and whoosh3) moves past excluded documents on its first
+    step only when both matchers start on the same document: when the excluded list starts
+    earlier, the first match escapes the exclusion (one article per index segment)."""
+
+    def _find_first(self) -> None:
+        if self.a.is_active() and self.b.is_active():
+            self._find_next()
+
+
+def bounded(q: Any, cost: Cost) -> Any:
+    """``q``, with the deadline checked while its matches are collected."""
+    return _Bounded(q, cost)
+
+
+class _Bounded(WrappingQuery):  # type: ignore[misc]
+    def __init__(self, child: Any, cost: Cost) -> None:
+        super().__init__(child)
+        self.cost = cost
+
+    def apply(self, fn: Any) -> _Bounded:
+        return _Bounded(fn(self.child), self.cost)
+
+    def matcher(self, searcher: Searcher, context: Any = None) -> Any:
+        return _BoundedMatcher(self.child.matcher(searcher, context), self.cost)
+
+
+class _BoundedMatcher(WrappingMatcher):  # type: ignore[misc]
+    def __init__(self, child: Any, cost: Cost) -> None:
+        super().__init__(child)
+        self.cost = cost
+
+    def copy(self) -> _BoundedMatcher:
+        return _BoundedMatcher(self.child.copy(), self.cost)
+
+    def _replacement(self, newchild: Any) -> _BoundedMatcher:
+        return _BoundedMatcher(newchild, self.cost)
+
+    def next(self) -> Any:
+        self.cost.tick()
+        return self.child.next()
+
+    def skip_to(self, id: int) -> Any:
+        self.cost.tick()
+        return self.child.skip_to(id)
 
 
 def decode_positions(value: bytes) -> list[int]:
@@ -295,6 +445,7 @@ def correct(node: Node, compiler: Compiler, budget_extra: int = 0) -> tuple[Node
 
     def fix(n: Node, positive: bool) -> Node:
         nonlocal changed
+        compiler.cost.check()
         if isinstance(n, Word):
             if not positive or n.prefix or n.fuzzy is not None:
                 return n

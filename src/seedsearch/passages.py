@@ -12,7 +12,7 @@ from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from .compile import Compiler, decode_positions
+from .compile import Compiler, Cost, decode_positions
 from .highlight import Highlighter, mark_html, merge_spans
 from .ranking import present
 from .results import Hit
@@ -29,7 +29,7 @@ _B = 0.75
 
 
 def _positions(
-    reader: Any, terms: Iterable[str], docnums: Sequence[int]
+    reader: Any, terms: Iterable[str], docnums: Sequence[int], cost: Cost
 ) -> dict[int, dict[str, list[int]]]:
     """docnum → term → positions in the body, for the given terms and articles."""
     from whoosh.reading import TermNotFound
@@ -37,6 +37,7 @@ def _positions(
     found: dict[int, dict[str, list[int]]] = {d: {} for d in docnums}
     order = sorted(docnums)
     for term in terms:
+        cost.check()
         try:
             m = reader.postings("body", term)
         except TermNotFound:
@@ -136,7 +137,7 @@ def hits(
             d: {t: decode_positions(v) for t, v in compiler.postings[d].items()} for d in docnums
         }
     elif text_query:
-        positions = _positions(reader, terms.union(*compiler.phrases), docnums)
+        positions = _positions(reader, terms.union(*compiler.phrases), docnums, compiler.cost)
     passages, mean_length = index.passage_stats(searcher)
     idf: dict[Any, float] = {}
     if text_query:
@@ -146,6 +147,7 @@ def hits(
     highlighter = Highlighter(frozenset(compiler.terms), tuple(compiler.phrases))
     hits = []
     for rank, (docnum, score) in enumerate(page, start=first_rank):
+        compiler.cost.check()
         f = searcher.stored_fields(docnum)
         table: list[StoredPassage] = f.get("passages", [])
         if not table:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from .compile import Compiler, Spelling, text_of
+from .compile import Compiler, Cost, Spelling, bounded, text_of
 from .query import Node, has_text_leaf
 
 if TYPE_CHECKING:
@@ -27,7 +27,7 @@ def run(
     q = compiler.compile(node)
     words = _plain_terms(q)
     if words is not None:
-        ranked, total, compiler.postings = _conjunction(searcher, words, window)
+        ranked, total, compiler.postings = _conjunction(searcher, words, window, compiler.cost)
         return compiler, ranked, total
     if compiler.terms and has_text_leaf(node):
         # The query words found in an article's title add their weight: the article
@@ -38,7 +38,7 @@ def run(
     # of matching documents wrong while it claims to be exact (and counting the matches
     # apart costs more than scoring them all here).
     collector = TopCollector(limit=window, usequality=False, replace=0)
-    searcher.search_with_collector(q, collector)
+    searcher.search_with_collector(bounded(q, compiler.cost), collector)  # deadline
     results = collector.results()
     ranked = [(hit.docnum, float(hit.score or 0.0)) for hit in results]
     return compiler, ranked, len(results)
@@ -58,7 +58,7 @@ def _plain_terms(q: Any) -> list[str] | None:
 
 
 def _conjunction(
-    searcher: Searcher, words: list[str], window: int
+    searcher: Searcher, words: list[str], window: int, cost: Cost
 ) -> tuple[list[tuple[int, float]], int, dict[int, dict[str, bytes]]]:
     """Top ``window`` articles holding every term, scored as the general path scores them
     (BM25F of each term, plus each term's BM25F in the title), how many there are, and
@@ -89,6 +89,7 @@ def _conjunction(
         candidates = list(searcher.postings("body", words[0]).all_ids())
         words_to_score = words
     for w in words[1:]:
+        cost.check()
         candidates = present(searcher.postings("body", w), candidates, _nothing)[0]
         if not candidates:
             return [], 0, {}
@@ -96,6 +97,7 @@ def _conjunction(
         scores = dict.fromkeys(candidates, 0.0)
     for fieldname, weight in (("body", 1.0), ("title", TITLE_WEIGHT)):
         for w in words_to_score if fieldname == "body" else words:
+            cost.check()
             if (fieldname, w) in reader:
                 found, points = present(searcher.postings(fieldname, w), candidates, _scored)
                 for docnum, (score, value) in zip(found, points, strict=True):
