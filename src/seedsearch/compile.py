@@ -2,10 +2,12 @@
 prefix and fuzzy expansion, and the exact-phrase matcher.
 
 Every search has a bounded cost (:class:`Cost`): its prefix and fuzzy words together expand
-to ``QUERY_EXPANSIONS`` terms at most (the most frequent ones; a word past the budget
-matches only itself), the dictionary walks of its expansions and corrections look at
-``MAX_VISITS`` words at most, words longer than ``MAX_FUZZY_LETTERS`` are neither corrected
-nor fuzzy-matched, and a deadline, checked in the loops that can run long, ends it.
+to ``QUERY_EXPANSIONS`` terms and about ``QUERY_POSTINGS`` postings at most (the most
+frequent words first; a word past the budget is dropped and reported), the dictionary walks of its
+expansions and corrections stop after ``MAX_VISITS`` (an automaton step on a word of n
+letters counts n), words longer than ``MAX_FUZZY_LETTERS`` are neither corrected nor
+fuzzy-matched, and a deadline, checked in the loops that can run long, ends it
+(:class:`~.errors.QueryTooExpensiveError`).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from whoosh.query.wrappers import WrappingQuery
 
 from .analysis import analyse, is_number, is_stop_word, normalise_word, term_for
 from .errors import QueryTooExpensiveError
-from .query import And, Node, Not, Or, Phrase, Word, without_stop_words
+from .query import And, Node, Not, Or, Phrase, Word, unparse, without_stop_words
 
 if TYPE_CHECKING:
     from whoosh.searching import Searcher
@@ -35,8 +37,10 @@ if TYPE_CHECKING:
 
 MAX_EXPANSIONS = 64  # terms one prefix or fuzzy word expands to at most
 QUERY_EXPANSIONS = 128  # terms all the prefix and fuzzy words of a query expand to at most
+QUERY_POSTINGS = 20_000  # articles' postings of those terms, at most (what matching costs)
+OR_POSTINGS = 60_000  # postings of the plain words and phrases under an OR, at most
 MAX_PREFIX_WORDS = 5000  # dictionary words one prefix looks at (the first, alphabetically)
-MAX_VISITS = 50_000  # dictionary words looked at by all the expansions and corrections
+MAX_VISITS = 100_000  # dictionary words looked at by all the expansions and corrections
 MAX_FUZZY_LETTERS = 30  # longer words are matched as they are: no correction, no fuzzy
 MAX_FUZZY_WORDS = 20  # distinct words walked through a Levenshtein automaton per search
 TIME_BUDGET = 2.0  # seconds
@@ -46,7 +50,8 @@ class Cost:
     """What one search has spent, against its limits; shared by all its compilations.
 
     ``visited`` counts dictionary words looked at (prefix ranges, Levenshtein walks),
-    ``expanded`` the terms prefix and fuzzy words added, over every compilation.
+    ``expanded`` the terms prefix and fuzzy words added and ``postings`` their postings,
+    over every compilation.
     """
 
     def __init__(self, seconds: float = TIME_BUDGET) -> None:
@@ -54,11 +59,14 @@ class Cost:
         self.deadline = time.monotonic() + seconds
         self.visited = 0
         self.expanded = 0
-        self.automata = 0
+        self.postings = 0
+        self.automata = 0  # Levenshtein automata built (MAX_FUZZY_WORDS at most)
+        self.longest = 0  # letters of the longest word an automaton was built for
+        self.compilations = 0
         self._ticks = 0
 
     def check(self) -> None:
-        if time.monotonic() > self.deadline:
+        if time.monotonic() >= self.deadline:
             raise QueryTooExpensiveError(
                 f"the query took more than {self.seconds:g} s and was stopped: "
                 "try fewer or longer prefixes, or fewer fuzzy words"
@@ -70,14 +78,13 @@ class Cost:
         if not self._ticks & 255:
             self.check()
 
-    def visit(self, n: int = 1) -> None:
+    def visit(self, n: int = 1) -> bool:
+        """Count ``n`` more visits; False once the budget is spent (the walk stops)."""
+        if self.visited + n > MAX_VISITS:
+            return False
         self.visited += n
-        if self.visited > MAX_VISITS:
-            raise QueryTooExpensiveError(
-                f"the query's prefixes and fuzzy words look at more than {MAX_VISITS:,} "
-                "dictionary words: use longer prefixes or fewer of them"
-            )
         self.tick()
+        return True
 
 
 # --- compiling to Whoosh ---------------------------------------------------------------
@@ -138,6 +145,7 @@ class Spelling:
             words, counts = self.lists
             lo = bisect_left(words, prefix)
             hi = min(bisect_left(words, prefix + "\U0010ffff", lo), lo + MAX_PREFIX_WORDS)
+            hi = lo + max(0, min(hi - lo, MAX_VISITS - self.cost.visited))
             self.cost.visit(hi - lo)
             top = sorted(range(lo, hi), key=lambda i: -counts[i])[:MAX_EXPANSIONS]
             self._prefixes[prefix] = [words[i] for i in top]
@@ -156,11 +164,14 @@ class Spelling:
         if len(word) > MAX_FUZZY_LETTERS or self.cost.automata >= MAX_FUZZY_WORDS:
             return []
         self.cost.automata += 1
+        self.cost.longest = max(self.cost.longest, len(word))
         words, _ = self.lists
         cost = self.cost
 
         def first_at_least(key: str) -> str | None:
-            cost.visit()
+            # A step costs about the word's length; None ends the walk.
+            if not cost.visit(len(word)):
+                return None
             i = bisect_left(words, key)
             return words[i] if i < len(words) else None
 
@@ -175,7 +186,13 @@ class Compiler:
         self.spelling = spelling
         self.reader = searcher.reader()
         self.cost = spelling.cost
-        self.expanded = 0  # terms added by prefix and fuzzy words (QUERY_EXPANSIONS at most)
+        self.cost.compilations += 1
+        # Terms added by prefix and fuzzy words, and their postings (QUERY_EXPANSIONS and
+        # QUERY_POSTINGS at most).
+        self.expanded = 0
+        self.expanded_postings = 0
+        self.or_postings = 0
+        self.dropped: list[str] = []  # words past the budget
         self.terms: set[str] = set()
         self.phrases: list[tuple[str, ...]] = []
         # The terms and phrases of each positive query word, to count how many of the
@@ -206,21 +223,32 @@ class Compiler:
                 best = key
         return best[2] if best else None
 
-    def expand(self, node: Word) -> list[str]:
-        """The folded words a prefix or fuzzy word stands for, within the query's budget:
-        the most frequent first; past the budget, the word itself."""
+    def expand(self, node: Word) -> list[str] | None:
+        """The folded words a prefix or fuzzy word stands for, the most frequent first,
+        within what is left of the query's budget; None once the budget is spent."""
         folded = normalise_word(node.text)
         if node.prefix:
             words = self.spelling.prefix(folded)
         else:
             dist = node.fuzzy or max(1, _budget(folded))
             near = self.spelling.within(folded, dist)
-            words = sorted((w for w in near if w != folded), key=lambda w: -self.spell_freq(w))
-        room = max(0, min(MAX_EXPANSIONS, QUERY_EXPANSIONS - self.expanded))
-        words = words[:room]
-        self.expanded += len(words)
-        self.cost.expanded += len(words)
-        return words if node.prefix and words else [folded, *words]
+            others = sorted((w for w in near if w != folded), key=lambda w: -self.spell_freq(w))
+            words = [folded, *others]
+        field = "title" if node.field == "title" else "body"
+        kept: list[str] = []
+        for w in words[:MAX_EXPANSIONS]:
+            postings = self.reader.doc_frequency(field, term_for(w))
+            # A word's first term is let in while any budget is left, however common it
+            # is (so one word in a big index is never dropped).
+            spent = self.expanded_postings + (postings if kept else 0)
+            if self.expanded >= QUERY_EXPANSIONS or spent >= QUERY_POSTINGS:
+                break
+            self.expanded += 1
+            self.expanded_postings += postings
+            self.cost.expanded += 1
+            self.cost.postings += postings
+            kept.append(w)
+        return kept or None
 
     # Building queries --------------------------------------------------------------
 
@@ -228,7 +256,7 @@ class Compiler:
         return [("title", 1.0)] if scope == "title" else [("body", 1.0)]
 
     def any_term(self, terms: Iterable[str], scope: str | None, positive: bool) -> Any:
-        from whoosh.query import NullQuery, Or, Term
+        from whoosh.query import NullQuery, Term
 
         terms = sorted(set(terms))
         if positive:
@@ -236,7 +264,7 @@ class Compiler:
         subs = [Term(f, t, boost=b) for t in terms for f, b in self.fields(scope)]
         if not subs:
             return NullQuery
-        return subs[0] if len(subs) == 1 else Or(subs)
+        return subs[0] if len(subs) == 1 else any_of(subs)
 
     def phrase(self, stems: list[str], scope: str | None, positive: bool) -> Any:
         from whoosh.query import Or
@@ -251,6 +279,9 @@ class Compiler:
 
         if node.prefix or node.fuzzy is not None:
             words = self.expand(node)
+            if words is None:
+                self.dropped.append(unparse(node))
+                return _DROPPED
             return self.any_term((term_for(w) for w in words), node.field, positive)
         toks = list(analyse(node.text))
         parts = [t.text for t in toks if not t.joined]
@@ -271,12 +302,34 @@ class Compiler:
         return self.phrase(stems, node.field, positive)
 
     def compile(self, node: Node, positive: bool = True) -> Any:
+        from whoosh.query import NullQuery
+
+        q = self._compile(node, positive, False)
+        return NullQuery if q is _DROPPED else q
+
+    def _over_or_budget(self, node: Word | Phrase) -> bool:
+        """Whether a plain word or phrase under an OR would take the postings of the
+        query's OR branches past OR_POSTINGS (an OR reads every posting of every branch;
+        an AND only the rarest word's). The first branch always fits."""
+        field = "title" if node.field == "title" else "body"
+        postings = sum(self.reader.doc_frequency(field, t.text) for t in analyse(node.text))
+        if self.or_postings and self.or_postings + postings > OR_POSTINGS:
+            return True
+        self.or_postings += postings
+        self.cost.postings += postings
+        return False
+
+    def _compile(self, node: Node, positive: bool, in_or: bool) -> Any:
+        """The Whoosh query for ``node``, or _DROPPED if nothing of it is left."""
         from whoosh.query import And as WAnd
         from whoosh.query import NullQuery
-        from whoosh.query import Or as WOr
 
         self.cost.check()
         if isinstance(node, (Word, Phrase)):
+            expanding = isinstance(node, Word) and (node.prefix or node.fuzzy is not None)
+            if in_or and not expanding and self._over_or_budget(node):
+                self.dropped.append(unparse(node))
+                return _DROPPED
             terms, phrases = set(self.terms), len(self.phrases)
             q = self.leaf(node, positive)
             keys = (self.terms - terms) | set(self.phrases[phrases:])
@@ -285,13 +338,17 @@ class Compiler:
             return q
         if isinstance(node, Not):
             # Every article but these (not Whoosh's Not: it would find the dictionary too).
-            return _AndNot(_all_articles(), self.compile(node.child, not positive))
+            child = self._compile(node.child, not positive, in_or)
+            return _DROPPED if child is _DROPPED else _AndNot(_all_articles(), child)
         if isinstance(node, Or):
-            return WOr(_unique([self.compile(c, positive) for c in node.children]))
-        pos: list[Node] = [c for c in node.children if not isinstance(c, Not)]
-        neg = [c.child for c in node.children if isinstance(c, Not)]
-        positives = _unique([self.compile(c, positive) for c in without_stop_words(pos)])
-        negatives = _unique([self.compile(c, not positive) for c in neg])
+            subs = _kept(self._compile(c, positive, True) for c in _distinct(node.children))
+            return (subs[0] if len(subs) == 1 else any_of(subs)) if subs else _DROPPED
+        pos: list[Node] = [c for c in _distinct(node.children) if not isinstance(c, Not)]
+        neg = [c.child for c in _distinct(node.children) if isinstance(c, Not)]
+        positives = _kept(self._compile(c, positive, in_or) for c in without_stop_words(pos))
+        negatives = _kept(self._compile(c, not positive, in_or) for c in neg)
+        if not positives and not negatives:
+            return _DROPPED
         base = (
             (positives[0] if len(positives) == 1 else WAnd(positives))
             if positives
@@ -299,22 +356,35 @@ class Compiler:
         )
         if not negatives:
             return base
-        excluded = negatives[0] if len(negatives) == 1 else WOr(negatives)
+        excluded = negatives[0] if len(negatives) == 1 else any_of(negatives)
         return _AndNot(base, excluded) if base is not NullQuery else NullQuery
 
 
-def _unique(queries: list[Any]) -> list[Any]:
-    """The queries without repeats (``a* a* a*`` is matched once, not three times)."""
-    seen: set[Any] = set()
+_DROPPED = object()  # what is left of a prefix or fuzzy word past the budget
+
+
+def _kept(queries: Iterable[Any]) -> list[Any]:
+    return [q for q in queries if q is not _DROPPED]
+
+
+def any_of(queries: list[Any]) -> Any:
+    """An OR of ``queries``. Whoosh's default OR is a binary tree of union matchers, whose
+    every step walks the tree (the cost of a prefix's 64 terms grows with the tree); the
+    preloaded OR reads each posting once into an array, for every size of index."""
+    from whoosh.query import Or
+    from whoosh.query.compound import PreloadedOr
+
+    return Or(queries) if len(queries) < 3 else PreloadedOr(queries)
+
+
+def _distinct(nodes: list[Node]) -> list[Node]:
+    """The nodes without repeats: ``a* a* a*`` is ``a*``, compiled and matched once."""
+    seen: set[str] = set()
     kept = []
-    for q in queries:
-        try:
-            if q in seen:
-                continue
-            seen.add(q)
-        except TypeError:  # an unhashable query is kept as it is
-            pass
-        kept.append(q)
+    for n in nodes:
+        if (key := repr(n)) not in seen:
+            seen.add(key)
+            kept.append(n)
     return kept
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from .compile import Compiler, Cost, Spelling, bounded, text_of
+from .compile import Compiler, Cost, Spelling, any_of, bounded, text_of
 from .query import Node, has_text_leaf
 
 if TYPE_CHECKING:
@@ -21,7 +21,6 @@ def run(
     """(compiler, the top ``window`` articles as (docnum, score), exact number matching)."""
     from whoosh.collectors import TopCollector
     from whoosh.query import AndMaybe, Term
-    from whoosh.query import Or as WOr
 
     compiler = Compiler(searcher, spelling)
     q = compiler.compile(node)
@@ -33,7 +32,7 @@ def run(
         # The query words found in an article's title add their weight: the article
         # that is *about* them comes first. The title alone never makes a match.
         title = [Term("title", t, boost=TITLE_WEIGHT) for t in sorted(compiler.terms)]
-        q = AndMaybe(q, title[0] if len(title) == 1 else WOr(title))
+        q = AndMaybe(q, title[0] if len(title) == 1 else any_of(title))  # flat OR: cost
     # No block-quality skipping and no matcher replacement: either one makes Whoosh's count
     # of matching documents wrong while it claims to be exact (and counting the matches
     # apart costs more than scoring them all here).

@@ -59,18 +59,19 @@ def time_budget() -> float:
 
 
 def search(
-    index: Index, query: str, limit: int = 10, offset: int = 0, seconds: float | None = None
+    index: Index, query: str, limit: int = 10, offset: int = 0, cost: Cost | None = None
 ) -> SearchResult:
     """Run ``query`` against ``index``: a page of ranked articles with their best passages.
 
     ``limit`` and ``offset`` count articles; ``total`` is the exact number of matching
     articles. Each article brings its best passages (up to ``PASSAGES_PER_ARTICLE``).
-    A search taking more than ``seconds`` (default :func:`time_budget`) is stopped with
+    ``cost`` holds the search's limits and counts what it spends (by default a new one
+    with :func:`time_budget`); a search past its deadline is stopped with
     :class:`~.errors.QueryTooExpensiveError`.
     """
     started = time.perf_counter()
     _validate(query, limit, offset)
-    cost = Cost(time_budget() if seconds is None else seconds)
+    cost = cost or Cost(time_budget())
     node, ignored = parse(query)
     searcher = index.searcher()
     corrected: str | None = None
@@ -94,6 +95,8 @@ def search(
         if changed and run(searcher, spelling, better, 1)[2]:
             suggestion = unparse(better)
 
+    # Prefix and fuzzy words past the query's expansion budget were left out.
+    ignored += [word for word in compiler.dropped if word not in ignored]
     page = ranked[offset : offset + limit]
     shown = hits(index, searcher, compiler, page, offset + 1, has_text_leaf(node))
     return SearchResult(

@@ -117,10 +117,12 @@ def measure(index: object, query: str, cutoff: int) -> tuple[float, float, str]:
         outcome = f"{result.total} articles"
     except SeedsearchError as err:
         outcome = err.code
-    except _Cutoff:
-        outcome = f"stopped after {cutoff} s"
-    except RecursionError:
-        outcome = "RecursionError"
+    except Exception as err:  # any crash is a result worth printing
+        # Whoosh re-raises what interrupted a read as its own error: look down the chain.
+        cause: BaseException | None = err
+        while cause is not None and not isinstance(cause, _Cutoff):
+            cause = cause.__cause__ or cause.__context__
+        outcome = f"stopped after {cutoff} s" if cause else type(err).__name__
     finally:
         signal.alarm(0)
     seconds = time.perf_counter() - started
