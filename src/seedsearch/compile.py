@@ -3,11 +3,11 @@ prefix and fuzzy expansion, and the exact-phrase matcher.
 
 Every search has a bounded cost (:class:`Cost`): its prefix and fuzzy words together expand
 to ``QUERY_EXPANSIONS`` terms and about ``QUERY_POSTINGS`` postings at most (the most
-frequent words first; a word past the budget is dropped and reported), the dictionary walks of its
-expansions and corrections stop after ``MAX_VISITS`` (an automaton step on a word of n
-letters counts n), words longer than ``MAX_FUZZY_LETTERS`` are neither corrected nor
-fuzzy-matched, and a deadline, checked in the loops that can run long, ends it
-(:class:`~.errors.QueryTooExpensiveError`).
+frequent words first; a word past the budget is dropped and reported), its ORed words read
+``OR_POSTINGS`` postings at most, the dictionary walks of its expansions and corrections
+stop after ``MAX_VISITS`` (an automaton step on a word of n letters counts n), words longer
+than ``MAX_FUZZY_LETTERS`` are neither corrected nor fuzzy-matched, and a deadline, checked
+in the loops that can run long, ends it (:class:`~.errors.QueryTooExpensiveError`).
 """
 
 from __future__ import annotations
@@ -154,7 +154,7 @@ class Spelling:
     def within(self, word: str, maxdist: int) -> list[str]:
         """Words within ``maxdist`` Levenshtein edits, found by walking a Levenshtein
         automaton through the sorted word list (Whoosh's own method for its lexicons).
-        None for a word longer than MAX_FUZZY_LETTERS, or past MAX_FUZZY_WORDS words."""
+        Nothing for a word longer than MAX_FUZZY_LETTERS, or past MAX_FUZZY_WORDS words."""
         from whoosh.automata.fsa import find_all_matches
         from whoosh.automata.lev import levenshtein_automaton
 
