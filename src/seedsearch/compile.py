@@ -1,28 +1,92 @@
 """Compiling a query tree to Whoosh queries: vocabulary look-ups, spelling correction,
-prefix and fuzzy expansion, and the exact-phrase matcher."""
+prefix and fuzzy expansion, and the exact-phrase matcher.
+
+Every search has a bounded cost (:class:`Cost`): its prefix and fuzzy words together expand
+to ``QUERY_EXPANSIONS`` terms and about ``QUERY_POSTINGS`` postings at most (the most
+frequent words first; a word past the budget is dropped and reported), its ORed words read
+``OR_POSTINGS`` postings at most, the dictionary walks of its expansions and corrections
+stop after ``MAX_VISITS`` (an automaton step on a word of n letters counts n), words longer
+than ``MAX_FUZZY_LETTERS`` are neither corrected nor fuzzy-matched, and a deadline, checked
+in the loops that can run long, ends it (:class:`~.errors.QueryTooExpensiveError`).
+"""
 
 from __future__ import annotations
 
+import time
 from bisect import bisect_left
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import replace
 from itertools import accumulate
 from pickle import loads
 from typing import TYPE_CHECKING, Any
 
+from whoosh.matching import AndNotMatcher, WrappingMatcher
+from whoosh.query import AndNot
 from whoosh.query import Phrase as WhooshPhrase
 from whoosh.query.spans import Span, SpanWrappingMatcher
+from whoosh.query.wrappers import WrappingQuery
 
 from .analysis import analyse, family_key, is_number, is_stop_word, normalise_word, term_for
-from .query import And, Node, Not, Or, Phrase, Word, without_stop_words
+from .errors import QueryTooExpensiveError
+from .query import And, Node, Not, Or, Phrase, Word, unparse, without_stop_words
 
 if TYPE_CHECKING:
     from whoosh.searching import Searcher
 
     from .store import Index
 
-MAX_EXPANSIONS = 64
+MAX_EXPANSIONS = 64  # terms one prefix or fuzzy word expands to at most
 MAX_FAMILY_SCAN = 3000  # dictionary words looked at for a word's family
+QUERY_EXPANSIONS = 128  # terms all the prefix and fuzzy words of a query expand to at most
+QUERY_POSTINGS = 20_000  # articles' postings of those terms, at most (what matching costs)
+OR_POSTINGS = 60_000  # postings of the plain words and phrases under an OR, at most
+MAX_PREFIX_WORDS = 5000  # dictionary words one prefix looks at (the first, alphabetically)
+MAX_VISITS = 100_000  # dictionary words looked at by all the expansions and corrections
+MAX_FUZZY_LETTERS = 30  # longer words are matched as they are: no correction, no fuzzy
+MAX_FUZZY_WORDS = 20  # distinct words walked through a Levenshtein automaton per search
+TIME_BUDGET = 2.0  # seconds
+
+
+class Cost:
+    """What one search has spent, against its limits; shared by all its compilations.
+
+    ``visited`` counts dictionary words looked at (prefix ranges, Levenshtein walks),
+    ``expanded`` the terms prefix and fuzzy words added and ``postings`` their postings,
+    over every compilation.
+    """
+
+    def __init__(self, seconds: float = TIME_BUDGET) -> None:
+        self.seconds = seconds
+        self.deadline = time.monotonic() + seconds
+        self.visited = 0
+        self.expanded = 0
+        self.postings = 0
+        self.automata = 0  # Levenshtein automata built (MAX_FUZZY_WORDS at most)
+        self.longest = 0  # letters of the longest word an automaton was built for
+        self.compilations = 0
+        self._ticks = 0
+
+    def check(self) -> None:
+        if time.monotonic() >= self.deadline:
+            raise QueryTooExpensiveError(
+                f"the query took more than {self.seconds:g} s and was stopped: "
+                "try fewer or longer prefixes, or fewer fuzzy words"
+            )
+
+    def tick(self) -> None:
+        """For inner loops: a clock read every 256 steps."""
+        self._ticks += 1
+        if not self._ticks & 255:
+            self.check()
+
+    def visit(self, n: int = 1) -> bool:
+        """Count ``n`` more visits; False once the budget is spent (the walk stops)."""
+        if self.visited + n > MAX_VISITS:
+            return False
+        self.visited += n
+        self.tick()
+        return True
+
 
 # --- compiling to Whoosh ---------------------------------------------------------------
 
@@ -55,10 +119,14 @@ def text_of(t: str | bytes) -> str:
 class Spelling:
     """Look-ups in the index's spelling dictionary (folded words), loaded on first use."""
 
-    def __init__(self, index: Index, searcher: Searcher) -> None:
+    def __init__(self, index: Index, searcher: Searcher, cost: Cost | None = None) -> None:
         self.index = index
         self.searcher = searcher
+        self.cost = cost or Cost()
         self._words: tuple[list[str], list[int]] | None = None
+        # Expansions already worked out in this search: a repeated word costs nothing.
+        self._prefixes: dict[str, list[str]] = {}
+        self._near: dict[tuple[str, int], list[str]] = {}
 
     @property
     def lists(self) -> tuple[list[str], list[int]]:
@@ -71,27 +139,55 @@ class Spelling:
         i = bisect_left(words, word)
         return counts[i] if i < len(words) and words[i] == word else 0
 
-    def prefix(self, prefix: str) -> Iterator[str]:
-        words, _ = self.lists
-        for i in range(bisect_left(words, prefix), len(words)):
-            if not words[i].startswith(prefix):
-                break
-            yield words[i]
+    def prefix(self, prefix: str) -> list[str]:
+        """The most frequent words (up to MAX_EXPANSIONS, most frequent first) among the
+        first MAX_PREFIX_WORDS starting with ``prefix``."""
+        if prefix not in self._prefixes:
+            words, counts = self.lists
+            lo = bisect_left(words, prefix)
+            hi = min(bisect_left(words, prefix + "\U0010ffff", lo), lo + MAX_PREFIX_WORDS)
+            hi = lo + max(0, min(hi - lo, MAX_VISITS - self.cost.visited))
+            self.cost.visit(hi - lo)
+            top = sorted(range(lo, hi), key=lambda i: -counts[i])[:MAX_EXPANSIONS]
+            self._prefixes[prefix] = [words[i] for i in top]
+        return self._prefixes[prefix]
 
-    def within(self, word: str, maxdist: int) -> Iterator[str]:
+    def starting_with(self, prefix: str, most: int) -> list[str]:
+        """The first ``most`` words (alphabetically) starting with ``prefix``."""
+        words, _ = self.lists
+        lo = bisect_left(words, prefix)
+        hi = min(bisect_left(words, prefix + "\U0010ffff", lo), lo + most)
+        hi = lo + max(0, min(hi - lo, MAX_VISITS - self.cost.visited))
+        self.cost.visit(hi - lo)
+        return words[lo:hi]
+
+    def within(self, word: str, maxdist: int) -> list[str]:
         """Words within ``maxdist`` Levenshtein edits, found by walking a Levenshtein
-        automaton through the sorted word list (Whoosh's own method for its lexicons)."""
+        automaton through the sorted word list (Whoosh's own method for its lexicons).
+        Nothing for a word longer than MAX_FUZZY_LETTERS, or past MAX_FUZZY_WORDS words."""
         from whoosh.automata.fsa import find_all_matches
         from whoosh.automata.lev import levenshtein_automaton
 
+        key = (word, maxdist)
+        if key in self._near:
+            return self._near[key]
+        if len(word) > MAX_FUZZY_LETTERS or self.cost.automata >= MAX_FUZZY_WORDS:
+            return []
+        self.cost.automata += 1
+        self.cost.longest = max(self.cost.longest, len(word))
         words, _ = self.lists
+        cost = self.cost
 
         def first_at_least(key: str) -> str | None:
+            # A step costs about the word's length; None ends the walk.
+            if not cost.visit(len(word)):
+                return None
             i = bisect_left(words, key)
             return words[i] if i < len(words) else None
 
         dfa = levenshtein_automaton(word, maxdist).to_dfa()
-        yield from find_all_matches(dfa, first_at_least)
+        self._near[key] = list(find_all_matches(dfa, first_at_least))
+        return self._near[key]
 
 
 class Compiler:
@@ -99,6 +195,14 @@ class Compiler:
         self.searcher = searcher
         self.spelling = spelling
         self.reader = searcher.reader()
+        self.cost = spelling.cost
+        self.cost.compilations += 1
+        # Terms added by prefix and fuzzy words, and their postings (QUERY_EXPANSIONS and
+        # QUERY_POSTINGS at most).
+        self.expanded = 0
+        self.expanded_postings = 0
+        self.or_postings = 0
+        self.dropped: list[str] = []  # words past the budget
         self.terms: set[str] = set()
         self.phrases: list[tuple[str, ...]] = []
         # The terms and phrases of each positive query word, to count how many of the
@@ -132,16 +236,32 @@ class Compiler:
                 best = key
         return best[2] if best else None
 
-    def expand_prefix(self, folded: str) -> list[str]:
-        words: list[str] = []
-        for i, w in enumerate(self.spelling.prefix(folded)):
-            if i >= 5000:
+    def expand(self, node: Word) -> list[str] | None:
+        """The folded words a prefix or fuzzy word stands for, the most frequent first,
+        within what is left of the query's budget; None once the budget is spent."""
+        folded = normalise_word(node.text)
+        if node.prefix:
+            words = self.spelling.prefix(folded)
+        else:
+            dist = node.fuzzy or max(1, _budget(folded))
+            near = self.spelling.within(folded, dist)
+            others = sorted((w for w in near if w != folded), key=lambda w: -self.spell_freq(w))
+            words = [folded, *others]
+        field = "title" if node.field == "title" else "body"
+        kept: list[str] = []
+        for w in words[:MAX_EXPANSIONS]:
+            postings = self.reader.doc_frequency(field, term_for(w))
+            # A word's first term is let in while any budget is left, however common it
+            # is (so one word in a big index is never dropped).
+            spent = self.expanded_postings + (postings if kept else 0)
+            if self.expanded >= QUERY_EXPANSIONS or spent >= QUERY_POSTINGS:
                 break
-            words.append(w)
-        if len(words) > MAX_EXPANSIONS:
-            words.sort(key=lambda w: -self.spell_freq(w))
-            words = words[:MAX_EXPANSIONS]
-        return words
+            self.expanded += 1
+            self.expanded_postings += postings
+            self.cost.expanded += 1
+            self.cost.postings += postings
+            kept.append(w)
+        return kept or None
 
     def family(self, folded: str, term: str) -> tuple[str, ...]:
         """Indexed terms of the words derived from the same base as ``folded``."""
@@ -155,9 +275,7 @@ class Compiler:
             return ()
         stem = folded[:shared]
         found: set[str] = set()
-        for i, word in enumerate(self.spelling.prefix(stem)):
-            if i >= MAX_FAMILY_SCAN:
-                break
+        for word in self.spelling.starting_with(stem, MAX_FAMILY_SCAN):
             if family_key(word) == key:
                 found.add(term_for(word))
         found.discard(term)
@@ -169,7 +287,7 @@ class Compiler:
         return [("title", 1.0)] if scope == "title" else [("body", 1.0)]
 
     def any_term(self, terms: Iterable[str], scope: str | None, positive: bool) -> Any:
-        from whoosh.query import NullQuery, Or, Term
+        from whoosh.query import NullQuery, Term
 
         terms = sorted(set(terms))
         if positive:
@@ -177,7 +295,7 @@ class Compiler:
         subs = [Term(f, t, boost=b) for t in terms for f, b in self.fields(scope)]
         if not subs:
             return NullQuery
-        return subs[0] if len(subs) == 1 else Or(subs)
+        return subs[0] if len(subs) == 1 else any_of(subs)
 
     def phrase(self, stems: list[str], scope: str | None, positive: bool) -> Any:
         from whoosh.query import Or
@@ -191,12 +309,10 @@ class Compiler:
         from whoosh.query import Or
 
         if node.prefix or node.fuzzy is not None:
-            folded = normalise_word(node.text)
-            if node.prefix:
-                words = self.expand_prefix(folded)
-            else:
-                dist = node.fuzzy or max(1, _budget(folded))
-                words = [folded, *self.spelling.within(folded, dist)]
+            words = self.expand(node)
+            if words is None:
+                self.dropped.append(unparse(node))
+                return _DROPPED
             return self.any_term((term_for(w) for w in words), node.field, positive)
         toks = list(analyse(node.text))
         parts = [t.text for t in toks if not t.joined]
@@ -222,11 +338,34 @@ class Compiler:
         return self.phrase(stems, node.field, positive)
 
     def compile(self, node: Node, positive: bool = True) -> Any:
-        from whoosh.query import And as WAnd
-        from whoosh.query import AndNot, NullQuery
-        from whoosh.query import Or as WOr
+        from whoosh.query import NullQuery
 
+        q = self._compile(node, positive, False)
+        return NullQuery if q is _DROPPED else q
+
+    def _over_or_budget(self, node: Word | Phrase) -> bool:
+        """Whether a plain word or phrase under an OR would take the postings of the
+        query's OR branches past OR_POSTINGS (an OR reads every posting of every branch;
+        an AND only the rarest word's). The first branch always fits."""
+        field = "title" if node.field == "title" else "body"
+        postings = sum(self.reader.doc_frequency(field, t.text) for t in analyse(node.text))
+        if self.or_postings and self.or_postings + postings > OR_POSTINGS:
+            return True
+        self.or_postings += postings
+        self.cost.postings += postings
+        return False
+
+    def _compile(self, node: Node, positive: bool, in_or: bool) -> Any:
+        """The Whoosh query for ``node``, or _DROPPED if nothing of it is left."""
+        from whoosh.query import And as WAnd
+        from whoosh.query import NullQuery
+
+        self.cost.check()
         if isinstance(node, (Word, Phrase)):
+            expanding = isinstance(node, Word) and (node.prefix or node.fuzzy is not None)
+            if in_or and not expanding and self._over_or_budget(node):
+                self.dropped.append(unparse(node))
+                return _DROPPED
             terms, phrases = set(self.terms), len(self.phrases)
             q = self.leaf(node, positive)
             keys = (self.terms - terms) | set(self.phrases[phrases:])
@@ -235,13 +374,17 @@ class Compiler:
             return q
         if isinstance(node, Not):
             # Every article but these (not Whoosh's Not: it would find the dictionary too).
-            return AndNot(_all_articles(), self.compile(node.child, not positive))
+            child = self._compile(node.child, not positive, in_or)
+            return _DROPPED if child is _DROPPED else _AndNot(_all_articles(), child)
         if isinstance(node, Or):
-            return WOr([self.compile(c, positive) for c in node.children])
-        pos: list[Node] = [c for c in node.children if not isinstance(c, Not)]
-        neg = [c.child for c in node.children if isinstance(c, Not)]
-        positives = [self.compile(c, positive) for c in without_stop_words(pos)]
-        negatives = [self.compile(c, not positive) for c in neg]
+            subs = _kept(self._compile(c, positive, True) for c in _distinct(node.children))
+            return (subs[0] if len(subs) == 1 else any_of(subs)) if subs else _DROPPED
+        pos: list[Node] = [c for c in _distinct(node.children) if not isinstance(c, Not)]
+        neg = [c.child for c in _distinct(node.children) if isinstance(c, Not)]
+        positives = _kept(self._compile(c, positive, in_or) for c in without_stop_words(pos))
+        negatives = _kept(self._compile(c, not positive, in_or) for c in neg)
+        if not positives and not negatives:
+            return _DROPPED
         base = (
             (positives[0] if len(positives) == 1 else WAnd(positives))
             if positives
@@ -249,8 +392,92 @@ class Compiler:
         )
         if not negatives:
             return base
-        excluded = negatives[0] if len(negatives) == 1 else WOr(negatives)
-        return AndNot(base, excluded) if base is not NullQuery else NullQuery
+        excluded = negatives[0] if len(negatives) == 1 else any_of(negatives)
+        return _AndNot(base, excluded) if base is not NullQuery else NullQuery
+
+
+_DROPPED = object()  # what is left of a prefix or fuzzy word past the budget
+
+
+def _kept(queries: Iterable[Any]) -> list[Any]:
+    return [q for q in queries if q is not _DROPPED]
+
+
+def any_of(queries: list[Any]) -> Any:
+    """An OR of ``queries``. Whoosh's default OR is a binary tree of union matchers, whose
+    every step walks the tree (the cost of a prefix's 64 terms grows with the tree); the
+    preloaded OR reads each posting once into an array, for every size of index."""
+    from whoosh.query import Or
+    from whoosh.query.compound import PreloadedOr
+
+    return Or(queries) if len(queries) < 3 else PreloadedOr(queries)
+
+
+def _distinct(nodes: list[Node]) -> list[Node]:
+    """The nodes without repeats: ``a* a* a*`` is ``a*``, compiled and matched once."""
+    seen: set[str] = set()
+    kept = []
+    for n in nodes:
+        if (key := repr(n)) not in seen:
+            seen.add(key)
+            kept.append(n)
+    return kept
+
+
+class _AndNot(AndNot):  # type: ignore[misc]
+    """Whoosh's AndNot, with the matcher below."""
+
+    def matcher(self, searcher: Searcher, context: Any = None) -> Any:
+        scored = self.a.matcher(searcher, context)
+        excluded = self.b.matcher(searcher, searcher.boolean_context())
+        return _AndNotMatcher(scored, excluded)
+
+
+class _AndNotMatcher(AndNotMatcher):  # type: ignore[misc]
+    """Whoosh's AndNotMatcher (2.7 and whoosh3) moves past excluded documents on its first
+    step only when both matchers start on the same document: when the excluded list starts
+    earlier, the first match escapes the exclusion (one article per index segment)."""
+
+    def _find_first(self) -> None:
+        if self.a.is_active() and self.b.is_active():
+            self._find_next()
+
+
+def bounded(q: Any, cost: Cost) -> Any:
+    """``q``, with the deadline checked while its matches are collected."""
+    return _Bounded(q, cost)
+
+
+class _Bounded(WrappingQuery):  # type: ignore[misc]
+    def __init__(self, child: Any, cost: Cost) -> None:
+        super().__init__(child)
+        self.cost = cost
+
+    def apply(self, fn: Any) -> _Bounded:
+        return _Bounded(fn(self.child), self.cost)
+
+    def matcher(self, searcher: Searcher, context: Any = None) -> Any:
+        return _BoundedMatcher(self.child.matcher(searcher, context), self.cost)
+
+
+class _BoundedMatcher(WrappingMatcher):  # type: ignore[misc]
+    def __init__(self, child: Any, cost: Cost) -> None:
+        super().__init__(child)
+        self.cost = cost
+
+    def copy(self) -> _BoundedMatcher:
+        return _BoundedMatcher(self.child.copy(), self.cost)
+
+    def _replacement(self, newchild: Any) -> _BoundedMatcher:
+        return _BoundedMatcher(newchild, self.cost)
+
+    def next(self) -> Any:
+        self.cost.tick()
+        return self.child.next()
+
+    def skip_to(self, id: int) -> Any:
+        self.cost.tick()
+        return self.child.skip_to(id)
 
 
 def decode_positions(value: bytes) -> list[int]:
@@ -324,6 +551,7 @@ def correct(node: Node, compiler: Compiler, budget_extra: int = 0) -> tuple[Node
 
     def fix(n: Node, positive: bool) -> Node:
         nonlocal changed
+        compiler.cost.check()
         if isinstance(n, Word):
             if not positive or n.prefix or n.fuzzy is not None:
                 return n

@@ -8,6 +8,7 @@
     ├── IndexAccessError            an index folder that cannot be used (exit 2, HTTP 503)
     │   └── DiskFullError           no space left while writing        (exit 2, HTTP 507)
     ├── QueryError                  a query that cannot be run         (exit 1, HTTP 400)
+    ├── QueryTooExpensiveError      a query over its time or expansion budget (exit 4, HTTP 503)
     ├── DocumentNotFoundError       unknown document id                (exit 1, HTTP 404)
     ├── SourceError                 a file or folder that cannot be read (exit 1, HTTP 400)
     ├── JudgmentsError              a malformed relevance-judgments file (exit 1, HTTP 400)
@@ -71,6 +72,15 @@ class DiskFullError(IndexAccessError):
 class QueryError(SeedsearchError):
     code = "bad_query"
     http_status = 400
+
+
+class QueryTooExpensiveError(SeedsearchError):
+    """A query stopped before its end: it ran out of time or would expand to too many words.
+    (503: the same query may pass on a less busy server, or once reworded.)"""
+
+    code = "query_too_expensive"
+    exit_code = 4
+    http_status = 503
 
 
 class DocumentNotFoundError(SeedsearchError):

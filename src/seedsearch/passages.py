@@ -12,7 +12,7 @@ from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from .compile import Compiler, decode_positions
+from .compile import Compiler, Cost, decode_positions
 from .highlight import Highlighter, mark_html, merge_spans
 from .ranking import FAMILY_WEIGHT, present
 from .results import Hit
@@ -32,7 +32,7 @@ _B = 0.75
 
 
 def _positions(
-    reader: Any, terms: Iterable[str], docnums: Sequence[int]
+    reader: Any, terms: Iterable[str], docnums: Sequence[int], cost: Cost
 ) -> dict[int, dict[str, list[int]]]:
     """docnum → term → positions in the body, for the given terms and articles."""
     from whoosh.reading import TermNotFound
@@ -40,6 +40,7 @@ def _positions(
     found: dict[int, dict[str, list[int]]] = {d: {} for d in docnums}
     order = sorted(docnums)
     for term in terms:
+        cost.check()
         try:
             m = reader.postings("body", term)
         except TermNotFound:
@@ -129,7 +130,9 @@ class _Evidence:
                 for d in docnums
             }
         else:
-            self.positions = _positions(reader, self.terms.union(*compiler.phrases), docnums)
+            self.positions = _positions(
+                reader, self.terms.union(*compiler.phrases), docnums, compiler.cost
+            )
         passages, self.mean_length = index.passage_stats(searcher)
         self.idf: dict[Any, float] = {t: _idf(reader, t, max(1, passages)) for t in self.terms}
         for phrase in compiler.phrases:
@@ -166,6 +169,7 @@ def rerank(
     evidence = _Evidence(index, searcher, compiler, [d for d, _ in top])
     rescored = []
     for docnum, score in top:
+        compiler.cost.check()
         table = searcher.stored_fields(docnum).get("passages", [])
         best = max(evidence.scored(docnum, table)[1].values(), default=0.0)
         rescored.append((docnum, score + PASSAGE_WEIGHT * best))
@@ -194,6 +198,7 @@ def hits(
     highlighter = Highlighter(frozenset(compiler.terms), tuple(compiler.phrases))
     hits = []
     for rank, (docnum, score) in enumerate(page, start=first_rank):
+        compiler.cost.check()
         f = searcher.stored_fields(docnum)
         table: list[StoredPassage] = f.get("passages", [])
         if not table:

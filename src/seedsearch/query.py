@@ -3,7 +3,9 @@
 Syntax (web-search style): words are ANDed; ``OR``; ``NOT word`` / ``-word``;
 ``"exact phrase"``; ``prefix*``; ``word~`` (fuzzy, ``word~2`` for two edits);
 ``title:word`` (or ``titre:``) scopes to article titles; parentheses group. A half-typed
-query is answered: what could not be used is reported in ``ignored``.
+query is answered: what could not be used is reported in ``ignored``. Parentheses nest
+``MAX_DEPTH`` levels at most (deeper ones are ignored), and ``NOT NOT x`` is ``x``, so every
+tree is shallow and the recursive walkers over it cannot run out of stack.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from dataclasses import dataclass
 from .analysis import analyse, is_stop_word
 
 FIELDS = {"title": "title", "titre": "title"}
+MAX_DEPTH = 32
 
 
 # --- query syntax tree -----------------------------------------------------------------
@@ -91,6 +94,9 @@ class _Tok:
 
 def _lex(query: str, ignored: list[str]) -> list[_Tok]:
     toks: list[_Tok] = []
+    # One entry per open "(": whether it was kept (parentheses past MAX_DEPTH are dropped
+    # with their closing ones, so the recursive parser stays shallow).
+    opened: list[bool] = []
     i, n = 0, len(query)
     while i < n:
         ch = query[i]
@@ -100,7 +106,16 @@ def _lex(query: str, ignored: list[str]) -> list[_Tok]:
             toks.append(_Tok("neg", ch))  # -(group) and -"phrase"
             i += 1
         elif ch in "()":
-            toks.append(_Tok(ch, ch))
+            kept = True
+            if ch == "(":
+                kept = sum(opened) < MAX_DEPTH
+                opened.append(kept)
+            elif opened:
+                kept = opened.pop()
+            if kept:
+                toks.append(_Tok(ch, ch))
+            else:
+                ignored.append(ch)
             i += 1
         elif ch in '"“”«»':
             close = re.compile(r'["“”«»]').search(query, i + 1)
@@ -217,26 +232,32 @@ class _Parser:
         return items[0] if len(items) == 1 else And(items)
 
     def parse_unary(self, depth: int, scope: str | None) -> Node | None:
-        tok = self.peek()
-        assert tok is not None
-        if tok.kind == "neg" or (tok.kind == "op" and tok.text == "NOT"):
-            self.take()
-            nxt = self.peek()
-            child = None
-            if (
-                nxt is not None
-                and nxt.kind not in (")",)
-                and not (nxt.kind == "op" and nxt.text != "NOT")
-            ):
-                child = self.parse_unary(depth, scope)
-            if child is None:
-                self.ignored.append(tok.text)
-                return None
-            return Not(child)
-        return self.parse_primary(depth, scope)
+        # A chain of negations is read in a loop, not by recursion: "NOT " x 250 is fine.
+        negations: list[_Tok] = []
+        while (tok := self.peek()) is not None and (
+            tok.kind == "neg" or (tok.kind == "op" and tok.text == "NOT")
+        ):
+            negations.append(self.take())
+        nxt = self.peek()
+        child = None
+        if nxt is not None and nxt.kind != ")" and nxt.kind != "op":
+            child = self.parse_primary(depth, scope)
+        if child is None:
+            self.ignored.extend(t.text for t in reversed(negations))
+            return None
+        for _ in negations:
+            child = negate(child)
+        return child
 
     def parse_primary(self, depth: int, scope: str | None) -> Node | None:
         tok = self.take()
+        while tok.kind == "field":  # title:title:word is title:word, read without recursion
+            nxt = self.peek()
+            if nxt is None or nxt.kind not in ("word", "phrase", "(", "field"):
+                self.ignored.append(f"{tok.text}:")
+                return None
+            scope = tok.text
+            tok = self.take()
         if tok.kind == "(":
             node = self.parse_or(depth + 1, scope)
             if (nxt := self.peek()) is not None and nxt.kind == ")":
@@ -246,12 +267,6 @@ class _Parser:
             else:
                 self.ignored.append("(")
             return node
-        if tok.kind == "field":
-            nxt = self.peek()
-            if nxt is None or nxt.kind not in ("word", "phrase", "(", "field"):
-                self.ignored.append(f"{tok.text}:")
-                return None
-            return self.parse_primary(depth, tok.text)
         if tok.kind == "phrase":
             if not any(True for _ in analyse(tok.text)):
                 self.ignored.append(f'"{tok.text}"' if tok.text.strip() else '""')
@@ -275,6 +290,11 @@ class _Parser:
         if prefix:
             fuzzy = None
         return Word(text, scope, prefix=prefix, fuzzy=fuzzy)
+
+
+def negate(node: Node) -> Node:
+    """NOT ``node``; NOT NOT x is x (every article but those without x)."""
+    return node.child if isinstance(node, Not) else Not(node)
 
 
 def _and(children: list[Node]) -> Node:

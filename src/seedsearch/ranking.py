@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from .compile import Compiler, Spelling, text_of
+from .compile import Compiler, Cost, Spelling, any_of, bounded, text_of
 from .query import Node, has_text_leaf
 
 if TYPE_CHECKING:
@@ -27,7 +27,6 @@ def run(
     """
     from whoosh.collectors import TopCollector
     from whoosh.query import AndMaybe, Term
-    from whoosh.query import Or as WOr
 
     compiler = Compiler(searcher, spelling)
     q = compiler.compile(node)
@@ -35,19 +34,19 @@ def run(
     if words is not None:
         need = 1 if loose else min_should_match(len(set(words)))
         ranked, total, compiler.postings = _conjunction(
-            searcher, words, window, need, compiler.families
+            searcher, words, window, compiler.cost, need, compiler.families
         )
         return compiler, ranked, total
     if compiler.terms and has_text_leaf(node):
         # The query words found in an article's title add their weight: the article
         # that is *about* them comes first. The title alone never makes a match.
         title = [Term("title", t, boost=TITLE_WEIGHT) for t in sorted(compiler.terms)]
-        q = AndMaybe(q, title[0] if len(title) == 1 else WOr(title))
+        q = AndMaybe(q, title[0] if len(title) == 1 else any_of(title))  # flat OR: cost
     # No block-quality skipping and no matcher replacement: either one makes Whoosh's count
     # of matching documents wrong while it claims to be exact (and counting the matches
     # apart costs more than scoring them all here).
     collector = TopCollector(limit=window, usequality=False, replace=0)
-    searcher.search_with_collector(q, collector)
+    searcher.search_with_collector(bounded(q, compiler.cost), collector)  # deadline
     results = collector.results()
     ranked = [(hit.docnum, float(hit.score or 0.0)) for hit in results]
     return compiler, ranked, len(results)
@@ -83,6 +82,7 @@ def _conjunction(
     searcher: Searcher,
     words: list[str],
     window: int,
+    cost: Cost,
     need: int | None = None,
     families: dict[str, tuple[str, ...]] | None = None,
 ) -> tuple[list[tuple[int, float]], int, dict[int, dict[str, bytes]]]:
@@ -129,11 +129,13 @@ def _conjunction(
         seeds = len(groups) - need + 1
         for g, group in enumerate(groups[:seeds]):
             for term, _ in group:
+                cost.check()
                 for docnum in searcher.postings("body", term).all_ids():
                     held[docnum] = held.get(docnum, 0) | (1 << g)
         candidates = sorted(held)
         for g in range(seeds, len(groups)):
             for term, _ in groups[g]:
+                cost.check()
                 for docnum in present(searcher.postings("body", term), candidates, _nothing)[0]:
                     held[docnum] |= 1 << g
             left = len(groups) - g - 1  # groups still to ask: drop what can no longer make it
@@ -143,6 +145,7 @@ def _conjunction(
         scores = dict.fromkeys(candidates, 0.0)
         for group in groups:
             for term, weight in group:
+                cost.check()
                 found, points = present(searcher.postings("body", term), candidates, _scored)
                 for docnum, (score, value) in zip(found, points, strict=True):
                     scores[docnum] += weight * score
