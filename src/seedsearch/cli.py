@@ -489,29 +489,36 @@ def _print_doc_eval(
     type=click.IntRange(1, 64),
     help="Server processes (each answers queries on its own core).",
 )
+@click.option(
+    "--allowed-host",
+    "allowed_hosts",
+    multiple=True,
+    metavar="NAME",
+    help="Also answer requests for this host name (repeatable; '*' for any).",
+)
+@click.option(
+    "--head-timeout",
+    default=10.0,
+    show_default=True,
+    type=click.FloatRange(0.1, 3600),
+    help="Seconds a client has to send a request's head before it is disconnected.",
+)
 @click.pass_context
 def serve_cmd(
-    ctx: click.Context, host: str, port: int, index_dir: str | None, workers: int
+    ctx: click.Context,
+    host: str,
+    port: int,
+    index_dir: str | None,
+    workers: int,
+    allowed_hosts: tuple[str, ...],
+    head_timeout: float,
 ) -> None:
     """Serve the search page, article pages and the JSON API (docs at /docs)."""
-    import uvicorn
+    from .web.server import serve
 
     index = index_dir or ctx.obj["index"]
     click.echo(f"seedsearch: serving {index} on http://{host}:{port}/", err=True)
-    if workers > 1:
-        os.environ["SEEDSEARCH_INDEX"] = os.path.abspath(index)
-        uvicorn.run(
-            "seedsearch.web.app:app_from_environment",
-            factory=True,
-            host=host,
-            port=port,
-            workers=workers,
-            log_level="warning",
-        )
-        return
-    from .web.app import create_app
-
-    uvicorn.run(create_app(index), host=host, port=port, log_level="warning")
+    serve(index, host, port, workers, allowed_hosts, head_timeout)
 
 
 def run() -> None:  # pragma: no cover - console-script entry point
