@@ -3,13 +3,15 @@
 Each command opens the library object, calls one function and renders the answer. Errors
 from the library arrive as :class:`SeedsearchError` and leave as one line on stderr (or a
 JSON error object on stdout with ``--json``) and the error's exit code. Rich is imported
-only by the commands that draw with it.
+only by the commands that draw with it. Text from documents and file names goes through
+:mod:`seedsearch.display` on its way out: no control character reaches the terminal, and
+file names that are not UTF-8 are shown escaped.
 """
 
 from __future__ import annotations
 
-import json
 import os
+import signal
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -17,6 +19,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
+from .display import display_path, dumps, terminal_text
 from .errors import OptionError, SeedsearchError
 
 if TYPE_CHECKING:
@@ -32,9 +35,9 @@ DEFAULT_INDEX = "index"
 
 def _fail(err: SeedsearchError, as_json: bool) -> NoReturn:
     if as_json:
-        click.echo(json.dumps(err.to_dict(), ensure_ascii=False))
+        click.echo(dumps(err.to_dict()))
     else:
-        click.echo(f"seedsearch: error: {err.message}", err=True)
+        click.echo(f"seedsearch: error: {terminal_text(err.message)}", err=True)
     sys.exit(err.exit_code)
 
 
@@ -47,7 +50,7 @@ def _errors(as_json: bool) -> Iterator[None]:
 
 
 def _emit_json(payload: Any) -> None:
-    click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+    click.echo(dumps(payload, indent=2))
 
 
 def _console(stderr: bool = False) -> Console:
@@ -105,14 +108,47 @@ def index_cmd(
     """
     from .index import update_index
 
-    with _errors(as_json), _progress(enabled=sys.stderr.isatty() and not as_json) as progress:
-        report = update_index(
-            ctx.obj["index"], list(paths) or None, rebuild=rebuild, progress=progress, jobs=jobs
-        )
+    try:
+        with (
+            _interruptible(),
+            _errors(as_json),
+            _progress(enabled=sys.stderr.isatty() and not as_json) as progress,
+        ):
+            report = update_index(
+                ctx.obj["index"], list(paths) or None, rebuild=rebuild, progress=progress, jobs=jobs
+            )
+    except _Interrupted as stop:
+        click.echo("seedsearch: interrupted: the index is left as it was", err=True)
+        sys.exit(128 + stop.signum)
     if as_json:
         _emit_json(report.to_dict())
     else:
         _print_report(report)
+
+
+class _Interrupted(KeyboardInterrupt):
+    """Ctrl-C or SIGTERM during an index run: unwinds like Ctrl-C, so the run's cleanup
+    (cancelled writer, stopped workers) happens, then exits with 128 + the signal."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+@contextmanager
+def _interruptible() -> Iterator[None]:
+    def stop(signum: int, frame: object) -> None:
+        # Once: a second signal must not break into the cleanup the first one started.
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, signal.SIG_IGN)
+        raise _Interrupted(signum)
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 @contextmanager
@@ -160,13 +196,14 @@ def _progress(enabled: bool) -> Iterator[Callable[[str, int, int], None] | None]
 
 def _print_report(report: IndexReport) -> None:
     verb = "Updated" if report.changed else "Index up to date:"
+    where = display_path(report.index_dir)
     click.echo(
-        f"{verb} {report.index_dir}: {report.documents} documents, {report.passages} passages "
+        f"{verb} {where}: {report.documents} documents, {report.passages} passages "
         f"({report.added} added, {report.updated} updated, {report.removed} removed, "
         f"{report.unchanged} unchanged, {len(report.skipped)} skipped) in {report.seconds:.2f} s"
     )
     for s in report.skipped:
-        click.echo(f"  skipped {s.path}: {s.reason}")
+        click.echo(f"  skipped {display_path(s.path)}: {terminal_text(s.reason)}")
 
 
 # --- search ----------------------------------------------------------------------------
@@ -205,7 +242,7 @@ def search_cmd(
     with _errors(as_json), _open(ctx) as index:
         result = index.search(text, limit=limit, offset=offset)
     if as_json:
-        click.echo(json.dumps(result.to_dict(), ensure_ascii=False))
+        click.echo(dumps(result.to_dict()))
     else:
         _print_result(result)
 
@@ -218,6 +255,8 @@ MARK = "bold black on yellow"
 
 
 def _write(lines: list[Line]) -> None:
+    # Terminal escapes from documents go nowhere, whether stdout is a terminal or a pipe.
+    lines = [[(terminal_text(text), style) for text, style in line] for line in lines]
     if sys.stdout.isatty():
         from rich.text import Text
 
@@ -283,7 +322,7 @@ def _print_result(result: SearchResult) -> None:
         lines += [
             [],
             [(f"{rank}. ", "bold"), (head.title, "bold cyan")],
-            [(f"   {head.doc_id} · {head.path}", "dim")],
+            [(f"   {head.doc_id} · {display_path(head.path)}", "dim")],
         ]
         for hit in hits:
             line: Line = [("   · ", "bold")]
@@ -327,7 +366,7 @@ def show_cmd(ctx: click.Context, doc_id: str, highlight: str | None, as_json: bo
         return
     lines: list[Line] = [
         [(article.title, "bold cyan")],
-        [(f"{article.doc_id} · {article.path}", "dim")],
+        [(f"{article.doc_id} · {display_path(article.path)}", "dim")],
     ]
     for p in article.passages:
         body = _excerpt(p.text, marker.spans(p.text))
@@ -352,14 +391,14 @@ def stats_cmd(ctx: click.Context, as_json: bool) -> None:
     if as_json:
         _emit_json(stats.to_dict())
         return
-    click.echo(f"index:        {stats.index_dir}")
+    click.echo(f"index:        {display_path(stats.index_dir)}")
     click.echo(f"documents:    {stats.documents}")
     click.echo(f"passages:     {stats.passages}")
     click.echo(f"terms:        {stats.terms}")
     click.echo(f"size on disk: {_size(stats.size_bytes)}")
     click.echo(f"last update:  {stats.last_update or 'unknown'}")
     for root in stats.roots:
-        click.echo(f"source:       {root}")
+        click.echo(f"source:       {display_path(root)}")
 
 
 def _size(n: int) -> str:

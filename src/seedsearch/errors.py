@@ -4,6 +4,8 @@
     ├── IndexNotFoundError          no index at the given place        (exit 2, HTTP 503)
     ├── IndexVersionError           built by an incompatible version   (exit 2, HTTP 503)
     ├── IndexLockedError            another writer holds the lock      (exit 3, HTTP 503)
+    ├── IndexAccessError            the index folder cannot be written or read, or not be
+    │                               a folder (permissions, a file in the way) (exit 2, HTTP 503)
     ├── QueryError                  a query that cannot be run         (exit 1, HTTP 400)
     ├── DocumentNotFoundError       unknown document id                (exit 1, HTTP 404)
     ├── SourceError                 a file or folder that cannot be read (exit 1, HTTP 400)
@@ -15,6 +17,9 @@ the front ends turn any of them into a one-line message or a JSON error body.
 """
 
 from __future__ import annotations
+
+import errno
+import os
 
 
 class SeedsearchError(Exception):
@@ -45,6 +50,12 @@ class IndexVersionError(SeedsearchError):
 class IndexLockedError(SeedsearchError):
     code = "index_locked"
     exit_code = 3
+    http_status = 503
+
+
+class IndexAccessError(SeedsearchError):
+    code = "index_access"
+    exit_code = 2
     http_status = 503
 
 
@@ -85,9 +96,26 @@ def from_whoosh(exc: BaseException, index_dir: str) -> SeedsearchError | None:
         )
     if isinstance(exc, EmptyIndexError):
         return IndexNotFoundError(f"no index at {index_dir}: run 'seedsearch index' to build it")
+    if isinstance(exc, OSError) and _inside(exc.filename, index_dir):
+        if isinstance(exc, PermissionError):
+            why = "permission denied"
+        elif isinstance(exc, NotADirectoryError | FileExistsError):
+            why = "a file is in the way of the folder"
+        else:
+            why = exc.strerror or errno.errorcode.get(exc.errno or 0, "error")
+        return IndexAccessError(f"cannot use the index folder {index_dir}: {why}")
     if isinstance(exc, WhooshVersionError):
         return IndexVersionError(
             f"the index at {index_dir} was written by another Whoosh version: "
             "run 'seedsearch index --rebuild'"
         )
     return None
+
+
+def _inside(filename: object, folder: str) -> bool:
+    """Whether ``filename`` (of an OSError) is ``folder`` or a path under it."""
+    if not isinstance(filename, str | bytes | os.PathLike):
+        return False
+    path = os.path.abspath(os.fsdecode(filename))
+    root = os.path.abspath(folder)
+    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)

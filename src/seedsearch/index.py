@@ -13,6 +13,7 @@ import dataclasses
 import functools
 import itertools
 import os
+import signal
 import time
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
@@ -358,6 +359,8 @@ _parent: int | None = None
 
 def _init_worker(queue: Any) -> None:
     global _progress_queue, _parent
+    # Ctrl-C reaches the whole process group: the main process alone stops the run.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     # The process that started this worker (the forkserver) exits when the run does.
     _progress_queue, _parent = queue, os.getppid()
 
