@@ -170,16 +170,22 @@ def test_a_signal_while_indexing_stops_with_one_line_and_keeps_the_index(
         stderr=subprocess.PIPE,
         start_new_session=True,
     )
-    deadline = time.monotonic() + 60
-    while not set(os.listdir(ix)) - files:  # the run has started writing segments
-        assert proc.poll() is None and time.monotonic() < deadline
-        time.sleep(0.01)
-    time.sleep(0.2)
-    if signum == signal.SIGINT:
-        os.killpg(proc.pid, signum)  # Ctrl-C reaches the whole process group
-    else:
-        proc.send_signal(signum)  # kill, systemd, a timeout
-    _, err = proc.communicate(timeout=60)
+    try:
+        deadline = time.monotonic() + 120
+        while not set(os.listdir(ix)) - files:  # the run has started writing segments
+            assert proc.poll() is None, proc.communicate()
+            assert time.monotonic() < deadline, "the run wrote nothing in 120 s"
+            time.sleep(0.01)
+        time.sleep(0.2)
+        if signum == signal.SIGINT:
+            os.killpg(proc.pid, signum)  # Ctrl-C reaches the whole process group
+        else:
+            proc.send_signal(signum)  # kill, systemd, a timeout
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
 
     assert proc.returncode == code
     assert err.decode().splitlines() == ["seedsearch: interrupted: the index is left as it was"]
