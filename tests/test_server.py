@@ -133,3 +133,21 @@ def test_the_server_answers_only_the_hosts_it_serves(
     status, body = _get(port, f"rebound.example:{port}", "/api/search?q=minage")
     assert status == 400 and b'"code":"bad_host"' in body
     assert _get(port, f"rebound.example:{port}", "/")[0] == 400
+
+
+def test_the_server_answers_head_without_a_body(
+    seed_index_dir: Path, server_factory: Callable
+) -> None:
+    server = server_factory(seed_index_dir)
+    for path in ("/", "/?q=minage", "/api/stats"):
+        conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+        conn.request("GET", path)
+        get = conn.getresponse()
+        body = get.read()
+        conn.request("HEAD", path)
+        head = conn.getresponse()
+        assert head.status == get.status == 200
+        assert head.read() == b""
+        assert head.getheader("content-length") == str(len(body))
+        assert head.getheader("cache-control") == "no-store"
+        conn.close()

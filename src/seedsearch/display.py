@@ -16,7 +16,7 @@ _SURROGATE_RE = re.compile("[\ud800-\udfff]")
 # C0 controls but newline and tab, DEL, C1 controls.
 _CONTROL_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _PATH_CONTROL_RE = re.compile("[\x00-\x1f\x7f-\x9f]")
-_C1_RE = re.compile("[\x80-\x9f]")
+_C1_RE = re.compile("[\x7f-\x9f]")
 
 
 def _escape_surrogate(match: re.Match[str]) -> str:
@@ -63,7 +63,7 @@ def json_safe(value: Any) -> Any:
 
 def dumps(payload: Any, indent: int | None = None, compact: bool = False) -> str:
     """JSON text of ``payload`` that encodes as UTF-8 and carries no raw control character:
-    the encoder escapes C0 controls; C1 controls, which it leaves, are escaped here too."""
+    the encoder escapes C0 controls; DEL and C1 controls, which it leaves, are escaped here."""
     separators = (",", ":") if compact else None
     text = json.dumps(json_safe(payload), ensure_ascii=False, indent=indent, separators=separators)
     if text.isprintable():
