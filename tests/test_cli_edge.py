@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from seedsearch.index import Index, update_index
+from seedsearch.index import update_index
+from seedsearch.store import Index
 from test_robustness import snapshot, write_corpus
 
 SEEDSEARCH = str(Path(sys.executable).with_name("seedsearch"))

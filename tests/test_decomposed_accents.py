@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from seedsearch.index import Index, update_index
+from seedsearch.index import update_index
 from seedsearch.search import highlighter_for
+from seedsearch.store import Index
 
 COMPOSED = "Le coût de l’énergie\n\nLa société paie l’électricité du réseau très cher.\n"
 DECOMPOSED = unicodedata.normalize("NFD", COMPOSED)
