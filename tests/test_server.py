@@ -92,6 +92,27 @@ def test_a_half_sent_request_is_cut_off_while_others_are_answered(
     assert status == 200
 
 
+def test_a_request_head_trickled_byte_by_byte_is_cut_off_at_the_deadline(
+    seed_index_dir: Path, server_factory: Callable
+) -> None:
+    server = server_factory(seed_index_dir, "--head-timeout", "1")
+    sock = _connect(server.port)
+    opened = time.monotonic()
+    head = b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n" + b"X-Slow: " + b"a" * 200
+    sent = 0
+    try:
+        for byte in head:  # a byte every 50 ms: activity, but never a whole head
+            sock.sendall(bytes([byte]))
+            sent += 1
+            time.sleep(0.05)
+    except OSError:  # the server closed the connection under us
+        pass
+    waited = time.monotonic() - opened
+    assert sent < len(head)
+    assert 0.9 <= waited < 10
+    sock.close()
+
+
 def test_a_half_sent_second_request_on_a_kept_alive_connection_is_cut_off(
     seed_index_dir: Path, server_factory: Callable
 ) -> None:
