@@ -16,9 +16,9 @@ import pytest
 from seedsearch.index import update_index
 from test_robustness import write_corpus
 
-# Thirty prefix terms that each expand to every word starting with "a": a few seconds of
+# Sixty prefix terms that each expand to every word starting with "a": a few seconds of
 # work on a few thousand articles.
-SLOW_QUERY = " ".join(["a*"] * 30)
+SLOW_QUERY = " ".join(["a*"] * 60)
 
 
 @pytest.fixture(scope="module")
