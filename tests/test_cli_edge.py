@@ -154,9 +154,16 @@ def test_a_file_name_that_is_not_utf8_is_shown_escaped(latin1_index: Path, as_js
 # --- signals -------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("signum", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+@pytest.mark.parametrize(
+    ("signum", "to_group", "code"),
+    [
+        (signal.SIGINT, True, 130),  # Ctrl-C reaches the whole process group
+        (signal.SIGTERM, False, 143),  # kill, a timeout
+        (signal.SIGTERM, True, 143),  # systemd, a shell's job control
+    ],
+)
 def test_a_signal_while_indexing_stops_with_one_line_and_keeps_the_index(
-    tmp_path: Path, signum: int, code: int
+    tmp_path: Path, signum: int, to_group: bool, code: int
 ) -> None:
     root, ix = tmp_path / "corpus", tmp_path / "ix"
     write_corpus(root, 0, 50, 21)
@@ -178,10 +185,10 @@ def test_a_signal_while_indexing_stops_with_one_line_and_keeps_the_index(
             assert time.monotonic() < deadline, "the run wrote nothing in 120 s"
             time.sleep(0.01)
         time.sleep(0.2)
-        if signum == signal.SIGINT:
-            os.killpg(proc.pid, signum)  # Ctrl-C reaches the whole process group
+        if to_group:
+            os.killpg(proc.pid, signum)
         else:
-            proc.send_signal(signum)  # kill, systemd, a timeout
+            proc.send_signal(signum)
         _, err = proc.communicate(timeout=60)
     finally:
         if proc.poll() is None:

@@ -135,12 +135,18 @@ class _Interrupted(KeyboardInterrupt):
         self.signum = signum
 
 
+def _ignore(signum: int, frame: object) -> None:
+    pass
+
+
 @contextmanager
 def _interruptible() -> Iterator[None]:
     def stop(signum: int, frame: object) -> None:
         # Once: a second signal must not break into the cleanup the first one started.
+        # Not SIG_IGN, which processes started during the cleanup would inherit, and
+        # then not stop when terminated.
         for sig in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(sig, signal.SIG_IGN)
+            signal.signal(sig, _ignore)
         raise _Interrupted(signum)
 
     previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
