@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -10,6 +12,7 @@ from seedsearch.analysis import (
     fold,
     is_stop_word,
     spans_at,
+    spans_of_terms,
     stem,
     terms,
     words,
@@ -162,3 +165,40 @@ def test_positions_and_spans_agree_with_the_analyser(text: str, data: st.DataObj
     )
     expected = sorted({(t.start, t.end) for t in plain if t.pos in wanted})
     assert sorted(set(spans_at(text, wanted, frozenset()))) == expected
+
+
+# --- decomposed accents (NFD) ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "énergie",
+        "Électricité",
+        "l’énergie des données",
+        "éco‑quartier",
+        "garçon naïf à Noël",
+        "Ça coûte 3,5 €",
+        "ÉNERGIE",
+    ],
+)
+def test_decomposed_and_composed_accents_give_the_same_terms(text: str) -> None:
+    decomposed = unicodedata.normalize("NFD", text)
+    assert decomposed != text
+    assert terms(decomposed) == terms(text)
+    assert words(decomposed) == words(text)
+
+
+def test_offsets_of_a_decomposed_text_index_into_the_original() -> None:
+    text = unicodedata.normalize("NFD", "Le coût de l’énergie élevée.")
+    spans = {t.text: text[t.start : t.end] for t in analyse(text)}
+    assert spans["energ"] == unicodedata.normalize("NFD", "énergie")
+    assert spans["cout"] == unicodedata.normalize("NFD", "coût")
+    assert spans_of_terms(text, {"energ"}) == [
+        (text.index("e\u0301nergie"), text.index(" e\u0301leve"))
+    ]
+
+
+@given(st.text(alphabet=FRENCH_LETTERS + FRENCH_LETTERS.upper() + " -’", max_size=40))
+def test_any_french_text_analyses_the_same_in_nfd(text: str) -> None:
+    assert terms(unicodedata.normalize("NFD", text)) == terms(text)

@@ -16,7 +16,7 @@ def _app():  # the schema is loaded at import time, so the index is built here t
 
     index_dir = Path(tempfile.mkdtemp(prefix="seedsearch-schema-")) / "index"
     update_index(index_dir)
-    return create_app(index_dir)
+    return create_app(index_dir, allowed_hosts=["testserver"])
 
 
 schema = schemathesis.openapi.from_asgi("/openapi.json", _app())

@@ -123,7 +123,7 @@ def test_healthz_answers_503_for_a_damaged_index_then_200_once_rebuilt(
     healthy: Path, tmp_path: Path
 ) -> None:
     ix = damaged_copy(healthy, tmp_path / "ix", ".trm", "truncate")
-    with TestClient(create_app(ix)) as client:
+    with TestClient(create_app(ix), base_url="http://127.0.0.1") as client:
         r = client.get("/healthz")
         assert r.status_code == 503
         assert r.json()["index"] is False and r.json()["error"]["code"] == "index_corrupt"

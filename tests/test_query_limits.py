@@ -218,7 +218,7 @@ def test_deep_queries_answer_through_the_cli_and_the_api(seed_index_dir: Path, q
     )
     assert proc.returncode == 0, proc.stderr
     assert "ignored" in json.loads(proc.stdout)
-    with TestClient(create_app(seed_index_dir)) as client:
+    with TestClient(create_app(seed_index_dir), base_url="http://127.0.0.1") as client:
         r = client.get("/api/search", params={"q": query})
         assert r.status_code == 200
         assert "hits" in r.json()
@@ -272,7 +272,7 @@ def test_the_api_answers_a_stopped_query_with_503_and_a_json_error(
     from seedsearch.web.app import create_app
 
     monkeypatch.setenv("SEEDSEARCH_QUERY_SECONDS", "0")
-    with TestClient(create_app(seed_index_dir)) as client:
+    with TestClient(create_app(seed_index_dir), base_url="http://127.0.0.1") as client:
         r = client.get("/api/search", params={"q": "minage"})
         assert r.status_code == 503
         assert r.json()["error"]["code"] == "query_too_expensive"

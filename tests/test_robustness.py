@@ -313,7 +313,7 @@ def test_hostile_queries_through_the_api(seed_index_dir: Path) -> None:
 
     from seedsearch.web.app import create_app
 
-    with TestClient(create_app(seed_index_dir)) as client:
+    with TestClient(create_app(seed_index_dir, allowed_hosts=["testserver"])) as client:
         for query in HOSTILE:
             r = client.get("/api/search", params={"q": query})
             assert r.status_code in (200, 400), (query, r.status_code)

@@ -19,7 +19,7 @@ from seedsearch.web.app import create_app
 
 @pytest.fixture
 def client(seed_index_dir: Path) -> Iterator[TestClient]:
-    app = create_app(seed_index_dir)
+    app = create_app(seed_index_dir, allowed_hosts=["testserver"])
     with TestClient(app) as c:
         yield c
     app.state.holder.close()
@@ -95,7 +95,7 @@ def test_api_errors_are_json(client: TestClient, path: str, status: int, code: s
 
 
 def test_missing_index_is_a_503_with_a_json_error(tmp_path: Path) -> None:
-    with TestClient(create_app(tmp_path / "none")) as c:
+    with TestClient(create_app(tmp_path / "none", allowed_hosts=["testserver"])) as c:
         r = c.get("/api/search", params={"q": "minage"})
         assert r.status_code == 503
         assert r.json()["error"]["code"] == "index_not_found"
@@ -142,7 +142,7 @@ def test_search_page_paginates(tmp_path: Path, write_files: Callable) -> None:
         {f"a{n:02d}.txt": f"Article {n}\n\n{'minage ' * (n + 1)}du réseau." for n in range(14)}
     )
     update_index(tmp_path / "ix", [root])
-    app = create_app(tmp_path / "ix")
+    app = create_app(tmp_path / "ix", allowed_hosts=["testserver"])
     with TestClient(app) as c:
         first = c.get("/", params={"q": "minage"}).text
         assert "14 résultats" in first and first.count('class="group"') == 10
@@ -175,7 +175,7 @@ def test_everything_from_documents_and_queries_is_escaped(
         }
     )
     update_index(tmp_path / "ix", [root])
-    with TestClient(create_app(tmp_path / "ix")) as c:
+    with TestClient(create_app(tmp_path / "ix", allowed_hosts=["testserver"])) as c:
         q = '<script>alert("q")</script> minage'
         page = c.get("/", params={"q": q}).text
         assert "<script>alert" not in page and "<img src=x" not in page
@@ -210,7 +210,7 @@ def test_no_path_from_a_request_reaches_the_file_system(client: TestClient) -> N
 
 def test_query_over_1000_characters_is_refused_on_the_page(client: TestClient) -> None:
     r = client.get("/", params={"q": "a" * 1001})
-    assert r.status_code == 400 and "too long" in r.text
+    assert r.status_code == 400 and "Requête trop longue" in r.text
 
 
 # --- the real server -----------------------------------------------------------------

@@ -21,7 +21,7 @@ from whoosh.analysis import Tokenizer
 
 # Bump when the tokens produced for a given text change: an index built with another
 # version must be rebuilt, and the index stage refuses to mix them.
-ANALYSIS_VERSION = 1
+ANALYSIS_VERSION = 2
 
 APOSTROPHES = "'\u2019\u02bc\u2018\u201b\u0060\u00b4\u2032\uff07"
 # ASCII hyphen-minus, U+2010 hyphen, U+2011 non-breaking hyphen, U+2012 figure dash,
@@ -29,9 +29,17 @@ APOSTROPHES = "'\u2019\u02bc\u2018\u201b\u0060\u00b4\u2032\uff07"
 HYPHENS = "-\u2010\u2011\u2012\u2043\ufe63\uff0d"
 SOFT_HYPHEN = "\u00ad"
 
+# Combining marks (the blocks Latin, Greek and Cyrillic text use). Accents typed or
+# stored decomposed (NFD: ``e`` + U+0301, as macOS file names and some keyboards give)
+# are marks, not letters: a word runs on through them, so ``énergie`` is one word
+# whichever form it comes in, and its offsets stay those of the original text. fold()
+# then drops them, as it drops the accents of composed letters.
+COMBINING_MARKS = "\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"
+# A letter or digit run, with any combining marks after its letters.
+_RUN = rf"[^\W_]+(?:[{COMBINING_MARKS}]+[^\W_]*)*"
 # A run of letters/digits, possibly joined by apostrophes, hyphens or decimal marks.
 _JOINERS = re.escape(APOSTROPHES + HYPHENS + SOFT_HYPHEN)
-_WORD_RE = re.compile(rf"[^\W_]+(?:(?:[{_JOINERS}]|[.,](?=\d))[^\W_]+)*")
+_WORD_RE = re.compile(rf"{_RUN}(?:(?:[{_JOINERS}]|[.,](?=\d)){_RUN})*")
 _APOS_RE = re.compile(f"[{re.escape(APOSTROPHES)}]")
 _HYPHEN_RE = re.compile(f"[{re.escape(HYPHENS)}]")
 _NUMBER_RE = re.compile(r"\d+(?:[.,]\d+)*")

@@ -3,13 +3,15 @@
 Each command opens the library object, calls one function and renders the answer. Errors
 from the library arrive as :class:`SeedsearchError` and leave as one line on stderr (or a
 JSON error object on stdout with ``--json``) and the error's exit code. Rich is imported
-only by the commands that draw with it.
+only by the commands that draw with it. Text from documents and file names goes through
+:mod:`seedsearch.display` on its way out: no control character reaches the terminal, and
+file names that are not UTF-8 are shown escaped.
 """
 
 from __future__ import annotations
 
-import json
 import os
+import signal
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -17,6 +19,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
+from .display import display_path, dumps, terminal_text
 from .errors import OptionError, SeedsearchError
 
 if TYPE_CHECKING:
@@ -32,9 +35,9 @@ DEFAULT_INDEX = "index"
 
 def _fail(err: SeedsearchError, as_json: bool) -> NoReturn:
     if as_json:
-        click.echo(json.dumps(err.to_dict(), ensure_ascii=False))
+        click.echo(dumps(err.to_dict()))
     else:
-        click.echo(f"seedsearch: error: {err.message}", err=True)
+        click.echo(f"seedsearch: error: {terminal_text(err.message)}", err=True)
     sys.exit(err.exit_code)
 
 
@@ -47,7 +50,7 @@ def _errors(as_json: bool) -> Iterator[None]:
 
 
 def _emit_json(payload: Any) -> None:
-    click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+    click.echo(dumps(payload, indent=2))
 
 
 def _console(stderr: bool = False) -> Console:
@@ -105,14 +108,53 @@ def index_cmd(
     """
     from .index import update_index
 
-    with _errors(as_json), _progress(enabled=sys.stderr.isatty() and not as_json) as progress:
-        report = update_index(
-            ctx.obj["index"], list(paths) or None, rebuild=rebuild, progress=progress, jobs=jobs
-        )
+    try:
+        with (
+            _interruptible(),
+            _errors(as_json),
+            _progress(enabled=sys.stderr.isatty() and not as_json) as progress,
+        ):
+            report = update_index(
+                ctx.obj["index"], list(paths) or None, rebuild=rebuild, progress=progress, jobs=jobs
+            )
+    except _Interrupted as stop:
+        click.echo("seedsearch: interrupted: the index is left as it was", err=True)
+        sys.exit(128 + stop.signum)
     if as_json:
         _emit_json(report.to_dict())
     else:
         _print_report(report)
+
+
+class _Interrupted(KeyboardInterrupt):
+    """Ctrl-C or SIGTERM during an index run: unwinds like Ctrl-C, so the run's cleanup
+    (cancelled writer, stopped workers) happens, then exits with 128 + the signal."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _ignore(signum: int, frame: object) -> None:
+    pass
+
+
+@contextmanager
+def _interruptible() -> Iterator[None]:
+    def stop(signum: int, frame: object) -> None:
+        # Once: a second signal must not break into the cleanup the first one started.
+        # Not SIG_IGN, which processes started during the cleanup would inherit, and
+        # then not stop when terminated.
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, _ignore)
+        raise _Interrupted(signum)
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 @contextmanager
@@ -160,13 +202,14 @@ def _progress(enabled: bool) -> Iterator[Callable[[str, int, int], None] | None]
 
 def _print_report(report: IndexReport) -> None:
     verb = "Updated" if report.changed else "Index up to date:"
+    where = display_path(report.index_dir)
     click.echo(
-        f"{verb} {report.index_dir}: {report.documents} documents, {report.passages} passages "
+        f"{verb} {where}: {report.documents} documents, {report.passages} passages "
         f"({report.added} added, {report.updated} updated, {report.removed} removed, "
         f"{report.unchanged} unchanged, {len(report.skipped)} skipped) in {report.seconds:.2f} s"
     )
     for s in report.skipped:
-        click.echo(f"  skipped {s.path}: {s.reason}")
+        click.echo(f"  skipped {display_path(s.path)}: {terminal_text(s.reason)}")
 
 
 # --- search ----------------------------------------------------------------------------
@@ -205,7 +248,7 @@ def search_cmd(
     with _errors(as_json), _open(ctx) as index:
         result = index.search(text, limit=limit, offset=offset)
     if as_json:
-        click.echo(json.dumps(result.to_dict(), ensure_ascii=False))
+        click.echo(dumps(result.to_dict()))
     else:
         _print_result(result)
 
@@ -218,6 +261,8 @@ MARK = "bold black on yellow"
 
 
 def _write(lines: list[Line]) -> None:
+    # Terminal escapes from documents go nowhere, whether stdout is a terminal or a pipe.
+    lines = [[(terminal_text(text), style) for text, style in line] for line in lines]
     if sys.stdout.isatty():
         from rich.text import Text
 
@@ -283,7 +328,7 @@ def _print_result(result: SearchResult) -> None:
         lines += [
             [],
             [(f"{rank}. ", "bold"), (head.title, "bold cyan")],
-            [(f"   {head.doc_id} · {head.path}", "dim")],
+            [(f"   {head.doc_id} · {display_path(head.path)}", "dim")],
         ]
         for hit in hits:
             line: Line = [("   · ", "bold")]
@@ -327,7 +372,7 @@ def show_cmd(ctx: click.Context, doc_id: str, highlight: str | None, as_json: bo
         return
     lines: list[Line] = [
         [(article.title, "bold cyan")],
-        [(f"{article.doc_id} · {article.path}", "dim")],
+        [(f"{article.doc_id} · {display_path(article.path)}", "dim")],
     ]
     for p in article.passages:
         body = _excerpt(p.text, marker.spans(p.text))
@@ -352,14 +397,14 @@ def stats_cmd(ctx: click.Context, as_json: bool) -> None:
     if as_json:
         _emit_json(stats.to_dict())
         return
-    click.echo(f"index:        {stats.index_dir}")
+    click.echo(f"index:        {display_path(stats.index_dir)}")
     click.echo(f"documents:    {stats.documents}")
     click.echo(f"passages:     {stats.passages}")
     click.echo(f"terms:        {stats.terms}")
     click.echo(f"size on disk: {_size(stats.size_bytes)}")
     click.echo(f"last update:  {stats.last_update or 'unknown'}")
     for root in stats.roots:
-        click.echo(f"source:       {root}")
+        click.echo(f"source:       {display_path(root)}")
 
 
 def _size(n: int) -> str:
@@ -518,29 +563,36 @@ def _print_doc_eval(
     type=click.IntRange(1, 64),
     help="Server processes (each answers queries on its own core).",
 )
+@click.option(
+    "--allowed-host",
+    "allowed_hosts",
+    multiple=True,
+    metavar="NAME",
+    help="Also answer requests for this host name (repeatable; '*' for any).",
+)
+@click.option(
+    "--head-timeout",
+    default=10.0,
+    show_default=True,
+    type=click.FloatRange(0.1, 3600),
+    help="Seconds a client has to send a request's head before it is disconnected.",
+)
 @click.pass_context
 def serve_cmd(
-    ctx: click.Context, host: str, port: int, index_dir: str | None, workers: int
+    ctx: click.Context,
+    host: str,
+    port: int,
+    index_dir: str | None,
+    workers: int,
+    allowed_hosts: tuple[str, ...],
+    head_timeout: float,
 ) -> None:
     """Serve the search page, article pages and the JSON API (docs at /docs)."""
-    import uvicorn
+    from .web.server import serve
 
     index = index_dir or ctx.obj["index"]
     click.echo(f"seedsearch: serving {index} on http://{host}:{port}/", err=True)
-    if workers > 1:
-        os.environ["SEEDSEARCH_INDEX"] = os.path.abspath(index)
-        uvicorn.run(
-            "seedsearch.web.app:app_from_environment",
-            factory=True,
-            host=host,
-            port=port,
-            workers=workers,
-            log_level="warning",
-        )
-        return
-    from .web.app import create_app
-
-    uvicorn.run(create_app(index), host=host, port=port, log_level="warning")
+    serve(index, host, port, workers, allowed_hosts, head_timeout)
 
 
 def run() -> None:  # pragma: no cover - console-script entry point

@@ -5,7 +5,8 @@
     ├── IndexVersionError           built by an incompatible version   (exit 2, HTTP 503)
     ├── IndexLockedError            another writer holds the lock      (exit 3, HTTP 503)
     ├── IndexCorruptError           an index whose files are damaged   (exit 2, HTTP 503)
-    ├── IndexAccessError            an index folder that cannot be used (exit 2, HTTP 503)
+    ├── IndexAccessError            an index folder that cannot be used (exit 2, HTTP 503):
+    │                               not creatable, writable or readable, or not a folder
     │   └── DiskFullError           no space left while writing        (exit 2, HTTP 507)
     ├── QueryError                  a query that cannot be run         (exit 1, HTTP 400)
     ├── QueryTooExpensiveError      a query over its time or expansion budget (exit 4, HTTP 503)
@@ -19,6 +20,9 @@ the front ends turn any of them into a one-line message or a JSON error body.
 """
 
 from __future__ import annotations
+
+import errno
+import os
 
 
 class SeedsearchError(Exception):
@@ -112,7 +116,6 @@ def corrupt(index_dir: str, detail: str) -> IndexCorruptError:
 
 def from_os_error(exc: OSError, index_dir: str, action: str) -> SeedsearchError:
     """The error for a failed read or write of the index folder (``action`` says which)."""
-    import errno
 
     if exc.errno == errno.EINVAL:  # mmap of an empty file, a seek past its end
         return corrupt(index_dir, f"{type(exc).__name__}: {exc}")
@@ -120,7 +123,14 @@ def from_os_error(exc: OSError, index_dir: str, action: str) -> SeedsearchError:
         return DiskFullError(
             f"disk full while writing the index at {index_dir}; the previous index is intact"
         )
-    reason = exc.strerror or type(exc).__name__
+    if isinstance(exc, PermissionError):
+        reason = "permission denied"
+        if str(exc.filename or "").endswith((".tmp", ".lock")):
+            action = "write"  # a lock or a new table of contents: a read-only folder
+    elif isinstance(exc, NotADirectoryError | FileExistsError):
+        reason = "a file is in the way of the folder"
+    else:
+        reason = exc.strerror or errno.errorcode.get(exc.errno or 0, type(exc).__name__)
     where = f" ({exc.filename})" if exc.filename and str(exc.filename) != index_dir else ""
     return IndexAccessError(f"cannot {action} the index at {index_dir}: {reason}{where}")
 
@@ -137,9 +147,20 @@ def from_whoosh(exc: BaseException, index_dir: str) -> SeedsearchError | None:
         )
     if isinstance(exc, EmptyIndexError):
         return IndexNotFoundError(f"no index at {index_dir}: run 'seedsearch index' to build it")
+    if isinstance(exc, OSError) and _inside(exc.filename, index_dir):
+        return from_os_error(exc, index_dir, "use")
     if isinstance(exc, WhooshVersionError):
         return IndexVersionError(
             f"the index at {index_dir} was written by another Whoosh version: "
             "run 'seedsearch index --rebuild'"
         )
     return None
+
+
+def _inside(filename: object, folder: str) -> bool:
+    """Whether ``filename`` (of an OSError) is ``folder`` or a path under it."""
+    if not isinstance(filename, str | bytes | os.PathLike):
+        return False
+    path = os.path.abspath(os.fsdecode(filename))
+    root = os.path.abspath(folder)
+    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)

@@ -15,6 +15,10 @@ import dataclasses
 import functools
 import itertools
 import os
+import pickle
+import signal
+import tempfile
+import threading
 import time
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
@@ -242,7 +246,7 @@ def update_index(
     that disappeared are removed. ``rebuild`` re-analyses everything. All changes land in
     one commit. With ``jobs`` > 1, the files are shared among this process and
     ``jobs`` - 1 worker processes, each writing its share as a segment (workers are
-    started with ``forkserver`` or ``spawn``, so a calling script needs the usual
+    started with ``spawn``, so a calling script needs the usual
     ``if __name__ == "__main__":`` guard).
     """
     from whoosh import index as windex
@@ -387,11 +391,13 @@ _parent: int | None = None
 
 def _init_worker(queue: Any) -> None:
     global _progress_queue, _parent
-    # The process that started this worker (the forkserver) exits when the run does.
+    # Ctrl-C reaches the whole process group: the main process alone stops the run.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # The process that started this worker is the run's: it exits when the run does.
     _progress_queue, _parent = queue, os.getppid()
 
 
-def _segment_worker(job: tuple[str, list[Task]]) -> tuple[list[Any], Any]:
+def _segment_worker(job: tuple[str, str]) -> tuple[list[Any], Any]:
     """Read, analyse and write a run of files as one new segment (in a worker process).
 
     Returns what was found for each file (without the postings, which are on disk now)
@@ -401,7 +407,9 @@ def _segment_worker(job: tuple[str, list[Task]]) -> tuple[list[Any], Any]:
     from whoosh import index as windex
     from whoosh.writing import SegmentWriter
 
-    index_dir, tasks = job
+    index_dir, share = job
+    with open(share, "rb") as fh:  # written by _write_share in the main process
+        tasks = pickle.load(fh)
     ix = windex.open_dir(index_dir, indexname=INDEX_NAME)
     # No lock: the main process holds the index's, for the whole run.
     writer = SegmentWriter(ix, _lk=False, **_writer_options())
@@ -426,6 +434,16 @@ def _segment_worker(job: tuple[str, list[Task]]) -> tuple[list[Any], Any]:
     except BaseException:
         writer._close_segment()
         raise
+
+
+def _write_share(tasks: list[Task]) -> str:
+    """A worker's share of the files, in a private temporary file. The pool's pipe carries
+    only its name: a message bigger than the pipe's buffer would block the pool's task
+    thread when the workers stop reading, and Pool.terminate() (on Ctrl-C) waits for it."""
+    fd, name = tempfile.mkstemp(prefix="seedsearch-share-", suffix=".pickle")
+    with os.fdopen(fd, "wb") as fh:
+        pickle.dump(tasks, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    return name
 
 
 def _shares(tasks: list[Task], n: int) -> list[list[Task]]:
@@ -473,18 +491,30 @@ def _analysers(jobs: int, index_dir: Path, report: Progress) -> Iterator[Any]:
     if jobs <= 1:
         yield serial
         return
-    methods = multiprocessing.get_all_start_methods()
     # Not fork: the caller may run threads (a progress bar), and forked children would
-    # share its open files, the index lock among them.
-    context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    # share its open files, the index lock among them. Not forkserver: a SIGTERM to the
+    # process group kills the fork server, and the pool then waits forever for the exit
+    # status of workers it can no longer ask about.
+    context = multiprocessing.get_context("spawn")
     queue = context.Queue()
-    pool = context.Pool(jobs - 1, initializer=_init_worker, initargs=(queue,))
+    # Workers start with Ctrl-C ignored (an ignored signal stays ignored across exec), so
+    # none is interrupted before _init_worker runs.
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if main_thread else None
+    try:
+        pool = context.Pool(jobs - 1, initializer=_init_worker, initargs=(queue,))
+    finally:
+        if main_thread:
+            signal.signal(signal.SIGINT, previous)
+    share_files: list[str] = []
 
     def run(tasks: list[Task]) -> tuple[Iterator[Any], list[Any]]:
         chunks = _shares(tasks, jobs) if tasks else []
         if len(chunks) <= 1:
             return serial(tasks)
-        pending = pool.map_async(_segment_worker, [(str(index_dir), c) for c in chunks[:-1]])
+        shares = [_write_share(c) for c in chunks[:-1]]
+        share_files.extend(shares)
+        pending = pool.map_async(_segment_worker, [(str(index_dir), f) for f in shares])
         segments: list[Any] = []
 
         def results() -> Iterator[Any]:
@@ -520,6 +550,8 @@ def _analysers(jobs: int, index_dir: Path, report: Progress) -> Iterator[Any]:
         raise
     finally:
         pool.join()
+        for name in share_files:
+            Path(name).unlink(missing_ok=True)
 
 
 def _apply(

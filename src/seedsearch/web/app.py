@@ -1,16 +1,24 @@
 """Front end: the web app behind ``seedsearch serve`` — search page, article page, JSON API.
 
 A thin layer over the library: every page and endpoint calls :class:`seedsearch.Index` and
-renders the same result dicts as ``seedsearch search --json``. Handlers are ``async`` so
-they all run on the event loop's thread, one at a time, sharing one Whoosh searcher (which
-is not thread-safe) that the library replaces when a re-index commits a new generation.
+renders the same result dicts as ``seedsearch search --json``. Handlers that read the index
+are plain functions, which FastAPI runs in worker threads, so a slow query holds up no
+other request; each borrows an open :class:`Index` of its own for the request (a Whoosh
+searcher is not thread-safe). One ASGI middleware around everything checks the ``Host``
+header, adds the security and cache headers to every answer (errors included), answers
+``HEAD`` like ``GET`` without the body, and turns any unexpected exception into a JSON 500
+on the API or a French error page.
 """
 
 from __future__ import annotations
 
-import json
+import dataclasses
+import ipaddress
+import logging
 import os
-from collections.abc import Mapping
+import threading
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -21,9 +29,12 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pydantic import BaseModel
+from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .. import __version__
+from ..display import display_path, dumps, json_safe
 from ..errors import IndexNotFoundError, SeedsearchError
 from ..highlight import Highlighter
 from ..schema import Article
@@ -32,6 +43,12 @@ from ..store import Index
 
 HERE = Path(__file__).resolve().parent
 PAGE_SIZE = 10
+LOG = logging.getLogger("seedsearch.web")
+
+# Host names always accepted besides IP literals (which DNS rebinding cannot use).
+LOOPBACK_NAMES = ("localhost",)
+# Answers under these paths are files that may be cached; everything else is not stored.
+CACHEABLE = ("/static/", "/docs/assets/")
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -120,22 +137,121 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 # --- the app ---------------------------------------------------------------------------
 
 
-class _IndexHolder:
-    """Opens the index on first use, so the server can start before the first index run."""
+class _IndexPool:
+    """Open indexes, each lent to one request at a time (a Whoosh searcher is not
+    thread-safe). Opened on first use, so the server can start before the first index run;
+    there are never more than the requests that ran at once."""
 
     def __init__(self, index_dir: Path) -> None:
         self.index_dir = index_dir
-        self._index: Index | None = None
+        self._idle: list[Index] = []
+        self._open: list[Index] = []
+        self._lock = threading.Lock()
 
-    def get(self) -> Index:
-        if self._index is None:
-            self._index = Index(self.index_dir)
-        return self._index
+    @contextmanager
+    def lend(self) -> Iterator[Index]:
+        with self._lock:
+            index = self._idle.pop() if self._idle else None
+        if index is None:
+            index = Index(self.index_dir)
+            with self._lock:
+                self._open.append(index)
+        try:
+            yield index
+        finally:
+            with self._lock:
+                self._idle.append(index)
 
     def close(self) -> None:
-        if self._index is not None:
-            self._index.close()
-            self._index = None
+        with self._lock:
+            for index in self._open:
+                index.close()
+            self._open.clear()
+            self._idle.clear()
+
+
+class HostPolicy:
+    """Which ``Host`` headers are answered: a page of another site whose name was made to
+    point at this server (DNS rebinding) is refused, since its name is not in the list."""
+
+    def __init__(self, names: Iterable[str] = ()) -> None:
+        given = {n.strip().lower().rstrip(".") for n in names if n.strip()}
+        self.any = "*" in given
+        self.names = frozenset(given | set(LOOPBACK_NAMES))
+
+    def allows(self, host: str | None) -> bool:
+        if self.any or host is None:  # no Host header: no browser sent it
+            return True
+        name = host.strip().lower()
+        if name.startswith("["):  # [::1]:8000
+            name = name[1 : name.find("]")] if "]" in name else name[1:]
+        elif name.count(":") == 1:
+            name = name.split(":", 1)[0]
+        name = name.rstrip(".")
+        if name in self.names:
+            return True
+        try:
+            ipaddress.ip_address(name)
+        except ValueError:
+            return False
+        return True
+
+
+def _security_headers(headers: MutableHeaders, path: str) -> None:
+    headers["Content-Security-Policy"] = CSP
+    headers["X-Content-Type-Options"] = "nosniff"
+    headers["Referrer-Policy"] = "same-origin"
+    headers["X-Frame-Options"] = "DENY"
+    if not path.startswith(CACHEABLE) and "cache-control" not in headers:
+        # Results change with each index generation, and pages carry the query.
+        headers["Cache-Control"] = "no-store"
+
+
+class EdgeMiddleware:
+    """The outermost layer of the app (see the module docstring)."""
+
+    def __init__(self, app: ASGIApp, hosts: HostPolicy, error_page: Any) -> None:
+        self.app = app
+        self.hosts = hosts
+        self.error_page = error_page
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope["path"]
+        head = scope["method"] == "HEAD"
+        if head:
+            scope = {**scope, "method": "GET"}
+        started = False
+
+        async def send_guarded(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                _security_headers(MutableHeaders(scope=message), path)
+            elif message["type"] == "http.response.body" and head:
+                message = {**message, "body": b""}
+            await send(message)
+
+        host = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"host"), None)
+        if not self.hosts.allows(host):
+            response: Response = _error_response(
+                400, "bad_host", f"host {host!r} is not served here (see --allowed-host)"
+            )
+            await response(scope, receive, send_guarded)
+            return
+        try:
+            await self.app(scope, receive, send_guarded)
+        except Exception:
+            LOG.exception("unexpected error answering %s", path)
+            if started:  # too late to change the answer: the server drops the connection
+                raise
+            if _wants_html_path(path):
+                response = self.error_page(500, "Erreur interne du serveur.")
+            else:
+                response = _error_response(500, "internal_error", "internal server error")
+            await response(scope, receive, send_guarded)
 
 
 def _error_response(
@@ -146,12 +262,34 @@ def _error_response(
     )
 
 
+def _wants_html_path(path: str) -> bool:
+    return not path.startswith(("/api/", "/healthz", "/openapi"))
+
+
 def _wants_html(request: Request) -> bool:
-    return not request.url.path.startswith(("/api/", "/healthz", "/openapi"))
+    return _wants_html_path(request.url.path)
 
 
-def create_app(index_dir: str | Path) -> FastAPI:
-    holder = _IndexHolder(Path(index_dir))
+def _french(err: SeedsearchError, q: str = "") -> str:
+    """The French message for an error shown on the web page."""
+    if err.code == "bad_query" and len(q) > MAX_QUERY_CHARS:
+        return f"Requête trop longue ({len(q)} caractères, {MAX_QUERY_CHARS} au plus)."
+    messages = {
+        "bad_query": "Cette requête ne peut pas être exécutée.",
+        "document_not_found": "Article introuvable.",
+        "index_not_found": "Aucun index : lancez « seedsearch index » pour le construire.",
+        "index_version": "L’index vient d’une autre version : lancez "
+        "« seedsearch index --rebuild ».",
+        "index_locked": "L’index est verrouillé par une autre écriture ; réessayez.",
+        "index_access": "L’index est inaccessible (droits ou chemin).",
+    }
+    return messages.get(err.code, "Erreur interne du serveur.")
+
+
+def create_app(index_dir: str | Path, allowed_hosts: Iterable[str] = ()) -> FastAPI:
+    """The web app over the index at ``index_dir``. Requests whose ``Host`` is not
+    ``localhost``, an IP address or one of ``allowed_hosts`` (``"*"``: any) get a 400."""
+    holder = _IndexPool(Path(index_dir))
     templates = Environment(
         loader=FileSystemLoader(HERE / "templates"),
         autoescape=select_autoescape(["html"]),
@@ -173,18 +311,15 @@ def create_app(index_dir: str | Path) -> FastAPI:
         html = templates.get_template(name).render(**context)
         return HTMLResponse(html, status_code=status)
 
-    @app.middleware("http")
-    async def security_headers(request: Request, call_next: Any) -> Response:
-        response: Response = await call_next(request)
-        response.headers["Content-Security-Policy"] = CSP
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Referrer-Policy"] = "same-origin"
-        return response
+    def error_page(status: int, message: str) -> HTMLResponse:
+        return render("error.html", status, message=message, q="")
+
+    app.add_middleware(EdgeMiddleware, hosts=HostPolicy(allowed_hosts), error_page=error_page)
 
     @app.exception_handler(SeedsearchError)
     async def library_error(request: Request, exc: SeedsearchError) -> Response:
         if _wants_html(request):
-            return render("error.html", exc.http_status, message=exc.message, q="")
+            return error_page(exc.http_status, _french(exc))
         return _error_response(exc.http_status, exc.code, exc.message)
 
     @app.exception_handler(RequestValidationError)
@@ -199,8 +334,10 @@ def create_app(index_dir: str | Path) -> FastAPI:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        message = "page introuvable" if exc.status_code == 404 else str(exc.detail)
         if _wants_html(request):
+            message = {404: "Page introuvable.", 405: "Méthode non autorisée."}.get(
+                exc.status_code, f"Erreur {exc.status_code}."
+            )
             response: Response = render("error.html", exc.status_code, message=message, q="")
             response.headers.update(exc.headers or {})  # e.g. Allow on a 405
             return response
@@ -209,8 +346,9 @@ def create_app(index_dir: str | Path) -> FastAPI:
 
     # --- pages -------------------------------------------------------------------
 
+    # Handlers that read the index are plain functions: FastAPI runs them in worker threads.
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    async def search_page(
+    def search_page(
         q: str = "", page: Annotated[int, Query(ge=1, le=MAX_OFFSET // PAGE_SIZE)] = 1
     ) -> Response:
         context: dict[str, Any] = {
@@ -222,13 +360,15 @@ def create_app(index_dir: str | Path) -> FastAPI:
         }
         if q.strip():
             try:
-                result = holder.get().search(q, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+                with holder.lend() as index:
+                    result = index.search(q, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
             except SeedsearchError as err:
-                context["error"] = err.message
+                context["error"] = _french(err, q)
                 return render("search.html", err.http_status, **context)
+            shown = json_safe(result.to_dict())
             context.update(
-                result=result.to_dict(),
-                groups=_group(result.to_dict()["hits"]),
+                result=shown,
+                groups=_group(shown["hits"]),
                 page=page,
                 pages=_pages(result.total),
                 link=_link,
@@ -236,13 +376,15 @@ def create_app(index_dir: str | Path) -> FastAPI:
         return render("search.html", **context)
 
     @app.get("/doc/{doc_id}", response_class=HTMLResponse, include_in_schema=False)
-    async def article_page(doc_id: str, q: str = "") -> Response:
-        index = holder.get()
-        article = index.document(doc_id)
-        marker = highlighter_for(index, q) if q.strip() else Highlighter()
+    def article_page(doc_id: str, q: str = "") -> Response:
+        with holder.lend() as index:
+            article = index.document(doc_id)
+            marker = highlighter_for(index, q) if q.strip() else Highlighter()
         return render(
             "article.html",
-            article=article,
+            article=dataclasses.replace(
+                article, title=json_safe(article.title), path=display_path(article.path)
+            ),
             blocks=_blocks(article, marker),
             q=q,
             back=_link(q, 1) if q.strip() else "/",
@@ -262,13 +404,14 @@ def create_app(index_dir: str | Path) -> FastAPI:
         responses={200: {"model": SearchModel, "description": "Ranked passages"}, **ERRORS},
         tags=["search"],
     )
-    async def api_search(
+    def api_search(
         q: Annotated[str, Query(description="The query (see the query syntax).")],
         limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 10,
         offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
     ) -> Response:
         """Search passages: the same object as `seedsearch search --json`."""
-        return _json(holder.get().search(q, limit=limit, offset=offset).to_dict())
+        with holder.lend() as index:
+            return _json(index.search(q, limit=limit, offset=offset).to_dict())
 
     @app.get(
         "/api/docs/{doc_id}",
@@ -276,22 +419,24 @@ def create_app(index_dir: str | Path) -> FastAPI:
         responses={**ERRORS, 404: {"model": ErrorBody, "description": "Unknown document"}},
         tags=["documents"],
     )
-    async def api_document(doc_id: str) -> dict[str, Any]:
+    def api_document(doc_id: str) -> Response:
         """A whole article with its passages."""
-        return holder.get().document(doc_id).to_dict()
+        with holder.lend() as index:
+            return _json(index.document(doc_id).to_dict())
 
     @app.get("/api/stats", response_model=StatsModel, responses=ERRORS, tags=["index"])
-    async def api_stats() -> dict[str, Any]:
+    def api_stats() -> Response:
         """Documents, passages, distinct terms, size on disk, last update."""
-        return holder.get().stats().to_dict()
+        with holder.lend() as index:
+            return _json(index.stats().to_dict())
 
     @app.get("/healthz", response_model=HealthModel, tags=["index"])
-    async def healthz() -> Any:
+    def healthz() -> Any:
         """Liveness: the server answers; `index` says whether an index can be opened.
         An index that exists but cannot be read answers 503 with the error."""
         try:
-            index = holder.get()
-            index.passage_stats(index.searcher())  # reads the index's statistics
+            with holder.lend() as index:
+                index.passage_stats(index.searcher())  # reads the index's statistics
             ok = True
         except IndexNotFoundError:
             ok = False
@@ -304,13 +449,16 @@ def create_app(index_dir: str | Path) -> FastAPI:
 
 
 def _json(payload: dict[str, Any]) -> Response:
-    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    # Undecodable bytes of file names are escaped, so any answer encodes as UTF-8.
+    body = dumps(payload, compact=True).encode("utf-8")
     return Response(body, media_type="application/json")
 
 
 def app_from_environment() -> FastAPI:
-    """App factory for multi-worker serving: the index folder comes from SEEDSEARCH_INDEX."""
-    return create_app(os.environ.get("SEEDSEARCH_INDEX", "index"))
+    """App factory for multi-worker serving: the index folder comes from SEEDSEARCH_INDEX,
+    the accepted host names from SEEDSEARCH_ALLOWED_HOSTS (comma-separated)."""
+    hosts = os.environ.get("SEEDSEARCH_ALLOWED_HOSTS", "").split(",")
+    return create_app(os.environ.get("SEEDSEARCH_INDEX", "index"), allowed_hosts=hosts)
 
 
 def _swagger_dir() -> Path:
