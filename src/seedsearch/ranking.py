@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
 TITLE_WEIGHT = 1.0
 # A word's derivational family (affichage for afficher) adds to its match at this weight.
-FAMILY_WEIGHT = 0.25
+FAMILY_WEIGHT = 0.4
 
 
 def run(
