@@ -21,7 +21,7 @@ import tempfile
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -75,6 +75,7 @@ class IndexReport:
     passages: int
     seconds: float
     megabytes: float
+    vanished: tuple[str, ...] = ()  # sources gone: not read, their articles kept
 
     @property
     def changed(self) -> bool:
@@ -238,12 +239,16 @@ def update_index(
     rebuild: bool = False,
     progress: Progress | None = None,
     jobs: int = 1,
+    changed: Sequence[str] | None = None,
+    forget: str | None = None,
 ) -> IndexReport:
-    """Bring the index at ``index_dir`` in line with the article files under ``paths``.
+    """Bring the index at ``index_dir`` in line with the article files of its sources.
 
-    Without ``paths`` the index keeps the sources it was last built from, or starts with
-    the bundled corpus. Only files whose content hash changed are re-analysed; files
-    that disappeared are removed. ``rebuild`` re-analyses everything. All changes land in
+    ``paths`` are added to the sources it was built from (the bundled corpus when there
+    are none); sources that vanished are kept as they are (see :mod:`.sources`).
+    ``changed`` limits the run to those paths (what a watcher saw change); ``forget``
+    drops a source. Only files whose content hash changed are re-analysed; files that
+    disappeared are removed. ``rebuild`` re-analyses everything. All changes land in
     one commit. With ``jobs`` > 1, the files are shared among this process and
     ``jobs`` - 1 worker processes, each writing its share as a segment (workers are
     started with ``spawn``, so a calling script needs the usual
@@ -252,7 +257,7 @@ def update_index(
     from whoosh import index as windex
     from whoosh.writing import CLEAR
 
-    from .documents import bundled_corpus, scan
+    from .sources import plan, scan_plan
 
     started = time.perf_counter()
     index_dir = Path(index_dir)
@@ -260,21 +265,23 @@ def update_index(
         raise OptionError(f"--jobs must be at least 1 (got {jobs})")
     current = committed(index_dir, rebuild=rebuild)
     fresh = rebuild or not current.exists
-    if paths:
-        roots = [str(Path(p).expanduser().absolute()) for p in paths]
-    else:
-        roots = list(current.roots or [str(bundled_corpus())])
+    run_plan = plan(current, paths, changed=None if fresh else changed, forget=forget)
+    roots = run_plan.roots
     report = progress or (lambda stage, done, total: None)
 
     report("scan", 0, 0)
-    sources, skipped = scan(roots)
+    sources, skipped, sizes = scan_plan(run_plan)
     report("scan", len(sources), len(sources))
 
     # The lock is taken before worker processes start; they are started without this
     # process's open files (forkserver or spawn), so none of them holds it.
     with whoosh_errors(index_dir), session(index_dir, fresh=fresh) as run:
         ix = run.ix
-        meta: dict[str, Any] = {"roots": roots, "updated": now()}
+        meta: dict[str, Any] = {
+            "roots": roots,
+            "updated": now(),
+            "sources": run_plan.describe(sizes),
+        }
         try:
             with _analysers(jobs, index_dir, report) as analyse_all:
                 writer = _open_writer(ix, index_dir)
@@ -283,7 +290,16 @@ def update_index(
                         # A change of sources is committed even when no article changed.
                         moved = fresh or indexed_meta(s).get("roots") != roots
                     counts = _apply(
-                        ix, writer, sources, skipped, fresh, report, analyse_all, meta, moved
+                        ix,
+                        writer,
+                        sources,
+                        skipped,
+                        fresh,
+                        report,
+                        analyse_all,
+                        meta,
+                        moved,
+                        run_plan.keeps,
                     )
                     if counts["changed"] or fresh or moved:
                         report("commit", 0, 1)
@@ -320,6 +336,7 @@ def update_index(
         passages=passages,
         seconds=time.perf_counter() - started,
         megabytes=counts["bytes"] / 1e6,
+        vanished=tuple(run_plan.vanished),
     )
 
 
@@ -564,6 +581,7 @@ def _apply(
     analyse_all: Any,
     meta: dict[str, Any],
     moved: bool,
+    keeps: Callable[[str], bool],
 ) -> dict[str, int]:
     from .documents import Skipped
 
@@ -624,6 +642,8 @@ def _apply(
             for part in result.parts:
                 writer.add_document(**{**part, "body": analysis.Prepared(part["body"])})
         for doc_id in known_docs.keys() - seen:
+            if keeps(known_docs[doc_id][2]):  # not looked at, or of a vanished source
+                continue
             forget(doc_id)
             counts["removed"] += 1
     counts["changed"] = counts["added"] + counts["updated"] + counts["removed"]
