@@ -49,7 +49,7 @@ def display_name(root: str) -> str:
     return BUNDLED if root == bundled_root() else root
 
 
-def _under(path: str, prefixes: Sequence[str]) -> bool:
+def under(path: str, prefixes: Sequence[str]) -> bool:
     return any(path == p or path.startswith(p.rstrip(os.sep) + os.sep) for p in prefixes)
 
 
@@ -91,9 +91,9 @@ class Plan:
 
     def keeps(self, path: str) -> bool:
         """Whether an article stored under ``path`` stays although no source gave it."""
-        if self.only is not None and not _under(path, [os.path.realpath(p) for p in self.only]):
+        if self.only is not None and not under(path, [os.path.realpath(p) for p in self.only]):
             return True
-        return any(_under(path, _prefixes(r, self.known.get(r, {}))) for r in self.vanished)
+        return any(under(path, _prefixes(r, self.known.get(r, {}))) for r in self.vanished)
 
     def describe(self, sizes: dict[str, int]) -> dict[str, dict[str, Any]]:
         """The sources' records to commit: a source read now gets a fresh record, the
@@ -114,7 +114,7 @@ class Plan:
 
     def _touched(self) -> list[str]:
         only = self.only or []
-        return [r for r in self.present if any(_under(p, [r]) or _under(r, [p]) for p in only)]
+        return [r for r in self.present if any(under(p, [r]) or under(r, [p]) for p in only)]
 
 
 def plan(
@@ -154,7 +154,7 @@ def scan_plan(p: Plan) -> tuple[list[SourceFile], list[Skipped], dict[str, int]]
         for f in files:
             size = _size(f.path)
             for root in p.present:
-                if _under(str(f.path), prefixes[root]):
+                if under(str(f.path), prefixes[root]):
                     sizes[root] += size
         return files, skipped, sizes
     return (*_scan_changed(p.present, p.only), {})
@@ -178,9 +178,9 @@ def _scan_changed(
     found: dict[str, SourceFile] = {}
     skipped: list[Skipped] = []
     # A changed folder that holds sources (one forgotten) is read as those sources.
-    inner = [r for r in roots for path in changed if r != path and _under(r, [path])]
+    inner = [r for r in roots for path in changed if r != path and under(r, [path])]
     for path in [*changed, *inner]:
-        holders = [r for r in roots if _under(path, [r])]
+        holders = [r for r in roots if under(path, [r])]
         if not holders or not os.path.lexists(path):
             continue
         inside = [Path(os.path.relpath(path, r)).parts for r in holders if path != r]
@@ -231,7 +231,7 @@ def list_sources(index_dir: str | os.PathLike[str]) -> list[SourceInfo]:
     for root in roots:
         info = known.get(root, {})
         prefixes = _prefixes(root, info)
-        mine = [p for p in paths if _under(p, prefixes)]
+        mine = [p for p in paths if under(p, prefixes)]
         gone = vanished(root, info)
         size = int(info.get("bytes", 0)) if gone else sum(_size(Path(p)) for p in set(mine))
         out.append(
