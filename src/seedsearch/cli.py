@@ -141,13 +141,15 @@ def _watch(index_dir: str, jobs: int, as_json: bool) -> None:
     from .watch import watch_index
 
     received: list[int] = []
-    click.echo("seedsearch: watching the sources (Ctrl-C stops)", err=True)
     try:
         with _interruptible(received):
             watch_index(
                 index_dir,
                 _batch_printer(as_json),
                 on_error=lambda err: _warn(err.message),
+                on_ready=lambda: click.echo(
+                    "seedsearch: watching the sources (Ctrl-C stops)", err=True
+                ),
                 jobs=jobs,
             )
     except KeyboardInterrupt:

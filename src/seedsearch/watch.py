@@ -50,6 +50,7 @@ def watch_index(
     on_batch: Callable[[IndexReport], None],
     *,
     on_error: Callable[[SeedsearchError], None] | None = None,
+    on_ready: Callable[[], None] | None = None,
     stop: threading.Event | None = None,
     step_ms: int = 100,
     debounce_ms: int = 1600,
@@ -61,7 +62,8 @@ def watch_index(
 
     ``on_batch`` gets each batch's report. A batch that finds the index locked (another
     run writing) is tried again a moment later; other errors go to ``on_error`` and the
-    watch goes on.
+    watch goes on. Once a watch is set up, its sources are read once more (a change made
+    before it started is not missed), then ``on_ready`` is called.
     """
     import watchfiles
 
@@ -74,7 +76,7 @@ def watch_index(
         # The index's own files change with every commit when it lies inside a source.
         return not ignored(path) and not under(path, own)
 
-    def apply(paths: set[str]) -> bool:
+    def apply(paths: set[str], quiet: bool = False) -> bool:
         try:
             report = update_index(index_dir, changed=sorted(paths), jobs=jobs)
         except IndexLockedError:
@@ -83,7 +85,8 @@ def watch_index(
             if on_error is not None:
                 on_error(err)
         else:
-            on_batch(report)
+            if report.changed or not quiet:
+                on_batch(report)
         return True
 
     def stopped() -> bool:
@@ -120,8 +123,16 @@ def watch_index(
             rust_timeout=poll_ms,
             yield_on_timeout=True,
         )
+        catching_up = True
         try:
             for changes in batches:
+                if catching_up:  # the watch is set up: what changed before it is read now
+                    if not apply(set(roots), quiet=True):
+                        continue
+                    catching_up = False
+                    if on_ready is not None:
+                        on_ready()
+                        on_ready = None
                 pending.update(path for _, path in changes)
                 if pending and apply(pending):
                     pending.clear()
