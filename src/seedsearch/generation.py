@@ -33,12 +33,14 @@ from .schema import (
     INDEX_NAME,
     META_FILE,
     compatible,
+    fingerprints,
     indexed_meta,
     own_file,
     read_meta,
     reading,
     schema,
     toc_generations,
+    write_meta,
 )
 
 LOCK_FILE = f"{INDEX_NAME}_WRITELOCK"
@@ -254,3 +256,26 @@ def _remove_new_files(index_dir: Path, before: set[str]) -> None:
                 shutil.rmtree(path)
             else:
                 path.unlink()
+
+
+def save_sidecar(index_dir: Path, roots: list[str], generation: int, updated: str) -> None:
+    """Copy the committed roots into the sidecar, for a rebuild of an index that can no
+    longer be read. The index holds them already: failing here loses nothing, unless the
+    sidecar still names another version (a rebuild of an older index)."""
+    try:
+        known = read_meta(index_dir).get("files") or {}
+        files = fingerprints(index_dir, generation, known if isinstance(known, dict) else {})
+        write_meta(index_dir, roots, generation=generation, updated=updated, files=files)
+    except OSError as exc:
+        if not compatible(read_meta(index_dir)):
+            raise from_os_error(exc, str(index_dir), "write") from None
+
+
+def fault(point: str) -> None:
+    """Fault injection for tests: ``SEEDSEARCH_FAULT=before-commit`` (or
+    ``after-commit``) makes the process SIGKILL itself right before the commit (or right
+    after it, before the sidecar is written)."""
+    if os.environ.get("SEEDSEARCH_FAULT") == point:
+        import signal
+
+        os.kill(os.getpid(), signal.SIGKILL)

@@ -28,8 +28,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import analysis
-from .errors import OptionError, SourceError, from_os_error
-from .generation import committed, session
+from .errors import OptionError, SourceError
+from .generation import committed, fault, save_sidecar, session
 from .schema import (
     ARTICLE,
     COLLAPSED,
@@ -41,19 +41,15 @@ from .schema import (
     Progress,
     StoredPassage,
     article_count,
-    compatible,
     dictionary,
-    fingerprints,
     indexed_meta,
     manifest,
     now,
     parts_of,
-    read_meta,
     reading,
     spelling_words,
     stored_passages,
     whoosh_errors,
-    write_meta,
 )
 
 if TYPE_CHECKING:
@@ -303,10 +299,10 @@ def update_index(
                     )
                     if counts["changed"] or fresh or moved:
                         report("commit", 0, 1)
-                        _fault("before-commit")
+                        fault("before-commit")
                         writer.commit(mergetype=CLEAR) if fresh else writer.commit()
                         report("commit", 1, 1)
-                        _fault("after-commit")
+                        fault("after-commit")
                     else:
                         writer.cancel()
                 except BaseException:
@@ -324,7 +320,7 @@ def update_index(
                 passages = int(dictionary(s).get("stats", {}).get("passages", 0))
             after.close()
         if run.committed:
-            _save_sidecar(index_dir, roots, run.generation, meta["updated"])
+            save_sidecar(index_dir, roots, run.generation, meta["updated"])
     return IndexReport(
         index_dir=str(index_dir),
         added=counts["added"],
@@ -338,29 +334,6 @@ def update_index(
         megabytes=counts["bytes"] / 1e6,
         vanished=tuple(run_plan.vanished),
     )
-
-
-def _save_sidecar(index_dir: Path, roots: list[str], generation: int, updated: str) -> None:
-    """Copy the committed roots into the sidecar, for a rebuild of an index that can no
-    longer be read. The index holds them already: failing here loses nothing, unless the
-    sidecar still names another version (a rebuild of an older index)."""
-    try:
-        known = read_meta(index_dir).get("files") or {}
-        files = fingerprints(index_dir, generation, known if isinstance(known, dict) else {})
-        write_meta(index_dir, roots, generation=generation, updated=updated, files=files)
-    except OSError as exc:
-        if not compatible(read_meta(index_dir)):
-            raise from_os_error(exc, str(index_dir), "write") from None
-
-
-def _fault(point: str) -> None:
-    """Fault injection for tests: ``SEEDSEARCH_FAULT=before-commit`` (or
-    ``after-commit``) makes the process SIGKILL itself right before the commit (or right
-    after it, before the sidecar is written)."""
-    if os.environ.get("SEEDSEARCH_FAULT") == point:
-        import signal
-
-        os.kill(os.getpid(), signal.SIGKILL)
 
 
 def _writer_options() -> dict[str, Any]:
