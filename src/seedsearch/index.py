@@ -21,7 +21,7 @@ import tempfile
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -43,7 +43,6 @@ from .schema import (
     article_count,
     dictionary,
     indexed_meta,
-    manifest,
     now,
     parts_of,
     reading,
@@ -55,6 +54,7 @@ from .schema import (
 if TYPE_CHECKING:
     # Documents are only read when indexing; searching does not import that stage.
     from .documents import Document, Passage, Skipped, SourceFile
+    from .sources import Plan
 
 
 @dataclass(frozen=True)
@@ -295,7 +295,7 @@ def update_index(
                         analyse_all,
                         meta,
                         moved,
-                        run_plan.keeps,
+                        run_plan,
                     )
                     if counts["changed"] or fresh or moved:
                         report("commit", 0, 1)
@@ -554,7 +554,7 @@ def _apply(
     analyse_all: Any,
     meta: dict[str, Any],
     moved: bool,
-    keeps: Callable[[str], bool],
+    run_plan: Plan,
 ) -> dict[str, int]:
     from .documents import Skipped
 
@@ -563,7 +563,7 @@ def _apply(
         vocabulary: Counter[str] = Counter()
         stats: Counter[str] = Counter()
         with reading(index_dir):
-            known_docs = {} if rebuild else manifest(s)
+            known_docs = {} if rebuild else run_plan.manifest(s)
             if not rebuild:
                 vocabulary.update(dict(zip(*spelling_words(s), strict=True)))
                 old_stats = dictionary(s).get("stats", {})
@@ -615,7 +615,7 @@ def _apply(
             for part in result.parts:
                 writer.add_document(**{**part, "body": analysis.Prepared(part["body"])})
         for doc_id in known_docs.keys() - seen:
-            if keeps(known_docs[doc_id][2]):  # not looked at, or of a vanished source
+            if run_plan.keeps(known_docs[doc_id][2]):  # not looked at, or of a vanished source
                 continue
             forget(doc_id)
             counts["removed"] += 1

@@ -14,16 +14,20 @@ an article stays while any source holding it does.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .documents.scan import unsupported
 from .errors import SourceError
 from .schema import indexed_meta, manifest, now, reading
 
 if TYPE_CHECKING:
+    from whoosh.searching import Searcher
+
     from .documents import Skipped, SourceFile
     from .generation import Committed
     from .index import IndexReport
@@ -89,11 +93,29 @@ class Plan:
     only: list[str] | None  # read and remove only under these paths (None: everything)
     known: dict[str, dict[str, Any]]  # what was recorded of each source
 
+    @functools.cached_property
+    def _kept_prefixes(self) -> tuple[list[str] | None, list[str]]:
+        only = None if self.only is None else [os.path.realpath(p) for p in self.only]
+        return only, [x for r in self.vanished for x in _prefixes(r, self.known.get(r, {}))]
+
     def keeps(self, path: str) -> bool:
         """Whether an article stored under ``path`` stays although no source gave it."""
-        if self.only is not None and not under(path, [os.path.realpath(p) for p in self.only]):
-            return True
-        return any(under(path, _prefixes(r, self.known.get(r, {}))) for r in self.vanished)
+        only, gone = self._kept_prefixes
+        return (only is not None and not under(path, only)) or under(path, gone)
+
+    def manifest(self, searcher: Searcher) -> dict[str, tuple[int, str, str]]:
+        """The articles the run may change (see :func:`.schema.manifest`): all of them, or
+        for a run limited to changed files, theirs, found by the ids their paths give
+        (reading every article's stored fields takes seconds in a large index)."""
+        if self.only is None:
+            return manifest(searcher)
+        found: dict[str, tuple[int, str, str]] = {}
+        for path in self.only:
+            # A folder (or a deleted path that may have been one): every article is read.
+            if os.path.isdir(path) or (not os.path.lexists(path) and unsupported(path)):
+                return manifest(searcher)
+            found.update(_articles_of_file(searcher, os.path.realpath(path)))
+        return found
 
     def describe(self, sizes: dict[str, int]) -> dict[str, dict[str, Any]]:
         """The sources' records to commit: a source read now gets a fresh record, the
@@ -143,6 +165,26 @@ def plan(
     return Plan(roots, present, gone, only, known)
 
 
+def _articles_of_file(searcher: Searcher, path: str) -> dict[str, tuple[int, str, str]]:
+    """The articles read from the file at (resolved) ``path``: their ids are the id its
+    key gives, or that id and a suffix (the messages of a mailbox, the items of a feed)."""
+    from whoosh.query import Or, Prefix, Term
+
+    from .documents import bundled_corpus, doc_id_for
+    from .documents.model import BUNDLED_KEY_PREFIX
+
+    file = Path(path)
+    key = BUNDLED_KEY_PREFIX + file.name if file.parent == bundled_corpus() else path
+    base = doc_id_for(key)
+    out = {}
+    for docnum in Or([Term("doc_id", base), Prefix("doc_id", base + "-")]).docs(searcher):
+        fields = searcher.stored_fields(docnum)
+        # An article's first part (its head) is the one at offset 0.
+        if fields.get("path") == path and fields.get("offset", 0) == 0:
+            out[fields["doc_id"]] = (docnum, fields.get("sha", ""), path)
+    return out
+
+
 def scan_plan(p: Plan) -> tuple[list[SourceFile], list[Skipped], dict[str, int]]:
     """The files of the run, what was skipped, and the bytes of each source read whole."""
     from .documents import scan
@@ -173,7 +215,6 @@ def _scan_changed(
     """The files among ``changed`` (and in the folders among them) that a whole scan of
     ``roots`` would find: under a source, not hidden, of a supported format."""
     from .documents import scan
-    from .documents.scan import unsupported
 
     found: dict[str, SourceFile] = {}
     skipped: list[Skipped] = []
