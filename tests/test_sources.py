@@ -197,6 +197,14 @@ def test_forgetting_what_is_not_a_source_is_a_one_line_error(
     assert total(ix, "minage") == 1
 
 
+@pytest.mark.parametrize("command", [("sources",), ("forget", "x")])
+def test_sources_and_forget_without_an_index_say_so(
+    tmp_path: Path, cli: Callable[..., Result], command: tuple[str, ...]
+) -> None:
+    result = cli(*command, "--json", index=tmp_path / "none")
+    assert result.exit_code == 2 and out(result)["error"]["code"] == "index_not_found"
+
+
 def test_a_missing_path_given_is_an_error_and_changes_nothing(
     tmp_path: Path, two: tuple[Path, Path], cli: Callable[..., Result]
 ) -> None:

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .documents.scan import unsupported
-from .errors import SourceError
+from .errors import IndexNotFoundError, SourceError
 from .schema import indexed_meta, manifest, now, reading
 
 if TYPE_CHECKING:
@@ -299,6 +299,8 @@ def forget_source(
     from .index import update_index
 
     current = committed(Path(index_dir), rebuild=False)
+    if not current.exists:
+        raise IndexNotFoundError(f"no index at {index_dir}: run 'seedsearch index' to build it")
     target = normalise(path)
     roots = current.roots or []
     if target not in roots:
