@@ -189,3 +189,43 @@ def test_serve_watch_indexes_changes_while_serving(tmp_path: Path, server_factor
         lambda: server.get_json("/api/search?q=eoliennes")[1].get("total") == 1,
         "a file created while serving",
     )
+
+
+def test_a_watched_source_that_vanishes_keeps_its_articles_and_is_read_again_on_return(
+    tmp_path: Path,
+) -> None:
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.mkdir()
+    b.mkdir()
+    (a / "a.txt").write_text("Le minage de bitcoin au Texas.")
+    (b / "b.txt").write_text("Les éoliennes en mer du Nord tournent.")
+    ix = tmp_path / "ix"
+    update_index(ix, [a])
+    update_index(ix, [b])
+    stop = threading.Event()
+    reports: list[IndexReport] = []
+    ready = threading.Event()
+    thread = threading.Thread(
+        target=watch_index,
+        args=(ix, reports.append),
+        kwargs={"stop": stop, "on_ready": ready.set},
+        daemon=True,
+    )
+    thread.start()
+    assert ready.wait(PATIENCE)
+    away = tmp_path / "away"
+    b.rename(away)
+    until(lambda: any(r.vanished == (str(b),) for r in reports), "the source vanishing")
+    assert all(r.removed == 0 for r in reports)
+
+    def found(word: str) -> int:
+        with Index(ix) as index:
+            return index.search(word).total
+
+    assert found("eoliennes") == 1
+    (away / "c.txt").write_text("La géothermie profonde.")  # changed while away
+    away.rename(b)
+    until(lambda: found("geothermie") == 1, "a file of the source that came back")
+    stop.set()
+    thread.join(timeout=PATIENCE)
+    assert not thread.is_alive()

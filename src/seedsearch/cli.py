@@ -170,9 +170,11 @@ def _batch_printer(as_json: bool) -> Callable[[IndexReport], None]:
             click.echo(dumps(report.to_dict()))
             return
         skipped = f", {len(report.skipped)} skipped" if report.skipped else ""
+        gone = "; missing, kept: " + ", ".join(map(display_path, report.vanished))
         click.echo(
             f"{time.strftime('%H:%M:%S')} {report.added} added, {report.updated} updated, "
             f"{report.removed} removed{skipped} ({report.seconds:.2f} s)"
+            f"{gone if report.vanished else ''}"
         )
 
     return on_batch
