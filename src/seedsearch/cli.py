@@ -229,9 +229,17 @@ def _print_report(report: IndexReport) -> None:
     type=int,
     help="Passages to skip (for the next pages).",
 )
+@click.option("--synonyms", metavar="FILE", help="Also use the synonyms in FILE (Solr format).")
+@click.option("--explain", is_flag=True, help="Say why each article matched.")
 @click.pass_context
 def search_cmd(
-    ctx: click.Context, query: tuple[str, ...], as_json: bool, limit: int, offset: int
+    ctx: click.Context,
+    query: tuple[str, ...],
+    as_json: bool,
+    limit: int,
+    offset: int,
+    synonyms: str | None,
+    explain: bool,
 ) -> None:
     """Search the index.
 
@@ -246,7 +254,8 @@ def search_cmd(
     """
     text = " ".join(query)
     with _errors(as_json), _open(ctx) as index:
-        result = index.search(text, limit=limit, offset=offset)
+        index.synonyms_file = synonyms
+        result = index.search(text, limit=limit, offset=offset, explain=explain)
     if as_json:
         click.echo(dumps(result.to_dict()))
     else:
@@ -307,6 +316,8 @@ def _print_result(result: SearchResult) -> None:
         lines.append([("Showing results for: ", ""), (result.corrected_query, "bold")])
     if result.ignored:
         lines.append([(f"Ignored: {' '.join(result.ignored)}", "dim")])
+    if result.also_searched:
+        lines.append([(f"Also searched: {', '.join(result.also_searched)}", "dim")])
     if not result.hits:
         if result.total and result.offset:
             lines.append([(f"No articles past {result.offset}; there are {result.total}.", "")])
@@ -330,6 +341,10 @@ def _print_result(result: SearchResult) -> None:
             [(f"{rank}. ", "bold"), (head.title, "bold cyan")],
             [(f"   {head.doc_id} · {display_path(head.path)}", "dim")],
         ]
+        if head.why:
+            from .explain import describe
+
+            lines += [[(f"   why: {line}", "dim")] for line in describe(head.why)]
         for hit in hits:
             line: Line = [("   · ", "bold")]
             if hit.section and hit.section != hit.text:
@@ -577,6 +592,7 @@ def _print_doc_eval(
     type=click.FloatRange(0.1, 3600),
     help="Seconds a client has to send a request's head before it is disconnected.",
 )
+@click.option("--synonyms", metavar="FILE", help="Also use the synonyms in FILE (Solr format).")
 @click.pass_context
 def serve_cmd(
     ctx: click.Context,
@@ -586,13 +602,17 @@ def serve_cmd(
     workers: int,
     allowed_hosts: tuple[str, ...],
     head_timeout: float,
+    synonyms: str | None,
 ) -> None:
     """Serve the search page, article pages and the JSON API (docs at /docs)."""
+    from .synonyms import for_index
     from .web.server import serve
 
     index = index_dir or ctx.obj["index"]
+    with _errors(False):
+        for_index(index, synonyms)  # a bad file is refused now, not at the first search
     click.echo(f"seedsearch: serving {index} on http://{host}:{port}/", err=True)
-    serve(index, host, port, workers, allowed_hosts, head_timeout)
+    serve(index, host, port, workers, allowed_hosts, head_timeout, synonyms)
 
 
 def run() -> None:  # pragma: no cover - console-script entry point

@@ -43,6 +43,17 @@ from ..store import Index
 
 HERE = Path(__file__).resolve().parent
 PAGE_SIZE = 10
+# How a query word was found, as the "pourquoi ?" disclosure says it.
+HOW = {
+    "exact": "exact",
+    "stem": "même radical",
+    "accents": "sans les accents",
+    "typo": "faute de frappe corrigée",
+    "fuzzy": "mot approché",
+    "prefix": "préfixe",
+    "family": "même famille",
+    "synonym": "synonyme",
+}
 LOG = logging.getLogger("seedsearch.web")
 
 # Host names always accepted besides IP literals (which DNS rebinding cannot use).
@@ -69,6 +80,14 @@ class ErrorBody(BaseModel):
     error: ErrorDetail
 
 
+class ReasonModel(BaseModel):
+    word: str
+    found: str
+    how: str
+    fields: list[str]
+    title_score: float
+
+
 class HitModel(BaseModel):
     rank: int
     doc_id: str
@@ -81,6 +100,7 @@ class HitModel(BaseModel):
     text: str
     snippet: str
     score: float
+    why: list[ReasonModel] | None = None  # with explain=true
 
 
 class SearchModel(BaseModel):
@@ -92,6 +112,7 @@ class SearchModel(BaseModel):
     suggestion: str | None
     limit: int
     offset: int
+    also_searched: list[str]
     hits: list[HitModel]
 
 
@@ -142,8 +163,9 @@ class _IndexPool:
     thread-safe). Opened on first use, so the server can start before the first index run;
     there are never more than the requests that ran at once."""
 
-    def __init__(self, index_dir: Path) -> None:
+    def __init__(self, index_dir: Path, synonyms: str | None = None) -> None:
         self.index_dir = index_dir
+        self.synonyms = synonyms
         self._idle: list[Index] = []
         self._open: list[Index] = []
         self._lock = threading.Lock()
@@ -154,6 +176,7 @@ class _IndexPool:
             index = self._idle.pop() if self._idle else None
         if index is None:
             index = Index(self.index_dir)
+            index.synonyms_file = self.synonyms
             with self._lock:
                 self._open.append(index)
         try:
@@ -286,10 +309,13 @@ def _french(err: SeedsearchError, q: str = "") -> str:
     return messages.get(err.code, "Erreur interne du serveur.")
 
 
-def create_app(index_dir: str | Path, allowed_hosts: Iterable[str] = ()) -> FastAPI:
+def create_app(
+    index_dir: str | Path, allowed_hosts: Iterable[str] = (), synonyms: str | None = None
+) -> FastAPI:
     """The web app over the index at ``index_dir``. Requests whose ``Host`` is not
-    ``localhost``, an IP address or one of ``allowed_hosts`` (``"*"``: any) get a 400."""
-    holder = _IndexPool(Path(index_dir))
+    ``localhost``, an IP address or one of ``allowed_hosts`` (``"*"``: any) get a 400.
+    ``synonyms``: a synonyms file searches use besides the index folder's own."""
+    holder = _IndexPool(Path(index_dir), synonyms)
     templates = Environment(
         loader=FileSystemLoader(HERE / "templates"),
         autoescape=select_autoescape(["html"]),
@@ -361,7 +387,9 @@ def create_app(index_dir: str | Path, allowed_hosts: Iterable[str] = ()) -> Fast
         if q.strip():
             try:
                 with holder.lend() as index:
-                    result = index.search(q, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+                    result = index.search(
+                        q, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE, explain=True
+                    )
             except SeedsearchError as err:
                 context["error"] = _french(err, q)
                 return render("search.html", err.http_status, **context)
@@ -372,6 +400,7 @@ def create_app(index_dir: str | Path, allowed_hosts: Iterable[str] = ()) -> Fast
                 page=page,
                 pages=_pages(result.total),
                 link=_link,
+                how=HOW,
             )
         return render("search.html", **context)
 
@@ -408,10 +437,11 @@ def create_app(index_dir: str | Path, allowed_hosts: Iterable[str] = ()) -> Fast
         q: Annotated[str, Query(description="The query (see the query syntax).")],
         limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 10,
         offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
+        explain: Annotated[bool, Query(description="Say why each article matched.")] = False,
     ) -> Response:
         """Search passages: the same object as `seedsearch search --json`."""
         with holder.lend() as index:
-            return _json(index.search(q, limit=limit, offset=offset).to_dict())
+            return _json(index.search(q, limit=limit, offset=offset, explain=explain).to_dict())
 
     @app.get(
         "/api/docs/{doc_id}",
@@ -458,7 +488,9 @@ def app_from_environment() -> FastAPI:
     """App factory for multi-worker serving: the index folder comes from SEEDSEARCH_INDEX,
     the accepted host names from SEEDSEARCH_ALLOWED_HOSTS (comma-separated)."""
     hosts = os.environ.get("SEEDSEARCH_ALLOWED_HOSTS", "").split(",")
-    return create_app(os.environ.get("SEEDSEARCH_INDEX", "index"), allowed_hosts=hosts)
+    synonyms = os.environ.get("SEEDSEARCH_SYNONYMS") or None
+    index = os.environ.get("SEEDSEARCH_INDEX", "index")
+    return create_app(index, allowed_hosts=hosts, synonyms=synonyms)
 
 
 def _swagger_dir() -> Path:

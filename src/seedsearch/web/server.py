@@ -73,6 +73,7 @@ def serve(
     workers: int = 1,
     allowed_hosts: Sequence[str] = (),
     head_timeout: float = DEFAULT_HEAD_TIMEOUT,
+    synonyms: str | None = None,
 ) -> None:
     """Serve the app for ``index_dir`` until interrupted."""
     import uvicorn
@@ -88,10 +89,11 @@ def serve(
     if workers > 1:
         os.environ["SEEDSEARCH_INDEX"] = os.path.abspath(index_dir)
         os.environ["SEEDSEARCH_ALLOWED_HOSTS"] = ",".join(names)
+        os.environ["SEEDSEARCH_SYNONYMS"] = os.path.abspath(synonyms) if synonyms else ""
         uvicorn.run(
             "seedsearch.web.app:app_from_environment", factory=True, workers=workers, **options
         )
         return
     from .app import create_app
 
-    uvicorn.run(create_app(index_dir, allowed_hosts=names), **options)
+    uvicorn.run(create_app(index_dir, allowed_hosts=names, synonyms=synonyms), **options)
