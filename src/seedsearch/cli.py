@@ -402,6 +402,29 @@ def show_cmd(ctx: click.Context, doc_id: str, highlight: str | None, as_json: bo
     _write(lines)
 
 
+@main.command("similar")
+@click.argument("doc_id")
+@click.option("--limit", default=10, show_default=True, type=int, help="Articles (1-100).")
+@click.option("--json", "as_json", is_flag=True, help="Print the articles as JSON.")
+@click.pass_context
+def similar_cmd(ctx: click.Context, doc_id: str, limit: int, as_json: bool) -> None:
+    """List the articles most like DOC_ID (by its most distinctive terms)."""
+    with _errors(as_json), _open(ctx) as index:
+        result = index.similar(doc_id, limit=limit)
+    if as_json:
+        _emit_json(result.to_dict())
+        return
+    lines: list[Line] = [[("Like: ", "dim"), (result.title, "bold cyan")]]
+    if not result.articles:
+        lines.append([("No similar article.", "")])
+    for a in result.articles:
+        lines += [
+            [(f"{a.rank}. ", "bold"), (a.title, "bold")],
+            [(f"   {a.doc_id} · {display_path(a.path)}", "dim")],
+        ]
+    _write(lines)
+
+
 @main.command("stats")
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
 @click.pass_context

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 
     from .documents import Passage
     from .results import SearchResult
+    from .similar import SimilarResult
     from .synonyms import Synonyms
 
 
@@ -126,6 +127,13 @@ class Index:
 
         with reading(self.index_dir):
             return search(self, query, limit=limit, offset=offset, explain=explain)
+
+    def similar(self, doc_id: str, limit: int = 10) -> SimilarResult:
+        """The articles most like ``doc_id`` (:mod:`.similar`)."""
+        from .similar import similar
+
+        with reading(self.index_dir):
+            return similar(self, doc_id, limit)
 
     def document(self, doc_id: str) -> Article:
         with reading(self.index_dir):

@@ -43,6 +43,7 @@ from ..store import Index
 
 HERE = Path(__file__).resolve().parent
 PAGE_SIZE = 10
+SIMILAR_ON_PAGE = 5  # "Articles similaires" under an article
 # How a query word was found, as the "pourquoi ?" disclosure says it.
 HOW = {
     "exact": "exact",
@@ -131,6 +132,21 @@ class ArticleModel(BaseModel):
     path: str
     text: str
     passages: list[PassageModel]
+
+
+class SimilarArticleModel(BaseModel):
+    rank: int
+    doc_id: str
+    title: str
+    path: str
+    score: float
+
+
+class SimilarModel(BaseModel):
+    doc_id: str
+    title: str
+    terms: list[str]
+    articles: list[SimilarArticleModel]
 
 
 class StatsModel(BaseModel):
@@ -409,6 +425,7 @@ def create_app(
         with holder.lend() as index:
             article = index.document(doc_id)
             marker = highlighter_for(index, q) if q.strip() else Highlighter()
+            similar = json_safe(index.similar(doc_id, limit=SIMILAR_ON_PAGE).to_dict())
         return render(
             "article.html",
             article=dataclasses.replace(
@@ -417,6 +434,7 @@ def create_app(
             blocks=_blocks(article, marker),
             q=q,
             back=_link(q, 1) if q.strip() else "/",
+            similar=similar["articles"],
         )
 
     @app.get("/docs", response_class=HTMLResponse, include_in_schema=False)
@@ -453,6 +471,17 @@ def create_app(
         """A whole article with its passages."""
         with holder.lend() as index:
             return _json(index.document(doc_id).to_dict())
+
+    @app.get(
+        "/api/docs/{doc_id}/similar",
+        response_model=SimilarModel,
+        responses={**ERRORS, 404: {"model": ErrorBody, "description": "Unknown document"}},
+        tags=["documents"],
+    )
+    def api_similar(doc_id: str, limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 10) -> Response:
+        """The articles most like this one (by its most distinctive terms)."""
+        with holder.lend() as index:
+            return _json(index.similar(doc_id, limit=limit).to_dict())
 
     @app.get("/api/stats", response_model=StatsModel, responses=ERRORS, tags=["index"])
     def api_stats() -> Response:
