@@ -10,6 +10,7 @@ and shown passages, then in the start of its text.
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -102,9 +103,10 @@ def _form(text: str, where: Token | tuple[Token, Token]) -> str:
 def _how(how: str, typed: str, found: str) -> str:
     if how:
         return how
-    if found.casefold() == typed.strip('"').casefold():
+    typed = re.sub(r"~\d*$", "", typed.strip('"'))
+    if found.casefold() == typed.casefold():
         return "exact"
-    return "accents" if fold(found) == fold(typed.strip('"')) else "stem"
+    return "accents" if fold(found) == fold(typed) else "stem"
 
 
 def _title_score(searcher: Searcher, docnum: int, terms: Sequence[str]) -> float:
