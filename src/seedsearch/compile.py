@@ -30,6 +30,7 @@ from whoosh.query.wrappers import WrappingQuery
 from .analysis import analyse, family_key, is_number, is_stop_word, normalise_word, term_for
 from .errors import QueryTooExpensiveError
 from .query import And, Node, Not, Or, Phrase, Word, is_stop, unparse, without_stop_words
+from .synonyms import find_runs
 
 if TYPE_CHECKING:
     from whoosh.searching import Searcher
@@ -386,32 +387,6 @@ class Compiler:
             return self.any_term(stems, node.field, positive)
         return self.phrase(stems, node.field, positive)
 
-    def runs(self, children: list[Node]) -> tuple[list[Node], list[tuple[list[Word], Any]]]:
-        """The children of an AND without its runs of plain words that are a synonyms
-        entry of several words (``data center``), and those runs with their synonyms. A lone
-        acronym that is also a stop word (``AI``) is a run too: the AND would drop it."""
-        kept: list[Node] = []
-        found: list[tuple[list[Word], Any]] = []
-        longest = self.thesaurus.longest
-        i = 0
-        while i < len(children):
-            for n in range(min(longest, len(children) - i), 0, -1):
-                run = children[i : i + n]
-                if not all(_plain(c) for c in run):
-                    continue
-                if n == 1 and not is_stop(run[0]):
-                    continue
-                words = [c for c in run if isinstance(c, Word)]
-                targets = self.thesaurus.lookup(" ".join(w.text for w in words))
-                if targets:
-                    found.append((words, targets))
-                    i += n
-                    break
-            else:
-                kept.append(children[i])
-                i += 1
-        return kept, found
-
     def run(self, words: list[Word], targets: list[Entry], positive: bool, in_or: bool) -> Any:
         """A run of words (see :meth:`runs`): all of them, or one of their synonyms; a
         passage holding either holds one query word."""
@@ -472,7 +447,7 @@ class Compiler:
         if isinstance(node, Or):
             subs = _kept(self._compile(c, positive, True) for c in _distinct(node.children))
             return (subs[0] if len(subs) == 1 else any_of(subs)) if subs else _DROPPED
-        children, runs = self.runs(_distinct(node.children))
+        children, runs = find_runs(_distinct(node.children), self.thesaurus)
         pos: list[Node] = [c for c in children if not isinstance(c, Not)]
         neg = [c.child for c in children if isinstance(c, Not)]
         positives = _kept(self.run(words, targets, positive, in_or) for words, targets in runs)
@@ -501,10 +476,6 @@ class Synonymous(WOr):  # type: ignore[misc]
     synonym is one term too (the flat-AND ranking then takes it as a group of terms)."""
 
     word: str | None = None
-
-
-def _plain(node: Node) -> bool:
-    return isinstance(node, Word) and node.field is None and not node.prefix and node.fuzzy is None
 
 
 def _kept(queries: Iterable[Any]) -> list[Any]:

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from .analysis import analyse, fold, is_stop_word
 from .errors import SynonymsError
+from .query import Node, Word, is_stop
 
 FILE_NAME = "synonyms.txt"  # the user's list, kept in the index folder
 MAX_FILE_BYTES = 4 * 1024 * 1024
@@ -188,3 +189,33 @@ def for_index(index_dir: str | os.PathLike[str], extra: str | None = None) -> Sy
             merged.merge(read(path))
     _CACHE[cache_key] = (signature, merged)
     return merged
+
+
+def find_runs(
+    children: list[Node], synonyms: Synonyms
+) -> tuple[list[Node], list[tuple[list[Word], list[Entry]]]]:
+    """The children of an AND without its runs of plain words that are an entry of several
+    words (``data center``), and those runs with their synonyms. A lone acronym that is
+    also a stop word (``AI``) is a run too: the AND would drop it."""
+    kept: list[Node] = []
+    found: list[tuple[list[Word], list[Entry]]] = []
+    i = 0
+    while i < len(children):
+        for n in range(min(synonyms.longest, len(children) - i), 0, -1):
+            run = children[i : i + n]
+            if not all(_plain(c) for c in run) or (n == 1 and not is_stop(run[0])):
+                continue
+            words = [c for c in run if isinstance(c, Word)]
+            targets = synonyms.lookup(" ".join(w.text for w in words))
+            if targets:
+                found.append((words, targets))
+                i += n
+                break
+        else:
+            kept.append(children[i])
+            i += 1
+    return kept, found
+
+
+def _plain(node: Node) -> bool:
+    return isinstance(node, Word) and node.field is None and not node.prefix and node.fuzzy is None
