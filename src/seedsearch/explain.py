@@ -22,7 +22,7 @@ from .results import Hit, Reason
 if TYPE_CHECKING:
     from whoosh.searching import Searcher
 
-TEXT_CHARS = 200_000  # of an article's text looked through when the passages lack a word
+TEXT_CHARS = 30_000  # of an article's text looked through when the passages lack a word
 LABELS = {
     "exact": "exact",
     "stem": "same stem",
@@ -84,10 +84,22 @@ def _words(compiler: Compiler, typed: Node, searched: Node) -> list[_Word]:
     return found
 
 
-def _locate(tokens: list[Token], key: Key) -> Token | tuple[Token, Token] | None:
+class _Tokens:
+    """A text's tokens, with each term's first token at hand."""
+
+    def __init__(self, text: str) -> None:
+        self.tokens = list(analyse(text))
+        self.first: dict[str, Token] = {}
+        for t in self.tokens:
+            self.first.setdefault(t.text, t)
+
+
+def _locate(tokens: _Tokens, key: Key) -> Token | tuple[Token, Token] | None:
     if isinstance(key, str):
-        return next((t for t in tokens if t.text == key), None)
-    plain = [t for t in tokens if not t.joined]
+        return tokens.first.get(key)
+    if any(k not in tokens.first for k in key):
+        return None
+    plain = [t for t in tokens.tokens if not t.joined]
     n = len(key)
     for i in range(len(plain) - n + 1):
         if all(plain[i + j].text == key[j] for j in range(n)):
@@ -129,9 +141,9 @@ def reasons(
     """Why the article part ``docnum`` matched, from its title and ``texts``."""
     stored = searcher.stored_fields(docnum)
     title = stored.get("title", "")
-    title_tokens = list(analyse(title))
+    title_tokens = _Tokens(title)
     bodies = [*texts, str(stored.get("article", ""))[:TEXT_CHARS]]
-    body_tokens: list[list[Token]] = []
+    body_tokens: list[_Tokens] = []
     out = []
     for w in words:
         if not w.keys:
@@ -149,7 +161,7 @@ def reasons(
         for key, how in w.keys:
             for i, text in enumerate(bodies):
                 if i == len(body_tokens):
-                    body_tokens.append(list(analyse(text)))
+                    body_tokens.append(_Tokens(text))
                 where = _locate(body_tokens[i], key)
                 if where is not None:
                     fields.append("text")
