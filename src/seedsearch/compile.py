@@ -48,6 +48,8 @@ MAX_VISITS = 100_000  # dictionary words looked at by all the expansions and cor
 MAX_FUZZY_LETTERS = 30  # longer words are matched as they are: no correction, no fuzzy
 MAX_FUZZY_WORDS = 20  # distinct words walked through a Levenshtein automaton per search
 TIME_BUDGET = 2.0  # seconds
+# A word's synonyms (AI for IA) add to its match at this weight.
+SYNONYM_WEIGHT = 0.8
 
 
 class Cost:
@@ -369,9 +371,10 @@ class Compiler:
             k: str | tuple[str, ...] = t.stems[0] if len(t.stems) == 1 else t.stems
             self.synonym_of.setdefault(k, (typed, t.text))
             if len(t.stems) == 1:
-                subs.append(self.any_term(t.stems, scope, positive))
+                sub = self.any_term(t.stems, scope, positive)
             else:
-                subs.append(self.phrase(list(t.stems), scope, positive))
+                sub = self.phrase(list(t.stems), scope, positive)
+            subs.append(sub.with_boost(sub.boost * SYNONYM_WEIGHT))
         if len(subs) == 1:
             return subs[0]
         either = Synonymous(subs)

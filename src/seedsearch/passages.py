@@ -12,9 +12,9 @@ from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from .compile import Compiler, Cost, decode_positions
+from .compile import SYNONYM_WEIGHT, Compiler, Cost, decode_positions
 from .highlight import Highlighter, mark_html, merge_spans
-from .ranking import FAMILY_WEIGHT, SYNONYM_WEIGHT, present
+from .ranking import FAMILY_WEIGHT, present
 from .results import Hit
 
 if TYPE_CHECKING:

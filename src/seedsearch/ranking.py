@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from .compile import Compiler, Cost, Spelling, Synonymous, any_of, bounded, text_of
+from .compile import SYNONYM_WEIGHT, Compiler, Cost, Spelling, Synonymous, any_of, bounded, text_of
 from .query import Node, has_text_leaf
 
 if TYPE_CHECKING:
@@ -15,8 +15,6 @@ if TYPE_CHECKING:
 TITLE_WEIGHT = 1.0
 # A word's derivational family (affichage for afficher) adds to its match at this weight.
 FAMILY_WEIGHT = 0.4
-# A word's one-word synonyms (AI for IA) add to its match at this weight.
-SYNONYM_WEIGHT = 0.8
 
 
 def run(
