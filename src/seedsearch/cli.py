@@ -340,9 +340,17 @@ def forget_cmd(ctx: click.Context, path: str, as_json: bool) -> None:
     type=int,
     help="Passages to skip (for the next pages).",
 )
+@click.option("--synonyms", metavar="FILE", help="Also use the synonyms in FILE (Solr format).")
+@click.option("--explain", is_flag=True, help="Say why each article matched.")
 @click.pass_context
 def search_cmd(
-    ctx: click.Context, query: tuple[str, ...], as_json: bool, limit: int, offset: int
+    ctx: click.Context,
+    query: tuple[str, ...],
+    as_json: bool,
+    limit: int,
+    offset: int,
+    synonyms: str | None,
+    explain: bool,
 ) -> None:
     """Search the index.
 
@@ -357,7 +365,8 @@ def search_cmd(
     """
     text = " ".join(query)
     with _errors(as_json), _open(ctx) as index:
-        result = index.search(text, limit=limit, offset=offset)
+        index.synonyms_file = synonyms
+        result = index.search(text, limit=limit, offset=offset, explain=explain)
     if as_json:
         click.echo(dumps(result.to_dict()))
     else:
@@ -418,6 +427,8 @@ def _print_result(result: SearchResult) -> None:
         lines.append([("Showing results for: ", ""), (result.corrected_query, "bold")])
     if result.ignored:
         lines.append([(f"Ignored: {' '.join(result.ignored)}", "dim")])
+    if result.also_searched:
+        lines.append([(f"Also searched: {', '.join(result.also_searched)}", "dim")])
     if not result.hits:
         if result.total and result.offset:
             lines.append([(f"No articles past {result.offset}; there are {result.total}.", "")])
@@ -441,6 +452,10 @@ def _print_result(result: SearchResult) -> None:
             [(f"{rank}. ", "bold"), (head.title, "bold cyan")],
             [(f"   {head.doc_id} · {display_path(head.path)}", "dim")],
         ]
+        if head.why:
+            from .explain import describe
+
+            lines += [[(f"   why: {line}", "dim")] for line in describe(head.why)]
         for hit in hits:
             line: Line = [("   · ", "bold")]
             if hit.section and hit.section != hit.text:
@@ -495,6 +510,29 @@ def show_cmd(ctx: click.Context, doc_id: str, highlight: str | None, as_json: bo
             lines.append([("  │ ", "dim"), *body])
         else:
             lines += [[], body]
+    _write(lines)
+
+
+@main.command("similar")
+@click.argument("doc_id")
+@click.option("--limit", default=10, show_default=True, type=int, help="Articles (1-100).")
+@click.option("--json", "as_json", is_flag=True, help="Print the articles as JSON.")
+@click.pass_context
+def similar_cmd(ctx: click.Context, doc_id: str, limit: int, as_json: bool) -> None:
+    """List the articles most like DOC_ID (by its most distinctive terms)."""
+    with _errors(as_json), _open(ctx) as index:
+        result = index.similar(doc_id, limit=limit)
+    if as_json:
+        _emit_json(result.to_dict())
+        return
+    lines: list[Line] = [[("Like: ", "dim"), (result.title, "bold cyan")]]
+    if not result.articles:
+        lines.append([("No similar article.", "")])
+    for a in result.articles:
+        lines += [
+            [(f"{a.rank}. ", "bold"), (a.title, "bold")],
+            [(f"   {a.doc_id} · {display_path(a.path)}", "dim")],
+        ]
     _write(lines)
 
 
@@ -689,6 +727,7 @@ def _print_doc_eval(
     help="Seconds a client has to send a request's head before it is disconnected.",
 )
 @click.option("--watch", is_flag=True, help="Keep the index current as its sources change.")
+@click.option("--synonyms", metavar="FILE", help="Also use the synonyms in FILE (Solr format).")
 @click.pass_context
 def serve_cmd(
     ctx: click.Context,
@@ -699,14 +738,20 @@ def serve_cmd(
     allowed_hosts: tuple[str, ...],
     head_timeout: float,
     watch: bool,
+    synonyms: str | None,
 ) -> None:
     """Serve the search page, article pages and the JSON API (docs at /docs)."""
+    from .synonyms import for_index
     from .web.server import serve
 
     index = index_dir or ctx.obj["index"]
+    with _errors(False):
+        for_index(index, synonyms)  # a bad file is refused now, not at the first search
     click.echo(f"seedsearch: serving {index} on http://{host}:{port}/", err=True)
     watcher = _serve_watcher(index) if watch else None
-    serve(index, host, port, workers, allowed_hosts, head_timeout, watcher=watcher)
+    serve(
+        index, host, port, workers, allowed_hosts, head_timeout, watcher=watcher, synonyms=synonyms
+    )
 
 
 def _serve_watcher(index_dir: str) -> Callable[[threading.Event], None]:

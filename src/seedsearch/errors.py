@@ -13,6 +13,7 @@
     ├── DocumentNotFoundError       unknown document id                (exit 1, HTTP 404)
     ├── SourceError                 a file or folder that cannot be read (exit 1, HTTP 400)
     ├── JudgmentsError              a malformed relevance-judgments file (exit 1, HTTP 400)
+    ├── SynonymsError               a malformed synonyms file (exit 1, HTTP 400)
     └── OptionError                 an option out of range, such as --jobs 0 (exit 1, HTTP 400)
 
 Each class carries a short machine ``code``, the CLI exit status and the HTTP status, so
@@ -99,6 +100,11 @@ class SourceError(SeedsearchError):
 
 class JudgmentsError(SeedsearchError):
     code = "bad_judgments"
+    http_status = 400
+
+
+class SynonymsError(SeedsearchError):
+    code = "bad_synonyms"
     http_status = 400
 
 

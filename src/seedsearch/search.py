@@ -59,7 +59,12 @@ def time_budget() -> float:
 
 
 def search(
-    index: Index, query: str, limit: int = 10, offset: int = 0, cost: Cost | None = None
+    index: Index,
+    query: str,
+    limit: int = 10,
+    offset: int = 0,
+    cost: Cost | None = None,
+    explain: bool = False,
 ) -> SearchResult:
     """Run ``query`` against ``index``: a page of ranked articles with their best passages.
 
@@ -67,7 +72,8 @@ def search(
     articles. Each article brings its best passages (up to ``PASSAGES_PER_ARTICLE``).
     ``cost`` holds the search's limits and counts what it spends (by default a new one
     with :func:`time_budget`); a search past its deadline is stopped with
-    :class:`~.errors.QueryTooExpensiveError`.
+    :class:`~.errors.QueryTooExpensiveError`. ``explain``: each shown hit says why its
+    article matched (:mod:`.explain`).
     """
     started = time.perf_counter()
     _validate(query, limit, offset)
@@ -80,6 +86,7 @@ def search(
         return SearchResult(query, 0, _ms(started), None, tuple(ignored), (), None, limit, offset)
 
     spelling = Spelling(index, searcher, cost)
+    typed = node
     fixed, changed = correct(node, Compiler(searcher, spelling))
     if changed:
         node = fixed
@@ -102,6 +109,10 @@ def search(
         ranked = rerank(index, searcher, compiler, ranked)
     page = ranked[offset : offset + limit]
     shown = hits(index, searcher, compiler, page, offset + 1, has_text_leaf(node))
+    if explain:
+        from .explain import explain_page
+
+        shown = explain_page(compiler, typed, node, page, shown)
     return SearchResult(
         query,
         total,
@@ -112,6 +123,7 @@ def search(
         suggestion,
         limit,
         offset,
+        tuple(compiler.also),
     )
 
 

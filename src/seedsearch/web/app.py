@@ -44,6 +44,18 @@ from ..store import Index
 
 HERE = Path(__file__).resolve().parent
 PAGE_SIZE = 10
+SIMILAR_ON_PAGE = 5  # "Articles similaires" under an article
+# How a query word was found, as the "pourquoi ?" disclosure says it.
+HOW = {
+    "exact": "exact",
+    "stem": "même radical",
+    "accents": "sans les accents",
+    "typo": "faute de frappe corrigée",
+    "fuzzy": "mot approché",
+    "prefix": "préfixe",
+    "family": "même famille",
+    "synonym": "synonyme",
+}
 LOG = logging.getLogger("seedsearch.web")
 
 # Host names always accepted besides IP literals (which DNS rebinding cannot use).
@@ -70,6 +82,14 @@ class ErrorBody(BaseModel):
     error: ErrorDetail
 
 
+class ReasonModel(BaseModel):
+    word: str
+    found: str
+    how: str
+    fields: list[str]
+    title_score: float
+
+
 class HitModel(BaseModel):
     rank: int
     doc_id: str
@@ -82,6 +102,7 @@ class HitModel(BaseModel):
     text: str
     snippet: str
     score: float
+    why: list[ReasonModel] | None = None  # with explain=true
 
 
 class SearchModel(BaseModel):
@@ -93,6 +114,7 @@ class SearchModel(BaseModel):
     suggestion: str | None
     limit: int
     offset: int
+    also_searched: list[str]
     hits: list[HitModel]
 
 
@@ -111,6 +133,21 @@ class ArticleModel(BaseModel):
     path: str
     text: str
     passages: list[PassageModel]
+
+
+class SimilarArticleModel(BaseModel):
+    rank: int
+    doc_id: str
+    title: str
+    path: str
+    score: float
+
+
+class SimilarModel(BaseModel):
+    doc_id: str
+    title: str
+    terms: list[str]
+    articles: list[SimilarArticleModel]
 
 
 class StatsModel(BaseModel):
@@ -143,8 +180,9 @@ class _IndexPool:
     thread-safe). Opened on first use, so the server can start before the first index run;
     there are never more than the requests that ran at once."""
 
-    def __init__(self, index_dir: Path) -> None:
+    def __init__(self, index_dir: Path, synonyms: str | None = None) -> None:
         self.index_dir = index_dir
+        self.synonyms = synonyms
         self._idle: list[Index] = []
         self._open: list[Index] = []
         self._lock = threading.Lock()
@@ -155,6 +193,7 @@ class _IndexPool:
             index = self._idle.pop() if self._idle else None
         if index is None:
             index = Index(self.index_dir)
+            index.synonyms_file = self.synonyms
             with self._lock:
                 self._open.append(index)
         try:
@@ -287,10 +326,13 @@ def _french(err: SeedsearchError, q: str = "") -> str:
     return messages.get(err.code, "Erreur interne du serveur.")
 
 
-def create_app(index_dir: str | Path, allowed_hosts: Iterable[str] = ()) -> FastAPI:
+def create_app(
+    index_dir: str | Path, allowed_hosts: Iterable[str] = (), synonyms: str | None = None
+) -> FastAPI:
     """The web app over the index at ``index_dir``. Requests whose ``Host`` is not
-    ``localhost``, an IP address or one of ``allowed_hosts`` (``"*"``: any) get a 400."""
-    holder = _IndexPool(Path(index_dir))
+    ``localhost``, an IP address or one of ``allowed_hosts`` (``"*"``: any) get a 400.
+    ``synonyms``: a synonyms file searches use besides the index folder's own."""
+    holder = _IndexPool(Path(index_dir), synonyms)
     templates = Environment(
         loader=FileSystemLoader(HERE / "templates"),
         autoescape=select_autoescape(["html"]),
@@ -364,7 +406,9 @@ def create_app(index_dir: str | Path, allowed_hosts: Iterable[str] = ()) -> Fast
         if q.strip():
             try:
                 with holder.lend() as index:
-                    result = index.search(q, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+                    result = index.search(
+                        q, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE, explain=True
+                    )
             except SeedsearchError as err:
                 context["error"] = _french(err, q)
                 return render("search.html", err.http_status, **context)
@@ -375,6 +419,7 @@ def create_app(index_dir: str | Path, allowed_hosts: Iterable[str] = ()) -> Fast
                 page=page,
                 pages=_pages(result.total),
                 link=_link,
+                how=HOW,
             )
         return render("search.html", **context)
 
@@ -383,6 +428,7 @@ def create_app(index_dir: str | Path, allowed_hosts: Iterable[str] = ()) -> Fast
         with holder.lend() as index:
             article = index.document(doc_id)
             marker = highlighter_for(index, q) if q.strip() else Highlighter()
+            similar = json_safe(index.similar(doc_id, limit=SIMILAR_ON_PAGE).to_dict())
         return render(
             "article.html",
             article=dataclasses.replace(
@@ -391,6 +437,7 @@ def create_app(index_dir: str | Path, allowed_hosts: Iterable[str] = ()) -> Fast
             blocks=_blocks(article, marker),
             q=q,
             back=_link(q, 1) if q.strip() else "/",
+            similar=similar["articles"],
         )
 
     @app.get("/docs", response_class=HTMLResponse, include_in_schema=False)
@@ -411,10 +458,11 @@ def create_app(index_dir: str | Path, allowed_hosts: Iterable[str] = ()) -> Fast
         q: Annotated[str, Query(description="The query (see the query syntax).")],
         limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 10,
         offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
+        explain: Annotated[bool, Query(description="Say why each article matched.")] = False,
     ) -> Response:
         """Search passages: the same object as `seedsearch search --json`."""
         with holder.lend() as index:
-            return _json(index.search(q, limit=limit, offset=offset).to_dict())
+            return _json(index.search(q, limit=limit, offset=offset, explain=explain).to_dict())
 
     @app.get(
         "/api/docs/{doc_id}",
@@ -426,6 +474,17 @@ def create_app(index_dir: str | Path, allowed_hosts: Iterable[str] = ()) -> Fast
         """A whole article with its passages."""
         with holder.lend() as index:
             return _json(index.document(doc_id).to_dict())
+
+    @app.get(
+        "/api/docs/{doc_id}/similar",
+        response_model=SimilarModel,
+        responses={**ERRORS, 404: {"model": ErrorBody, "description": "Unknown document"}},
+        tags=["documents"],
+    )
+    def api_similar(doc_id: str, limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 10) -> Response:
+        """The articles most like this one (by its most distinctive terms)."""
+        with holder.lend() as index:
+            return _json(index.similar(doc_id, limit=limit).to_dict())
 
     @app.get("/api/stats", response_model=StatsModel, responses=ERRORS, tags=["index"])
     def api_stats() -> Response:
@@ -461,7 +520,9 @@ def app_from_environment() -> FastAPI:
     """App factory for multi-worker serving: the index folder comes from SEEDSEARCH_INDEX,
     the accepted host names from SEEDSEARCH_ALLOWED_HOSTS (comma-separated)."""
     hosts = os.environ.get("SEEDSEARCH_ALLOWED_HOSTS", "").split(",")
-    return create_app(os.environ.get("SEEDSEARCH_INDEX", "index"), allowed_hosts=hosts)
+    synonyms = os.environ.get("SEEDSEARCH_SYNONYMS") or None
+    index = os.environ.get("SEEDSEARCH_INDEX", "index")
+    return create_app(index, allowed_hosts=hosts, synonyms=synonyms)
 
 
 def _swagger_dir() -> Path:

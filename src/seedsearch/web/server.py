@@ -75,6 +75,7 @@ def serve(
     allowed_hosts: Sequence[str] = (),
     head_timeout: float = DEFAULT_HEAD_TIMEOUT,
     watcher: Callable[[threading.Event], None] | None = None,
+    synonyms: str | None = None,
 ) -> None:
     """Serve the app for ``index_dir`` until interrupted; ``watcher``, if given, runs in a
     thread of this process meanwhile (it gets an event set when the server stops)."""
@@ -84,7 +85,7 @@ def serve(
         thread = threading.Thread(target=watcher, args=(stop,), name="watch", daemon=True)
         thread.start()
     try:
-        _serve(index_dir, host, port, workers, allowed_hosts, head_timeout)
+        _serve(index_dir, host, port, workers, allowed_hosts, head_timeout, synonyms)
     finally:
         stop.set()
         if thread is not None:
@@ -98,6 +99,7 @@ def _serve(
     workers: int,
     allowed_hosts: Sequence[str],
     head_timeout: float,
+    synonyms: str | None,
 ) -> None:
     import uvicorn
 
@@ -112,10 +114,11 @@ def _serve(
     if workers > 1:
         os.environ["SEEDSEARCH_INDEX"] = os.path.abspath(index_dir)
         os.environ["SEEDSEARCH_ALLOWED_HOSTS"] = ",".join(names)
+        os.environ["SEEDSEARCH_SYNONYMS"] = os.path.abspath(synonyms) if synonyms else ""
         uvicorn.run(
             "seedsearch.web.app:app_from_environment", factory=True, workers=workers, **options
         )
         return
     from .app import create_app
 
-    uvicorn.run(create_app(index_dir, allowed_hosts=names), **options)
+    uvicorn.run(create_app(index_dir, allowed_hosts=names, synonyms=synonyms), **options)

@@ -94,7 +94,7 @@
       return;
     }
     controller = new AbortController();
-    const params = new URLSearchParams({ q, limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE });
+    const params = new URLSearchParams({ q, limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE, explain: true });
     try {
       const response = await fetch(`/api/search?${params}`, { signal: controller.signal });
       const data = await response.json();
@@ -112,6 +112,25 @@
     results.replaceChildren(el("p", { class: "error", role: "alert" }, message));
   }
 
+  const HOW = {
+    exact: "exact", stem: "même radical", accents: "sans les accents",
+    typo: "faute de frappe corrigée", fuzzy: "mot approché", prefix: "préfixe",
+    family: "même famille", synonym: "synonyme",
+  };
+
+  // The "pourquoi ?" disclosure of one article, as the server renders it.
+  function why(reasons) {
+    if (!reasons || !reasons.length) return [];
+    const list = el("ul", {});
+    for (const r of reasons) {
+      const fields = r.fields.map((f) => (f === "title" ? "titre" : "texte")).join(", ");
+      const title = r.title_score ? ` ; titre +${r.title_score.toFixed(2)}` : "";
+      list.append(el("li", {}, el("strong", {}, r.word), " → ", el("em", {}, r.found),
+        ` (${HOW[r.how] || r.how} ; ${fields}${title})`));
+    }
+    return [el("details", { class: "why" }, el("summary", {}, "pourquoi ?"), list)];
+  }
+
   function render(data, page) {
     const out = [];
     const count = data.total
@@ -127,6 +146,9 @@
       const p = el("p", { class: "ignored" }, "Ignoré : ");
       data.ignored.forEach((word, i) => p.append(el("code", {}, word), i < data.ignored.length - 1 ? " " : ""));
       out.push(p);
+    }
+    if (data.also_searched && data.also_searched.length) {
+      out.push(el("p", { class: "also" }, `Recherché aussi : ${data.also_searched.join(", ")}`));
     }
     if (data.suggestion) {
       out.push(el("p", { class: "suggestion" }, "Vouliez-vous dire ",
@@ -151,7 +173,7 @@
         el("h2", {}, el("span", { class: "rank" }, `${hits[0].rank}.`), " ",
           el("a", { href: docUrl(docId, data.query) }, hits[0].title)),
         el("p", { class: "path" }, hits[0].path),
-        list));
+        list, ...why(hits[0].why)));
     }
     const pages = Math.min(Math.max(1, Math.ceil(data.total / PAGE_SIZE)), 1000);
     if (pages > 1) {
