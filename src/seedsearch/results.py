@@ -40,6 +40,9 @@ class SearchResult:
     suggestion: str | None = None
     limit: int = 10
     offset: int = 0
+    # A word being typed (prefix_last) -> the indexed words it stands for, most frequent
+    # first (accents folded, as the spelling dictionary keeps them).
+    completed: dict[str, list[str]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -51,5 +54,6 @@ class SearchResult:
             "suggestion": self.suggestion,
             "limit": self.limit,
             "offset": self.offset,
+            "completed": self.completed,
             "hits": [h.to_dict() for h in self.hits],
         }

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from whoosh.searching import Searcher
 
     from .documents import Passage
-    from .results import SearchResult
+    from .results import Hit, SearchResult
 
 
 class Index:
@@ -111,11 +111,20 @@ class Index:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def search(self, query: str, limit: int = 10, offset: int = 0) -> SearchResult:
+    def search(
+        self, query: str, limit: int = 10, offset: int = 0, prefix_last: bool = False
+    ) -> SearchResult:
         from .search import search
 
         with reading(self.index_dir):
-            return search(self, query, limit=limit, offset=offset)
+            return search(self, query, limit=limit, offset=offset, prefix_last=prefix_last)
+
+    def search_all(self, query: str, prefix_last: bool = False) -> Iterator[Hit]:
+        """Every matching article with its best passages, best first (an export)."""
+        from .search import search_all
+
+        with reading(self.index_dir):
+            yield from search_all(self, query, prefix_last=prefix_last)
 
     def document(self, doc_id: str) -> Article:
         with reading(self.index_dir):
