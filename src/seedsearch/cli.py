@@ -171,6 +171,9 @@ def _set_index(ctx: click.Context, param: click.Parameter, value: str | None) ->
 
 def _usage_fail(err: click.UsageError, args: Sequence[str]) -> NoReturn:
     """A click usage error as one line (JSON with ``--json``), exit status 2."""
+    if type(err).__name__ == "NoArgsIsHelpError" and err.ctx is not None:
+        click.echo(err.ctx.get_help())  # a bare "seedsearch": its help, as asked
+        sys.exit(0)
     if isinstance(err, click.NoSuchOption):
         name = err.option_name
         message = f"no such option {name}"
@@ -743,11 +746,13 @@ def serve_cmd(
     head_timeout: float,
 ) -> None:
     """Serve the search page, article pages and the JSON API (docs at /docs)."""
-    from .web.server import serve
+    from .web.server import check_port, serve
 
     index = index_dir or ctx.obj["index"]
-    click.echo(f"seedsearch: serving {index} on http://{host}:{port}/", err=True)
-    serve(index, host, port, workers, allowed_hosts, head_timeout)
+    with _errors(False):
+        check_port(host, port)
+        click.echo(f"seedsearch: serving {index} on http://{host}:{port}/", err=True)
+        serve(index, host, port, workers, allowed_hosts, head_timeout)
 
 
 def run() -> None:  # pragma: no cover - console-script entry point

@@ -11,11 +11,15 @@ answer; the other connections are not affected.
 from __future__ import annotations
 
 import asyncio
+import errno
 import os
+import socket
 from collections.abc import Sequence
 from typing import Any
 
 from uvicorn.protocols.http.h11_impl import H11Protocol
+
+from ..errors import OptionError, PortInUseError
 
 DEFAULT_HEAD_TIMEOUT = 10.0
 
@@ -74,8 +78,11 @@ def serve(
     allowed_hosts: Sequence[str] = (),
     head_timeout: float = DEFAULT_HEAD_TIMEOUT,
 ) -> None:
-    """Serve the app for ``index_dir`` until interrupted."""
+    """Serve the app for ``index_dir`` until interrupted. A port already in use is a
+    :class:`PortInUseError` (found before uvicorn starts, which would only log it)."""
     import uvicorn
+
+    check_port(host, port)
 
     names = [*allowed_hosts, host]  # the name the server was told to bind is its own
     os.environ["SEEDSEARCH_HEAD_TIMEOUT"] = str(head_timeout)
@@ -95,3 +102,26 @@ def serve(
     from .app import create_app
 
     uvicorn.run(create_app(index_dir, allowed_hosts=names), **options)
+
+
+def check_port(host: str, port: int) -> None:
+    """Fail now, with one line, if ``host:port`` cannot be listened on."""
+    if port == 0:
+        return  # any free port
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as exc:
+        raise OptionError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        # As uvicorn binds: a port left in TIME_WAIT by a previous server is free.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise PortInUseError(
+                    f"port {port} is already in use on {host}: stop the other server "
+                    "or choose another with --port"
+                ) from None
+            raise OptionError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
