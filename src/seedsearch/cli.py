@@ -101,10 +101,11 @@ class StrictCommand(click.Command):
         parent: click.Context | None = None,
         **extra: Any,
     ) -> click.Context:
+        given = list(args)  # click's parser consumes the list it is given
         try:
             return super().make_context(info_name, args, parent, **extra)
         except click.UsageError as err:
-            _usage_fail(err, args)
+            _usage_fail(err, given)
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         if not self.dash_words:
@@ -150,10 +151,11 @@ class StrictGroup(click.Group):
         parent: click.Context | None = None,
         **extra: Any,
     ) -> click.Context:
+        given = list(args)  # click's parser consumes the list it is given
         try:
             return super().make_context(info_name, args, parent, **extra)
         except click.UsageError as err:
-            _usage_fail(err, args)
+            _usage_fail(err, given)
 
     def resolve_command(
         self, ctx: click.Context, args: list[str]
