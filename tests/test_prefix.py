@@ -90,10 +90,12 @@ def test_finished_words_are_still_corrected(typed: Path) -> None:
         assert done.completed == {}
 
 
-def test_a_prefix_that_completes_to_nothing_matches_nothing(typed: Path) -> None:
+def test_a_word_that_begins_no_indexed_word_is_taken_as_typed(typed: Path) -> None:
     with Index(typed) as index:
         r = search(index, "zzqq", prefix_last=True)
-        assert r.total == 0 and r.suggestion is None and r.completed == {}
+        assert r.total == 0 and r.completed == {} and r.ignored == ()
+        typo = search(index, "sauvgarde", prefix_last=True)  # no indexed word begins so
+        assert typo.corrected_query == "sauvegarde" and typo.completed == {}
 
 
 def test_the_api_takes_prefix_last(typed: Path) -> None:

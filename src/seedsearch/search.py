@@ -155,16 +155,23 @@ def _matches(
     """The ranked matches of ``query`` (the top ``window``, or all with None); None for a
     query with nothing searchable."""
     cost = cost or Cost(time_budget())
-    typed = last_word(query) if prefix_last else None
-    node, ignored = parse(query + "*" if typed else query)
+    node, ignored = parse(query)
     if node is None:
         return None
     searcher = index.searcher()
+    spelling = Spelling(index, searcher, cost)
+    # A word being typed ends in "*": correct() leaves prefix words alone, so only the
+    # finished words are corrected, and no "did you mean" is made of a half-typed word.
+    # One that begins no indexed word cannot be completed: it is taken as typed (and
+    # corrected, as a finished word would be).
+    typed = last_word(query) if prefix_last else None
+    if typed is not None and spelling.prefix(normalise_word(typed)):
+        node, ignored = parse(query + "*")
+        assert node is not None  # the same query, its last word a prefix
+    else:
+        typed = None
     corrected: str | None = None
     suggestion: str | None = None
-    # Words being typed end in "*": correct() leaves prefix words alone, so only the
-    # finished words are corrected, and no "did you mean" is made of a half-typed word.
-    spelling = Spelling(index, searcher, cost)
     fixed, changed = correct(node, Compiler(searcher, spelling))
     if changed:
         node = fixed
