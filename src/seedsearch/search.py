@@ -34,6 +34,7 @@ MAX_LIMIT = 100
 MAX_OFFSET = 10_000
 EXPORT_BATCH = 100  # articles read at a time by search_all
 MAX_COMPLETIONS = 5  # completions of a word being typed reported in the answer
+TYPED_EXPANSIONS = 8  # words a word being typed stands for (the most frequent)
 
 
 def _validate(query: str, limit: int, offset: int) -> None:
@@ -165,7 +166,7 @@ def _matches(
     # One that begins no indexed word cannot be completed: it is taken as typed (and
     # corrected, as a finished word would be).
     typed = last_word(query) if prefix_last else None
-    if typed is not None and spelling.prefix(normalise_word(typed)):
+    if typed is not None and spelling.narrow_prefix(normalise_word(typed), TYPED_EXPANSIONS):
         node, ignored = parse(query + "*")
         assert node is not None  # the same query, its last word a prefix
     else:
@@ -193,7 +194,7 @@ def _matches(
     ignored += [word for word in compiler.dropped if word not in ignored]
     completed: dict[str, list[str]] = {}
     if typed and f"{typed}*" not in compiler.dropped:
-        words = spelling.prefix(normalise_word(typed))[:MAX_COMPLETIONS]
+        words = spelling.prefix(normalise_word(typed))[:MAX_COMPLETIONS]  # narrowed above
         if words:
             completed[typed] = words
     text_query = has_text_leaf(node)
