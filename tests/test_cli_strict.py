@@ -10,8 +10,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 
 from seedsearch.errors import IndexNotFoundError, PortInUseError, UsageError
+from seedsearch.web.app import create_app
 
 SEEDSEARCH = str(Path(sys.executable).with_name("seedsearch"))
 
@@ -160,3 +162,20 @@ def test_the_exit_codes_are_distinct_by_kind() -> None:
         "port": PortInUseError.exit_code,
     }
     assert len(set(kinds.values())) == len(kinds) and 1 not in kinds.values()
+
+
+@pytest.mark.parametrize(
+    ("env", "status", "french"),
+    [
+        ("0", 503, "Requête trop coûteuse"),
+        ("soon", 400, "Réglage du serveur invalide"),
+    ],
+)
+def test_the_page_says_its_errors_in_french(
+    seed_index_dir: Path, monkeypatch: pytest.MonkeyPatch, env: str, status: int, french: str
+) -> None:
+    monkeypatch.setenv("SEEDSEARCH_QUERY_SECONDS", env)
+    with TestClient(create_app(seed_index_dir), base_url="http://127.0.0.1") as client:
+        page = client.get("/", params={"q": "minage"})
+        assert page.status_code == status and french in page.text
+        assert "Erreur interne" not in page.text

@@ -285,6 +285,11 @@ def _french(err: SeedsearchError, q: str = "") -> str:
         "« seedsearch index --rebuild ».",
         "index_locked": "L’index est verrouillé par une autre écriture ; réessayez.",
         "index_access": "L’index est inaccessible (droits ou chemin).",
+        "index_corrupt": "L’index est endommagé : lancez « seedsearch index --rebuild ».",
+        "disk_full": "Disque plein : l’index précédent est intact.",
+        "query_too_expensive": "Requête trop coûteuse (temps ou nombre de mots dépassé) : "
+        "précisez-la ou réessayez.",
+        "bad_option": "Réglage du serveur invalide.",
     }
     return messages.get(err.code, "Erreur interne du serveur.")
 
