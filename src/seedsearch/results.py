@@ -55,6 +55,9 @@ class SearchResult:
     suggestion: str | None = None
     limit: int = 10
     offset: int = 0
+    # A word being typed (prefix_last) -> the indexed words it stands for, most frequent
+    # first (accents folded, as the spelling dictionary keeps them).
+    completed: dict[str, list[str]] = field(default_factory=dict)
     # Synonyms the query also searched, as written in the synonyms list.
     also_searched: tuple[str, ...] = ()
 
@@ -68,6 +71,7 @@ class SearchResult:
             "suggestion": self.suggestion,
             "limit": self.limit,
             "offset": self.offset,
+            "completed": self.completed,
             "also_searched": list(self.also_searched),
             "hits": [h.to_dict() for h in self.hits],
         }

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from whoosh.searching import Searcher
 
     from .documents import Passage
-    from .results import SearchResult
+    from .results import Hit, SearchResult
     from .similar import SimilarResult
     from .synonyms import Synonyms
 
@@ -121,12 +121,19 @@ class Index:
         self.close()
 
     def search(
-        self, query: str, limit: int = 10, offset: int = 0, explain: bool = False
+        self,
+        query: str,
+        limit: int = 10,
+        offset: int = 0,
+        explain: bool = False,
+        prefix_last: bool = False,
     ) -> SearchResult:
         from .search import search
 
         with reading(self.index_dir):
-            return search(self, query, limit=limit, offset=offset, explain=explain)
+            return search(
+                self, query, limit=limit, offset=offset, explain=explain, prefix_last=prefix_last
+            )
 
     def similar(self, doc_id: str, limit: int = 10) -> SimilarResult:
         """The articles most like ``doc_id`` (:mod:`.similar`)."""
@@ -134,6 +141,13 @@ class Index:
 
         with reading(self.index_dir):
             return similar(self, doc_id, limit)
+
+    def search_all(self, query: str, prefix_last: bool = False) -> Iterator[Hit]:
+        """Every matching article with its best passages, best first (an export)."""
+        from .search import search_all
+
+        with reading(self.index_dir):
+            yield from search_all(self, query, prefix_last=prefix_last)
 
     def document(self, doc_id: str) -> Article:
         with reading(self.index_dir):

@@ -15,18 +15,19 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import ipaddress
+import itertools
 import logging
 import os
 import threading
 from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
 from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pydantic import BaseModel
@@ -37,6 +38,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from .. import __version__
 from ..display import display_path, dumps, json_safe
 from ..errors import IndexNotFoundError, SeedsearchError
+from ..export import FORMATS as EXPORT_TYPES
 from ..highlight import Highlighter
 from ..schema import Article
 from ..search import MAX_LIMIT, MAX_OFFSET, MAX_QUERY_CHARS, highlighter_for
@@ -115,6 +117,7 @@ class SearchModel(BaseModel):
     limit: int
     offset: int
     also_searched: list[str]
+    completed: dict[str, list[str]]
     hits: list[HitModel]
 
 
@@ -322,6 +325,11 @@ def _french(err: SeedsearchError, q: str = "") -> str:
         "« seedsearch index --rebuild ».",
         "index_locked": "L’index est verrouillé par une autre écriture ; réessayez.",
         "index_access": "L’index est inaccessible (droits ou chemin).",
+        "index_corrupt": "L’index est endommagé : lancez « seedsearch index --rebuild ».",
+        "disk_full": "Disque plein : l’index précédent est intact.",
+        "query_too_expensive": "Requête trop coûteuse (temps ou nombre de mots dépassé) : "
+        "précisez-la ou réessayez.",
+        "bad_option": "Réglage du serveur invalide.",
     }
     return messages.get(err.code, "Erreur interne du serveur.")
 
@@ -420,6 +428,7 @@ def create_app(
                 pages=_pages(result.total),
                 link=_link,
                 how=HOW,
+                export=_export_link,
             )
         return render("search.html", **context)
 
@@ -458,11 +467,68 @@ def create_app(
         q: Annotated[str, Query(description="The query (see the query syntax).")],
         limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 10,
         offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
+        prefix: Annotated[
+            Literal["last"] | None,
+            Query(
+                description="`last`: the query is being typed; its last word, unless a "
+                "space follows it, is a prefix (`completed` says what it stood for)."
+            ),
+        ] = None,
         explain: Annotated[bool, Query(description="Say why each article matched.")] = False,
     ) -> Response:
         """Search passages: the same object as `seedsearch search --json`."""
         with holder.lend() as index:
-            return _json(index.search(q, limit=limit, offset=offset, explain=explain).to_dict())
+            result = index.search(
+                q, limit=limit, offset=offset, prefix_last=prefix == "last", explain=explain
+            )
+            return _json(result.to_dict())
+
+    @app.get(
+        "/api/export",
+        response_model=None,
+        responses={
+            200: {
+                "description": "Every matching article, best first: one JSON object per "
+                "line (jsonl) or one CSV row (with a header row), with its rank, doc_id, "
+                "title, path, score and best passage (section, text).",
+                "content": {
+                    media: {"schema": {"type": "string"}} for media in EXPORT_TYPES.values()
+                },
+            },
+            **ERRORS,
+        },
+        tags=["search"],
+    )
+    def api_export(
+        q: Annotated[str, Query(description="The query (see the query syntax).")],
+        fmt: Annotated[
+            Literal["jsonl", "csv"], Query(alias="format", description="jsonl or csv.")
+        ] = "csv",
+        prefix: Annotated[Literal["last"] | None, Query(description="As for /api/search.")] = None,
+    ) -> Response:
+        """All the articles matching a query, not one page: `seedsearch search --format`."""
+        from ..export import export_rows, lines
+
+        stack = ExitStack()
+        index = stack.enter_context(holder.lend())
+        try:
+            rows = export_rows(index, q, prefix_last=prefix == "last")
+            # The first row runs the search: its errors are answered as JSON, not streamed.
+            first = next(rows, None)
+        except BaseException:
+            stack.close()
+            raise
+
+        def body() -> Iterator[str]:
+            with stack:  # the index goes back to the pool when the answer ends
+                yield from lines(itertools.chain([first] if first else [], rows), fmt)
+
+        name = f"seedsearch.{fmt}"
+        return StreamingResponse(
+            body(),
+            media_type=EXPORT_TYPES[fmt],
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
 
     @app.get(
         "/api/docs/{doc_id}",
@@ -536,6 +602,10 @@ def _link(q: str, page: int) -> str:
     if page > 1:
         params["page"] = page
     return "/?" + urlencode(params)
+
+
+def _export_link(q: str, fmt: str) -> str:
+    return "/api/export?" + urlencode({"q": q, "format": fmt})
 
 
 def _pages(total: int) -> int:
