@@ -25,7 +25,7 @@ def test_typed_query_shows_synonyms_and_opens_why(browser, server) -> None:  # n
     page.on("pageerror", lambda e: problems.append(str(e)))
     page.goto(server.url + "/")
     page.focus("#q")
-    page.keyboard.type("IA", delay=40)
+    page.keyboard.type("IA ", delay=40)  # finished (a space after): not a prefix being typed
     page.wait_for_selector("#results details.why")
     assert "Recherché aussi : intelligence artificielle" in page.inner_text("#results .also")
     why = page.locator("#results details.why").nth(1)
