@@ -173,7 +173,7 @@ def test_cli_synonyms_file_and_its_errors(
 
     mine.write_text("dessert,, tarte\n", encoding="utf-8")
     bad = cli("search", "dessert", "--synonyms", str(mine), index=news_index)
-    assert bad.exit_code == 1
+    assert bad.exit_code == 2
     assert bad.stderr.startswith(f"seedsearch: error: {mine}, line 1: empty entry")
     assert bad.stderr.count("\n") == 1
     missing = cli(
