@@ -55,7 +55,16 @@ class Index:
         # no longer has.
         preflight(self.index_dir, read_meta(self.index_dir))
         with reading(self.index_dir):  # a damaged table of contents: IndexCorruptError
-            self._ix = windex.open_dir(str(self.index_dir), indexname=INDEX_NAME)
+            for attempt in range(5):
+                try:
+                    self._ix = windex.open_dir(str(self.index_dir), indexname=INDEX_NAME)
+                    break
+                except FileNotFoundError:
+                    # A writer committing meanwhile deletes the generation just listed;
+                    # a file missing every time is damage (reported by reading()).
+                    if attempt == 4:
+                        raise
+                    time.sleep(0.01 * (attempt + 1))
             empty = not self._ix._segments()
         if empty:  # what a killed first build leaves
             self._ix.close()
