@@ -96,10 +96,20 @@ def main(ctx: click.Context, index_dir: str) -> None:
     show_default=True,
     help="Processes that read, analyse and write shares of the files in parallel.",
 )
+@click.option(
+    "--follow-symlinks",
+    is_flag=True,
+    help="Follow symlinks that lead out of the indexed folders too.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.pass_context
 def index_cmd(
-    ctx: click.Context, paths: tuple[str, ...], rebuild: bool, jobs: int, as_json: bool
+    ctx: click.Context,
+    paths: tuple[str, ...],
+    rebuild: bool,
+    jobs: int,
+    follow_symlinks: bool,
+    as_json: bool,
 ) -> None:
     """Index .txt and .md files and folders (default: the bundled articles).
 
@@ -115,7 +125,12 @@ def index_cmd(
             _progress(enabled=sys.stderr.isatty() and not as_json) as progress,
         ):
             report = update_index(
-                ctx.obj["index"], list(paths) or None, rebuild=rebuild, progress=progress, jobs=jobs
+                ctx.obj["index"],
+                list(paths) or None,
+                rebuild=rebuild,
+                progress=progress,
+                jobs=jobs,
+                follow_symlinks=follow_symlinks,
             )
     except _Interrupted as stop:
         click.echo("seedsearch: interrupted: the index is left as it was", err=True)

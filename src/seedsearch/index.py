@@ -238,6 +238,7 @@ def update_index(
     rebuild: bool = False,
     progress: Progress | None = None,
     jobs: int = 1,
+    follow_symlinks: bool = False,
 ) -> IndexReport:
     """Bring the index at ``index_dir`` in line with the article files under ``paths``.
 
@@ -247,7 +248,8 @@ def update_index(
     one commit. With ``jobs`` > 1, the files are shared among this process and
     ``jobs`` - 1 worker processes, each writing its share as a segment (workers are
     started with ``spawn``, so a calling script needs the usual
-    ``if __name__ == "__main__":`` guard).
+    ``if __name__ == "__main__":`` guard). Symlinks are followed only while their target
+    stays inside ``paths``, unless ``follow_symlinks``.
     """
     from whoosh import index as windex
     from whoosh.writing import CLEAR
@@ -267,7 +269,7 @@ def update_index(
     report = progress or (lambda stage, done, total: None)
 
     report("scan", 0, 0)
-    sources, skipped = scan(roots)
+    sources, skipped = scan(roots, follow_symlinks=follow_symlinks)
     report("scan", len(sources), len(sources))
 
     # The lock is taken before worker processes start; they are started without this
