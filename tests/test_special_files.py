@@ -218,3 +218,34 @@ def test_a_file_at_the_limit_is_read(tmp_path: Path) -> None:
     with open(path, "wb") as fh:
         fh.truncate(MAX_FILE_BYTES)
     assert len(read_bytes(SourceFile(path, str(path)))) == MAX_FILE_BYTES
+
+
+def test_show_prints_a_many_part_article_whole_and_in_order(tmp_path: Path) -> None:
+    from seedsearch.schema import PART_CHARS
+
+    root = tmp_path / "articles"
+    root.mkdir()
+    paragraphs = [
+        f"Paragraphe {n} : le minage de bitcoin consomme de l'électricité, dit le rapport {n}."
+        for n in range(4 * PART_CHARS // 80)
+    ]
+    (root / "long.txt").write_text("Un long rapport\n\n" + "\n\n".join(paragraphs), "utf-8")
+    index = tmp_path / "index"
+    assert update_index(index, [root]).added == 1
+    with Index(index) as ix:
+        (doc_id,) = manifest(ix.searcher())
+        assert len(list(ix.document_parts(doc_id))) >= 4
+    shown = json.loads(run_cli(index, "show", doc_id, "--json").output)
+    result = run_cli(index, "show", doc_id, "--highlight", "minage")
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.output.splitlines() if line]
+    assert lines[:2] == [shown["title"], f"{doc_id} · {root / 'long.txt'}"]
+    assert lines[2:] == [p["text"] for p in shown["passages"]]
+    assert lines[-1].endswith(paragraphs[-1])
+
+
+def test_show_of_an_unknown_id_is_one_line(tmp_path: Path, sources: Path) -> None:
+    update_index(tmp_path / "index", [sources])
+    result = run_cli(tmp_path / "index", "show", "nope-123456", "--highlight", "minage")
+    assert result.exit_code == 1
+    assert result.output.strip().count("\n") == 0 and "no document" in result.output

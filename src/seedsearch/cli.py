@@ -10,6 +10,7 @@ file names that are not UTF-8 are shown escaped.
 
 from __future__ import annotations
 
+import itertools
 import os
 import signal
 import sys
@@ -373,33 +374,40 @@ def _print_result(result: SearchResult) -> None:
 def show_cmd(ctx: click.Context, doc_id: str, highlight: str | None, as_json: bool) -> None:
     """Print a whole indexed article."""
     from .highlight import Highlighter
+    from .schema import stored_passages
     from .search import highlighter_for
 
     with _errors(as_json), _open(ctx) as index:
-        article = index.document(doc_id)
+        if as_json:
+            article = index.document(doc_id)
+            marker = highlighter_for(index, highlight) if highlight else Highlighter()
+            payload = article.to_dict()
+            if highlight:
+                for p, d in zip(article.passages, payload["passages"], strict=True):
+                    d["snippet"] = marker.html(p.text)
+            _emit_json(payload)
+            return
+        # Printed part by part: a huge article is never held (nor marked up) whole.
+        parts = index.document_parts(doc_id)
+        head = next(parts)
         marker = highlighter_for(index, highlight) if highlight else Highlighter()
-    if as_json:
-        payload = article.to_dict()
-        if highlight:
-            for p, d in zip(article.passages, payload["passages"], strict=True):
-                d["snippet"] = marker.html(p.text)
-        _emit_json(payload)
-        return
-    lines: list[Line] = [
-        [(article.title, "bold cyan")],
-        [(f"{article.doc_id} · {display_path(article.path)}", "dim")],
-    ]
-    for p in article.passages:
-        body = _excerpt(p.text, marker.spans(p.text))
-        if p.kind == "heading":
-            lines += [[], [(t, style or "bold") for t, style in body]]
-        elif p.kind == "item":
-            lines.append([("  • ", ""), *body])
-        elif p.kind == "row":
-            lines.append([("  │ ", "dim"), *body])
-        else:
-            lines += [[], body]
-    _write(lines)
+        lines: list[Line] = [
+            [(head.get("title", ""), "bold cyan")],
+            [(f"{doc_id} · {display_path(head.get('path', ''))}", "dim")],
+        ]
+        for fields in itertools.chain([head], parts):
+            for p in stored_passages(fields):
+                body = _excerpt(p.text, marker.spans(p.text))
+                if p.kind == "heading":
+                    lines += [[], [(t, style or "bold") for t, style in body]]
+                elif p.kind == "item":
+                    lines.append([("  • ", ""), *body])
+                elif p.kind == "row":
+                    lines.append([("  │ ", "dim"), *body])
+                else:
+                    lines += [[], body]
+            _write(lines)
+            lines = []
 
 
 @main.command("stats")

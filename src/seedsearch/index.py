@@ -89,13 +89,18 @@ class IndexReport:
 # --- building and updating -------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Prepared:
-    """An article analysed and ready to write: what a worker process sends back."""
+    """An article ready to write: what a worker process sends back.
+
+    Its ``parts`` are analysed one at a time as they are consumed (a huge article never
+    holds every part's postings at once); ``words`` and ``positions`` are complete once
+    they all have been.
+    """
 
     doc_id: str
-    parts: list[dict[str, Any]]
-    words: frozenset[str]
+    parts: Iterator[dict[str, Any]] | list[dict[str, Any]]
+    words: set[str]
     passages: int
     positions: int
     nbytes: int
@@ -122,13 +127,25 @@ def _parts(doc: Document) -> Iterator[tuple[int, int, list[Passage]]]:
 
 
 def _prepare_document(doc: Document) -> _Prepared:
+    prepared = _Prepared(doc.doc_id, iter(()), set(), len(doc.passages), 0, _utf8_size(doc.text))
+    prepared.parts = _prepared_parts(doc, prepared)
+    return prepared
+
+
+def _utf8_size(text: str) -> int:
+    """Bytes of ``text`` in UTF-8, without encoding a huge text whole at once."""
+    step = 1 << 20
+    return sum(
+        len(text[i : i + step].encode("utf-8", "surrogatepass")) for i in range(0, len(text), step)
+    )
+
+
+def _prepared_parts(doc: Document, prepared: _Prepared) -> Iterator[dict[str, Any]]:
     from whoosh.system import pack_uint
 
-    words: set[str] = set()
-    parts = []
+    words = prepared.words
     shares = list(_parts(doc))
     boundaries = [*[offset for _, offset, _ in shares][1:], len(doc.text)]
-    n_positions = 0
     for (first, offset, passages), end_offset in zip(shares, boundaries, strict=True):
         text = doc.text[offset:end_offset]
         positions: dict[str, list[int]] = {}
@@ -141,7 +158,7 @@ def _prepare_document(doc: Document) -> _Prepared:
             own = _own_text(text[p.start - offset : p.end - offset], p.text)
             entry: StoredPassage = (p.kind, section, p.start, p.end, own, pos, nxt - pos)
             table.append(entry if p.page is None else (*entry, p.page))
-            n_positions += nxt - pos
+            prepared.positions += nxt - pos
             pos = nxt + PASSAGE_GAP
         postings = []
         for term, found in positions.items():
@@ -168,15 +185,7 @@ def _prepare_document(doc: Document) -> _Prepared:
         if offset == 0:
             fields["head"] = "1"
             fields["meta"] = {**asdict(doc.meta), "tags": list(doc.meta.tags)}
-        parts.append(fields)
-    return _Prepared(
-        doc.doc_id,
-        parts,
-        frozenset(words),
-        len(doc.passages),
-        n_positions,
-        len(doc.text.encode("utf-8")),
-    )
+        yield fields
 
 
 def _own_text(source: str, text: str) -> str | int | None:
@@ -219,6 +228,7 @@ def _prepare(task: tuple[SourceFile, str | None]) -> list[_Prepared | _Unchanged
         docs, inner_skipped = parse_file(source, data)
     except SourceError as err:
         return [Skipped(str(source.path), err.message)]
+    del data  # the articles hold what is needed of it: a huge file is not kept twice
     return [*(_prepare_document(doc) for doc in docs), *inner_skipped]
 
 
@@ -619,12 +629,12 @@ def _apply(
                 counts["updated"] += 1
             else:
                 counts["added"] += 1
+            for part in result.parts:  # words and positions are complete after this
+                writer.add_document(**{**part, "body": analysis.Prepared(part["body"])})
             counts["bytes"] += result.nbytes
             vocabulary.update(result.words)
             stats["passages"] += result.passages
             stats["positions"] += result.positions
-            for part in result.parts:
-                writer.add_document(**{**part, "body": analysis.Prepared(part["body"])})
         for doc_id in known_docs.keys() - seen:
             forget(doc_id)
             counts["removed"] += 1

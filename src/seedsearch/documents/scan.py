@@ -13,6 +13,7 @@ import os
 import stat
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 from ..errors import SourceError
 from .model import BUNDLED_KEY_PREFIX, MAX_FILE_BYTES, MIB, Skipped, SourceFile
@@ -219,10 +220,7 @@ def read_bytes(source: SourceFile) -> bytes:
                 raise SourceError(f"not a regular file ({_kind(st.st_mode)})")
             if st.st_size > MAX_FILE_BYTES:
                 raise SourceError(too_large(st.st_size))
-            # Read at most one byte past the limit: a file growing while read stays bounded.
-            data = fh.read(MAX_FILE_BYTES + 1)
-        if data is None:  # a non-blocking read with nothing to read yet
-            raise SourceError("no data to read (it would wait)")
+            data = _read_all(fh, st.st_size)
         if len(data) > MAX_FILE_BYTES:
             raise SourceError(f"too large (grew past {MAX_FILE_BYTES // MIB} MiB while read)")
         return data
@@ -230,6 +228,25 @@ def read_bytes(source: SourceFile) -> bytes:
         raise
     except OSError as err:
         raise SourceError(_os_reason(err)) from None
+
+
+def _read_all(fh: BinaryIO, size: int) -> bytes:
+    """What is left in ``fh``, at most one byte past the limit (a file growing while read
+    stays bounded); one read of the size it had, then more while there is more (a /proc
+    file says 0)."""
+    chunks: list[bytes] = []
+    total = 0
+    want = min(size, MAX_FILE_BYTES) + 1
+    while total <= MAX_FILE_BYTES:
+        chunk = fh.read(want)
+        if chunk is None:  # a non-blocking read with nothing to read yet
+            raise SourceError("no data to read (it would wait)")
+        if not chunk:
+            break
+        chunks.append(chunk)
+        total += len(chunk)
+        want = min(1 << 20, MAX_FILE_BYTES + 1 - total)
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 def content_hash(data: bytes) -> str:
