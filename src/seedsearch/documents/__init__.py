@@ -14,6 +14,7 @@ import os
 from ..errors import SourceError
 from . import stream
 from .build import build_documents, doc_id_for, readable_name
+from .html import MAX_HTML_BYTES
 from .isolate import ISOLATE_BYTES
 from .isolate import run as run_isolated
 from .model import (
@@ -66,7 +67,12 @@ __all__ = [
 
 
 def _read(fmt: str, data: bytes, name: str) -> list[Extracted]:
-    if fmt == "pdf" or (fmt not in ("text", "markdown") and len(data) > ISOLATE_BYTES):
+    # An HTML file over its limit is refused by its reader before any parsing: here, so
+    # that it is not first copied to a child process.
+    refused = fmt == "html" and len(data) > MAX_HTML_BYTES
+    if not refused and (
+        fmt == "pdf" or (fmt not in ("text", "markdown") and len(data) > ISOLATE_BYTES)
+    ):
         return run_isolated(fmt, data, name)
     status, value = extract_or_reason(fmt, data, name)
     if status != "ok":
