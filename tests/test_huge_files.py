@@ -111,3 +111,33 @@ def test_a_latin1_streamed_file_is_decoded_as_a_whole_read_would(
     (a, _), (b, _) = article(tmp_path / "streamed"), article(tmp_path / "whole")
     assert a.text == b.text and "électricité" in a.text
     assert a.passages == b.passages
+
+
+@pytest.mark.parametrize("highlight", [None, "minage"])
+def test_show_json_streamed_part_by_part_prints_the_whole_article(
+    tmp_path: Path, highlight: str | None
+) -> None:
+    from click.testing import CliRunner
+
+    from seedsearch.cli import main
+    from seedsearch.display import dumps
+    from seedsearch.search import highlighter_for
+
+    root = tmp_path / "articles"
+    root.mkdir()
+    # A C1 control and an undecodable name's byte: escaped as in a whole-article answer.
+    (root / "rapport\udce9.md").write_text(markdown(1200) + "\n\nfin\x85", encoding="utf-8")
+    index = tmp_path / "index"
+    update_index(index, [root])
+    with Index(index) as ix:
+        (doc_id,) = manifest(ix.searcher())
+        assert len(list(ix.document_parts(doc_id))) > 3
+        whole = ix.document(doc_id).to_dict()
+        if highlight:
+            marker = highlighter_for(ix, highlight)
+            for d in whole["passages"]:
+                d["snippet"] = marker.html(d["text"])
+    args = ["--index", str(index), "show", doc_id, "--json"]
+    result = CliRunner().invoke(main, [*args, "--highlight", highlight] if highlight else args)
+    assert result.exit_code == 0, result.output
+    assert result.output == dumps(whole, indent=2) + "\n"
