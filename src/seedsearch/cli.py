@@ -10,7 +10,6 @@ file names that are not UTF-8 are shown escaped.
 
 from __future__ import annotations
 
-import functools
 import itertools
 import os
 import signal
@@ -21,14 +20,13 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
-from .display import display_path, dumps, terminal_text
+from .display import article_json, display_path, dumps, terminal_text
 from .errors import OptionError, SeedsearchError
 
 if TYPE_CHECKING:
     from rich.console import Console
 
     from .evaluation_docs import DocEvalReport
-    from .highlight import Highlighter
     from .index import IndexReport
     from .results import Hit, SearchResult
     from .store import Index
@@ -385,7 +383,12 @@ def show_cmd(ctx: click.Context, doc_id: str, highlight: str | None, as_json: bo
         head = next(parts)
         marker = highlighter_for(index, highlight) if highlight else Highlighter()
         if as_json:
-            _stream_article_json(index, doc_id, head, marker if highlight else None)
+            pieces = article_json(
+                doc_id, head, lambda: index.document_parts(doc_id), marker if highlight else None
+            )
+            for piece in pieces:
+                click.echo(piece, nl=False)
+            click.echo()
             return
         lines: list[Line] = [
             [(head.get("title", ""), "bold cyan")],
@@ -404,36 +407,6 @@ def show_cmd(ctx: click.Context, doc_id: str, highlight: str | None, as_json: bo
                     lines += [[], body]
             _write(lines)
             lines = []
-
-
-def _stream_article_json(
-    index: Index, doc_id: str, head: dict[str, Any], marker: Highlighter | None
-) -> None:
-    """What ``dumps(article.to_dict(), indent=2)`` prints, written part by part: the text
-    on a first pass over the parts, the passages on a second."""
-    from dataclasses import asdict
-
-    from .schema import stored_passages
-
-    def indented(value: Any, spaces: int) -> str:
-        return dumps(value, indent=2).replace("\n", "\n" + " " * spaces)
-
-    echo = functools.partial(click.echo, nl=False)
-    fields = {"doc_id": doc_id, "title": head.get("title", ""), "path": head.get("path", "")}
-    echo(dumps(fields, indent=2)[:-2] + ',\n  "text": "')
-    for part in index.document_parts(doc_id):
-        echo(dumps(part.get("article", ""))[1:-1])
-    echo('",\n  "passages": [')
-    comma = ""
-    for part in index.document_parts(doc_id):
-        for p in stored_passages(part):
-            d = asdict(p)
-            if marker is not None:
-                d["snippet"] = marker.html(p.text)
-            echo(comma + "\n    " + indented(d, 4))
-            comma = ","
-    echo(("\n  ]" if comma else "]") + ',\n  "meta": ' + indented(head.get("meta") or {}, 2))
-    click.echo("\n}")
 
 
 @main.command("stats")
