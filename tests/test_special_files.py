@@ -249,3 +249,15 @@ def test_show_of_an_unknown_id_is_one_line(tmp_path: Path, sources: Path) -> Non
     result = run_cli(tmp_path / "index", "show", "nope-123456", "--highlight", "minage")
     assert result.exit_code == 1
     assert result.output.strip().count("\n") == 0 and "no document" in result.output
+
+
+def test_a_changed_symlink_leaving_the_sources_is_skipped_as_a_watcher_sees_it(
+    tmp_path: Path, sources: Path, outside: Path
+) -> None:
+    index = tmp_path / "index"
+    update_index(index, [sources])
+    link = sources / "secret.txt"
+    os.symlink(outside / "secret.txt", link)
+    report = update_index(index, changed=[str(link)])  # what watch mode runs for a change
+    assert reasons(report)["secret.txt"] == LEAVES
+    assert indexed_paths(index) == {"minage.txt"}

@@ -14,6 +14,7 @@ import itertools
 import os
 import signal
 import sys
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -21,7 +22,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import click
 
 from .display import article_json, display_path, dumps, terminal_text
-from .errors import OptionError, SeedsearchError
+from .errors import OptionError, SeedsearchError, UsageError
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -66,7 +67,133 @@ def _open(ctx: click.Context) -> Index:
     return Index(ctx.obj["index"])
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+# --- a strict command line ------------------------------------------------------------
+
+# A word that starts with one dash and is not an option is a query word ("-bitcoin" is NOT
+# bitcoin); it is marked with a character no command-line argument can hold (NUL) while
+# click parses, so click takes it for an argument, then unmarked.
+_DASH_WORD = "\0"
+
+
+class StrictCommand(click.Command):
+    """A command that refuses what it does not understand: an unknown option is a one-line
+    usage error naming the nearest known one, with exit status 2 (or a JSON error object
+    on stdout when the line holds ``--json``). Every command also takes ``--index DIR``
+    after its name, and ``-h``/``--help``. With ``dash_words=True`` a word such as
+    ``-bitcoin`` that is not an option is an argument; after ``--`` every word is one."""
+
+    def __init__(self, *args: Any, dash_words: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.dash_words = dash_words
+        if not any("--index" in p.opts for p in self.params):
+            self.params.append(
+                click.Option(
+                    ["--index", "index_dir"],
+                    metavar="DIR",
+                    expose_value=False,
+                    callback=_set_index,
+                    help="Index folder (also taken before the command, or SEEDSEARCH_INDEX).",
+                )
+            )
+
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        given = list(args)  # click's parser consumes the list it is given
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except click.UsageError as err:
+            _usage_fail(err, given)
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if not self.dash_words:
+            return super().parse_args(ctx, args)
+        rest = super().parse_args(ctx, self._mark_dash_words(ctx, args))
+        for name, value in ctx.params.items():
+            if isinstance(value, tuple):
+                ctx.params[name] = tuple(
+                    v.removeprefix(_DASH_WORD) if isinstance(v, str) else v for v in value
+                )
+        return rest
+
+    def _mark_dash_words(self, ctx: click.Context, args: list[str]) -> list[str]:
+        known: dict[str, bool] = {}  # option name -> whether it takes a value
+        for param in self.get_params(ctx):
+            if isinstance(param, click.Option):
+                for name in (*param.opts, *param.secondary_opts):
+                    known[name] = not (param.is_flag or param.count)
+        out: list[str] = []
+        takes_value = False
+        for i, arg in enumerate(args):
+            if arg == "--" and not takes_value:
+                return out + args[i:]
+            single = arg.startswith("-") and not arg.startswith("--") and len(arg) > 1
+            if single and not takes_value and arg not in known:
+                out.append(_DASH_WORD + arg)
+            else:
+                out.append(arg)
+            takes_value = not takes_value and known.get(arg, False)
+        return out
+
+
+class StrictGroup(click.Group):
+    """The command group: its commands are :class:`StrictCommand`, and its own usage
+    errors (an unknown option before the command, an unknown command) are one line too."""
+
+    command_class = StrictCommand
+
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        given = list(args)  # click's parser consumes the list it is given
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except click.UsageError as err:
+            _usage_fail(err, given)
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        try:
+            return super().resolve_command(ctx, args)
+        except click.UsageError as err:
+            _usage_fail(err, args)
+
+
+def _set_index(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    if value is not None:
+        ctx.ensure_object(dict)["index"] = value
+
+
+def _usage_fail(err: click.UsageError, args: Sequence[str]) -> NoReturn:
+    """A click usage error as one line (JSON with ``--json``), exit status 2."""
+    if type(err).__name__ == "NoArgsIsHelpError" and err.ctx is not None:
+        click.echo(err.ctx.get_help())  # a bare "seedsearch": its help, as asked
+        sys.exit(0)
+    if isinstance(err, click.NoSuchOption):
+        name = err.option_name
+        message = f"no such option {name}"
+        if err.possibilities:
+            message += f"; did you mean {err.possibilities[0]}?"
+        elif err.ctx is not None:
+            message += f" (see '{err.ctx.command_path} --help')"
+    else:
+        message = err.format_message()
+    message = " ".join(message.split()).replace(". Did you mean", "; did you mean")
+    message = message[:1].lower() + message[1:]
+    words = list(args[: args.index("--")] if "--" in args else args)
+    _fail(UsageError(message.rstrip(".")), "--json" in words)
+
+
+@click.group(cls=StrictGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--index",
     "index_dir",
@@ -102,6 +229,9 @@ def main(ctx: click.Context, index_dir: str) -> None:
     is_flag=True,
     help="Follow symlinks that lead out of the indexed folders too.",
 )
+@click.option(
+    "--watch", is_flag=True, help="Then keep indexing changes as they happen (Ctrl-C stops)."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.pass_context
 def index_cmd(
@@ -110,12 +240,13 @@ def index_cmd(
     rebuild: bool,
     jobs: int,
     follow_symlinks: bool,
+    watch: bool,
     as_json: bool,
 ) -> None:
-    """Index .txt and .md files and folders (default: the bundled articles).
+    """Index article files and folders, adding PATHS to the index's sources.
 
     Run it again to pick up changes: only changed files are re-analysed and deleted ones
-    are removed. Without PATHS the index keeps the sources it was built from.
+    are removed. Without PATHS every source is updated (the bundled articles at first).
     """
     from .index import update_index
 
@@ -140,6 +271,51 @@ def index_cmd(
         _emit_json(report.to_dict())
     else:
         _print_report(report)
+    if watch:
+        _watch(ctx.obj["index"], jobs, as_json)
+
+
+def _watch(index_dir: str, jobs: int, as_json: bool) -> None:
+    from .watch import watch_index
+
+    received: list[int] = []
+    try:
+        with _interruptible(received):
+            watch_index(
+                index_dir,
+                _batch_printer(as_json),
+                on_error=lambda err: _warn(err.message),
+                on_ready=lambda: click.echo(
+                    "seedsearch: watching the sources (Ctrl-C stops)", err=True
+                ),
+                jobs=jobs,
+            )
+    except KeyboardInterrupt:
+        # watchfiles turns the signal into a plain KeyboardInterrupt: ``received`` says which.
+        click.echo("seedsearch: stopped watching; every batch so far is committed", err=True)
+        sys.exit(128 + (received[0] if received else signal.SIGINT))
+
+
+def _warn(message: str) -> None:
+    click.echo(f"seedsearch: error: {terminal_text(message)}", err=True)
+
+
+def _batch_printer(as_json: bool) -> Callable[[IndexReport], None]:
+    import time
+
+    def on_batch(report: IndexReport) -> None:
+        if as_json:
+            click.echo(dumps(report.to_dict()))
+            return
+        skipped = f", {len(report.skipped)} skipped" if report.skipped else ""
+        gone = "; missing, kept: " + ", ".join(map(display_path, report.vanished))
+        click.echo(
+            f"{time.strftime('%H:%M:%S')} {report.added} added, {report.updated} updated, "
+            f"{report.removed} removed{skipped} ({report.seconds:.2f} s)"
+            f"{gone if report.vanished else ''}"
+        )
+
+    return on_batch
 
 
 class _Interrupted(KeyboardInterrupt):
@@ -156,8 +332,10 @@ def _ignore(signum: int, frame: object) -> None:
 
 
 @contextmanager
-def _interruptible() -> Iterator[None]:
+def _interruptible(received: list[int] | None = None) -> Iterator[None]:
     def stop(signum: int, frame: object) -> None:
+        if received is not None:
+            received.append(signum)
         # Once: a second signal must not break into the cleanup the first one started.
         # Not SIG_IGN, which processes started during the cleanup would inherit, and
         # then not stop when terminated.
@@ -226,15 +404,67 @@ def _print_report(report: IndexReport) -> None:
     )
     for s in report.skipped:
         click.echo(f"  skipped {display_path(s.path)}: {terminal_text(s.reason)}")
+    from .sources import display_name
+
+    for root in report.vanished:
+        name = display_path(display_name(root))
+        click.echo(
+            f"  source missing, its articles are kept: {name} (seedsearch forget drops them)"
+        )
+
+
+# --- sources, forget -------------------------------------------------------------------
+
+
+@main.command("sources")
+@click.option("--json", "as_json", is_flag=True, help="Print the sources as JSON.")
+@click.pass_context
+def sources_cmd(ctx: click.Context, as_json: bool) -> None:
+    """List the index's sources: articles, size on disk and last update of each."""
+    from .sources import list_sources
+
+    with _errors(as_json):
+        found = list_sources(ctx.obj["index"])
+    if as_json:
+        _emit_json({"sources": [s.to_dict() for s in found]})
+        return
+    if not found:
+        click.echo("no sources: 'seedsearch index PATH' adds one")
+    for s in found:
+        state = "  MISSING (articles kept)" if s.vanished else ""
+        click.echo(
+            f"{display_path(s.name)}: {s.articles} articles, {_size(s.bytes)}, "
+            f"updated {s.updated or 'unknown'}{state}"
+        )
+
+
+@main.command("forget")
+@click.argument("path", type=click.Path(path_type=str))
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.pass_context
+def forget_cmd(ctx: click.Context, path: str, as_json: bool) -> None:
+    """Remove a source (as 'seedsearch sources' lists it) and its articles."""
+    from .sources import forget_source
+
+    try:
+        with _interruptible(), _errors(as_json):
+            report = forget_source(ctx.obj["index"], path)
+    except _Interrupted as stop:
+        click.echo("seedsearch: interrupted: the index is left as it was", err=True)
+        sys.exit(128 + stop.signum)
+    if as_json:
+        _emit_json({"forgotten": path, **report.to_dict()})
+        return
+    noun = "article" if report.removed == 1 else "articles"
+    click.echo(
+        f"Forgot {display_path(path)}: {report.removed} {noun} removed, {report.documents} left"
+    )
 
 
 # --- search ----------------------------------------------------------------------------
 
 
-# No short options and no -h here, so that "-word" (NOT word) reaches the query intact.
-@main.command(
-    "search", context_settings={"ignore_unknown_options": True, "help_option_names": ["--help"]}
-)
+@main.command("search", dash_words=True)
 @click.argument("query", nargs=-1, required=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object.")
 @click.option("--limit", default=10, show_default=True, type=int, help="Passages per page (1-100).")
@@ -245,11 +475,28 @@ def _print_report(report: IndexReport) -> None:
     type=int,
     help="Passages to skip (for the next pages).",
 )
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "jsonl", "csv"]),
+    default="text",
+    show_default=True,
+    help="jsonl or csv: every matching article (not one page), one line or row each.",
+)
+@click.option("--synonyms", metavar="FILE", help="Also use the synonyms in FILE (Solr format).")
+@click.option("--explain", is_flag=True, help="Say why each article matched.")
 @click.pass_context
 def search_cmd(
-    ctx: click.Context, query: tuple[str, ...], as_json: bool, limit: int, offset: int
+    ctx: click.Context,
+    query: tuple[str, ...],
+    as_json: bool,
+    limit: int,
+    offset: int,
+    fmt: str,
+    synonyms: str | None,
+    explain: bool,
 ) -> None:
-    """Search the index.
+    """Search the index; exit 1 if no article matches.
 
     \b
     Words are ANDed:        centre de donnees
@@ -259,14 +506,45 @@ def search_cmd(
     Prefix, fuzzy:          supercalc*   minnage~   minnage~2
     Titles only:            title:bitcoin
     Grouping:               (GPU OR TPU) cartes
+
+    \b
+    Options go anywhere on the line. A query word that begins with
+    two dashes (or is -h) is written after --:   search -- --limit
     """
     text = " ".join(query)
+    if fmt != "text":
+        if as_json:
+            _fail(UsageError("--json and --format cannot be used together"), True)
+        _export(ctx, text, fmt, synonyms)
+        return
     with _errors(as_json), _open(ctx) as index:
-        result = index.search(text, limit=limit, offset=offset)
+        index.synonyms_file = synonyms
+        result = index.search(text, limit=limit, offset=offset, explain=explain)
     if as_json:
         click.echo(dumps(result.to_dict()))
     else:
         _print_result(result)
+    if not result.total:
+        sys.exit(1)
+
+
+def _export(ctx: click.Context, text: str, fmt: str, synonyms: str | None) -> None:
+    from .export import export_rows, lines
+
+    found = 0
+
+    def counted() -> Iterator[dict[str, Any]]:
+        nonlocal found
+        for row in export_rows(index, text):
+            found += 1
+            yield row
+
+    with _errors(False), _open(ctx) as index:
+        index.synonyms_file = synonyms
+        for line in lines(counted(), fmt):
+            sys.stdout.write(line)
+    if not found:
+        sys.exit(1)
 
 
 # Output is built as lines of (text, rich style) segments: styled by rich on a terminal,
@@ -323,6 +601,8 @@ def _print_result(result: SearchResult) -> None:
         lines.append([("Showing results for: ", ""), (result.corrected_query, "bold")])
     if result.ignored:
         lines.append([(f"Ignored: {' '.join(result.ignored)}", "dim")])
+    if result.also_searched:
+        lines.append([(f"Also searched: {', '.join(result.also_searched)}", "dim")])
     if not result.hits:
         if result.total and result.offset:
             lines.append([(f"No articles past {result.offset}; there are {result.total}.", "")])
@@ -346,6 +626,10 @@ def _print_result(result: SearchResult) -> None:
             [(f"{rank}. ", "bold"), (head.title, "bold cyan")],
             [(f"   {head.doc_id} · {display_path(head.path)}", "dim")],
         ]
+        if head.why:
+            from .explain import describe
+
+            lines += [[(f"   why: {line}", "dim")] for line in describe(head.why)]
         for hit in hits:
             line: Line = [("   · ", "bold")]
             if hit.section and hit.section != hit.text:
@@ -407,6 +691,29 @@ def show_cmd(ctx: click.Context, doc_id: str, highlight: str | None, as_json: bo
                     lines += [[], body]
             _write(lines)
             lines = []
+
+
+@main.command("similar")
+@click.argument("doc_id")
+@click.option("--limit", default=10, show_default=True, type=int, help="Articles (1-100).")
+@click.option("--json", "as_json", is_flag=True, help="Print the articles as JSON.")
+@click.pass_context
+def similar_cmd(ctx: click.Context, doc_id: str, limit: int, as_json: bool) -> None:
+    """List the articles most like DOC_ID (by its most distinctive terms)."""
+    with _errors(as_json), _open(ctx) as index:
+        result = index.similar(doc_id, limit=limit)
+    if as_json:
+        _emit_json(result.to_dict())
+        return
+    lines: list[Line] = [[("Like: ", "dim"), (result.title, "bold cyan")]]
+    if not result.articles:
+        lines.append([("No similar article.", "")])
+    for a in result.articles:
+        lines += [
+            [(f"{a.rank}. ", "bold"), (a.title, "bold")],
+            [(f"   {a.doc_id} · {display_path(a.path)}", "dim")],
+        ]
+    _write(lines)
 
 
 @main.command("stats")
@@ -599,6 +906,8 @@ def _print_doc_eval(
     type=click.FloatRange(0.1, 3600),
     help="Seconds a client has to send a request's head before it is disconnected.",
 )
+@click.option("--watch", is_flag=True, help="Keep the index current as its sources change.")
+@click.option("--synonyms", metavar="FILE", help="Also use the synonyms in FILE (Solr format).")
 @click.pass_context
 def serve_cmd(
     ctx: click.Context,
@@ -608,13 +917,47 @@ def serve_cmd(
     workers: int,
     allowed_hosts: tuple[str, ...],
     head_timeout: float,
+    watch: bool,
+    synonyms: str | None,
 ) -> None:
     """Serve the search page, article pages and the JSON API (docs at /docs)."""
-    from .web.server import serve
+    from .synonyms import for_index
+    from .web.server import check_port, serve
 
     index = index_dir or ctx.obj["index"]
-    click.echo(f"seedsearch: serving {index} on http://{host}:{port}/", err=True)
-    serve(index, host, port, workers, allowed_hosts, head_timeout)
+    with _errors(False):
+        check_port(host, port)
+        for_index(index, synonyms)  # a bad file is refused now, not at the first search
+        click.echo(f"seedsearch: serving {index} on http://{host}:{port}/", err=True)
+        watcher = _serve_watcher(index) if watch else None
+        serve(
+            index,
+            host,
+            port,
+            workers,
+            allowed_hosts,
+            head_timeout,
+            watcher=watcher,
+            synonyms=synonyms,
+        )
+
+
+def _serve_watcher(index_dir: str) -> Callable[[threading.Event], None]:
+    """The watch of ``serve --watch``: an update of every source, then its changes."""
+
+    def watcher(stop: threading.Event) -> None:
+        from .index import update_index
+        from .watch import watch_index
+
+        try:
+            update_index(index_dir)
+        except SeedsearchError as err:
+            _warn(err.message)
+        watch_index(
+            index_dir, _batch_printer(False), on_error=lambda e: _warn(e.message), stop=stop
+        )
+
+    return watcher
 
 
 def run() -> None:  # pragma: no cover - console-script entry point

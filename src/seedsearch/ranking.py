@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from .compile import Compiler, Cost, Spelling, any_of, bounded, text_of
+from .compile import SYNONYM_WEIGHT, Compiler, Cost, Spelling, Synonymous, any_of, bounded, text_of
 from .query import Node, has_text_leaf
 
 if TYPE_CHECKING:
@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
 TITLE_WEIGHT = 1.0
 # A word's derivational family (affichage for afficher) adds to its match at this weight.
-FAMILY_WEIGHT = 0.25
+FAMILY_WEIGHT = 0.4
 
 
 def run(
@@ -34,7 +34,7 @@ def run(
     if words is not None:
         need = 1 if loose else min_should_match(len(set(words)))
         ranked, total, compiler.postings = _conjunction(
-            searcher, words, window, compiler.cost, need, compiler.families
+            searcher, words, window, compiler.cost, need, compiler.families, compiler.synonyms
         )
         return compiler, ranked, total
     if compiler.terms and has_text_leaf(node):
@@ -54,12 +54,13 @@ def run(
 
 def _plain_terms(q: Any, loose: bool = False) -> list[str] | None:
     """The body terms of a query that is one term or an AND (``loose``: an OR) of terms,
-    else None."""
+    else None. A word with one-word synonyms counts as its own term."""
     from whoosh.query import And as WAnd
     from whoosh.query import Or as WOr
     from whoosh.query import Term
 
     subs = q.subqueries if type(q) is (WOr if loose else WAnd) else [q]
+    subs = [Term("body", t.word) if type(t) is Synonymous and t.word else t for t in subs]
     if not subs or not all(
         type(t) is Term and t.fieldname == "body" and t.boost == 1.0 for t in subs
     ):
@@ -85,29 +86,33 @@ def _conjunction(
     cost: Cost,
     need: int | None = None,
     families: dict[str, tuple[str, ...]] | None = None,
+    synonyms: dict[str, tuple[str, ...]] | None = None,
 ) -> tuple[list[tuple[int, float]], int, dict[int, dict[str, bytes]]]:
     """Top ``window`` articles holding at least ``need`` of the words (default: all),
     how many there are, and the top articles' raw body postings (their positions), read on
     the way.
 
-    A word is held through its own term or a term of its derivational family
-    (``families``). An article scores the BM25F of each term it holds (family terms at
-    FAMILY_WEIGHT), plus each term's BM25F in the title, times the share of the words it
-    holds (Lucene's classic coordination factor). Whoosh's matchers leapfrog between
-    posting lists one step at a time; here the candidates come from the rarest words'
-    lists (an article holding ``need`` of ``n`` words holds one of the ``n - need + 1``
-    rarest) and the other lists are only asked about them, a fraction of the steps.
+    A word is held through its own term, a term of its derivational family
+    (``families``) or a synonym (``synonyms``). An article scores the BM25F of each term
+    it holds (family terms at FAMILY_WEIGHT, synonyms at SYNONYM_WEIGHT), plus each
+    term's BM25F in the title, times the share of the words it holds (Lucene's classic
+    coordination factor). Whoosh's matchers leapfrog between posting lists one step at a
+    time; here the candidates come from the rarest words' lists (an article holding
+    ``need`` of ``n`` words holds one of the ``n - need + 1`` rarest) and the other lists
+    are only asked about them, a fraction of the steps.
     """
     import heapq
 
     reader = searcher.reader()
     families = families or {}
+    synonyms = synonyms or {}
     words = sorted(set(words))
     n = len(words)
     need = n if need is None else max(1, min(need, n))
     groups = []
     for w in words:
         terms = [(t, 1.0 if t == w else FAMILY_WEIGHT) for t in (w, *families.get(w, ()))]
+        terms += [(t, SYNONYM_WEIGHT) for t in synonyms.get(w, ()) if t not in dict(terms)]
         present_terms = [(t, weight) for t, weight in terms if ("body", t) in reader]
         if present_terms:
             groups.append(present_terms)
@@ -123,7 +128,6 @@ def _conjunction(
         while m.is_active():
             docnum = m.id()
             scores[docnum] = m.score()
-            values[docnum] = {word: m.value()}
             m.next()
     else:
         seeds = len(groups) - need + 1
@@ -136,7 +140,7 @@ def _conjunction(
         for g in range(seeds, len(groups)):
             for term, _ in groups[g]:
                 cost.check()
-                for docnum in present(searcher.postings("body", term), candidates, _nothing)[0]:
+                for docnum in _members(searcher, term, candidates):
                     held[docnum] |= 1 << g
             left = len(groups) - g - 1  # groups still to ask: drop what can no longer make it
             candidates = [d for d in candidates if held[d].bit_count() + left >= need]
@@ -146,30 +150,51 @@ def _conjunction(
         for group in groups:
             for term, weight in group:
                 cost.check()
-                found, points = present(searcher.postings("body", term), candidates, _scored)
-                for docnum, (score, value) in zip(found, points, strict=True):
+                found, points = present(searcher.postings("body", term), candidates, _score)
+                for docnum, score in zip(found, points, strict=True):
                     scores[docnum] += weight * score
-                    values.setdefault(docnum, {})[term] = value
     ranked = sorted(scores)
     for group in groups:
         for term, weight in group:
             if ("title", term) in reader:
-                found, points = present(searcher.postings("title", term), ranked, _scored)
-                for docnum, (score, _value) in zip(found, points, strict=True):
+                found, points = present(searcher.postings("title", term), ranked, _score)
+                for docnum, score in zip(found, points, strict=True):
                     scores[docnum] += weight * TITLE_WEIGHT * score
     if held:
         for docnum in scores:
             scores[docnum] *= held[docnum].bit_count() / n
     top = heapq.nsmallest(window, scores.items(), key=lambda item: (-item[1], item[0]))
+    if top:  # the positions of the top articles only (decoding them all costs more)
+        shown = sorted(d for d, _ in top)
+        for group in groups:
+            for term, _ in group:
+                found, raw = present(searcher.postings("body", term), shown, _value)
+                for docnum, value in zip(found, raw, strict=True):
+                    values.setdefault(docnum, {})[term] = value
     return top, len(scores), {d: values.get(d, {}) for d, _ in top}
+
+
+def _members(searcher: Searcher, term: str, candidates: list[int]) -> list[int]:
+    """The candidates (ascending) whose body holds ``term``. A list much longer than the
+    candidates is skipped through; a shorter one is read whole (decoded a block at a time,
+    far cheaper than one skip per candidate)."""
+    m = searcher.postings("body", term)
+    if searcher.reader().doc_frequency("body", term) > 4 * len(candidates):
+        return present(m, candidates, _nothing)[0]
+    wanted = set(candidates)
+    return [d for d in m.all_ids() if d in wanted]
 
 
 def _nothing(m: Any) -> None:
     return None
 
 
-def _scored(m: Any) -> tuple[float, bytes]:
-    return float(m.score()), m.value()
+def _score(m: Any) -> float:
+    return float(m.score())
+
+
+def _value(m: Any) -> bytes:
+    return bytes(m.value())
 
 
 def present(m: Any, docnums: list[int], value: Callable[[Any], Any]) -> tuple[list[int], list[Any]]:

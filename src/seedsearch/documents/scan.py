@@ -64,7 +64,10 @@ VANISHED = "vanished while indexing"
 
 
 def scan(
-    roots: Iterable[str | os.PathLike[str]], *, follow_symlinks: bool = False
+    roots: Iterable[str | os.PathLike[str]],
+    *,
+    follow_symlinks: bool = False,
+    within: Iterable[str | os.PathLike[str]] | None = None,
 ) -> tuple[list[SourceFile], list[Skipped]]:
     """Every article file under ``roots`` (files are taken as given, folders recursively).
 
@@ -73,7 +76,8 @@ def scan(
     the roots, unless ``follow_symlinks``; each folder is walked once, and a loop is
     reported, never walked forever. Anything that is not a regular file (a FIFO, a
     device) is skipped. A file named on its own is read whatever its extension (its
-    content decides).
+    content decides). With ``within`` (the sources, when ``roots`` are changed paths
+    inside them) symlinks must stay inside those, and files named in ``roots`` too.
     """
     found: dict[str, SourceFile] = {}
     skipped: list[Skipped] = []
@@ -82,7 +86,8 @@ def scan(
         if not root.exists() and not root.is_symlink():
             raise SourceError(f"{root}: no such file or directory")
     # Where the roots really are: a symlinked root is taken at its target.
-    inside = _Containment(None if follow_symlinks else _resolved_roots(root_paths))
+    bounds = root_paths if within is None else [Path(w).expanduser() for w in within]
+    inside = _Containment(None if follow_symlinks else _resolved_roots(bounds))
     for root in root_paths:
         if root.is_dir():
             for path, problem in _walk(root, inside):
@@ -91,7 +96,9 @@ def scan(
                 else:
                     _add(found, path, skipped, inside)
         else:
-            _add(found, root, skipped, _Containment(None))
+            # A file named on its own is taken wherever it leads, unless it is a change
+            # seen inside the sources.
+            _add(found, root, skipped, inside if within is not None else _Containment(None))
     return sorted(found.values(), key=lambda s: s.key), skipped
 
 
