@@ -173,7 +173,7 @@ def test_a_reader_that_dies_costs_its_file_only() -> None:
 
 def test_a_file_gone_before_it_is_read_is_skipped(tmp_path: Path) -> None:
     path = tmp_path / "parti.html"
-    with pytest.raises(SourceError, match="no such file"):
+    with pytest.raises(SourceError, match="vanished while indexing"):
         read_bytes(SourceFile(path, str(path)))
 
 

@@ -10,6 +10,7 @@ file names that are not UTF-8 are shown escaped.
 
 from __future__ import annotations
 
+import itertools
 import os
 import signal
 import sys
@@ -20,7 +21,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
-from .display import display_path, dumps, terminal_text
+from .display import article_json, display_path, dumps, terminal_text
 from .errors import OptionError, SeedsearchError, UsageError
 
 if TYPE_CHECKING:
@@ -224,6 +225,11 @@ def main(ctx: click.Context, index_dir: str) -> None:
     help="Processes that read, analyse and write shares of the files in parallel.",
 )
 @click.option(
+    "--follow-symlinks",
+    is_flag=True,
+    help="Follow symlinks that lead out of the indexed folders too.",
+)
+@click.option(
     "--watch", is_flag=True, help="Then keep indexing changes as they happen (Ctrl-C stops)."
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
@@ -233,6 +239,7 @@ def index_cmd(
     paths: tuple[str, ...],
     rebuild: bool,
     jobs: int,
+    follow_symlinks: bool,
     watch: bool,
     as_json: bool,
 ) -> None:
@@ -250,7 +257,12 @@ def index_cmd(
             _progress(enabled=sys.stderr.isatty() and not as_json) as progress,
         ):
             report = update_index(
-                ctx.obj["index"], list(paths) or None, rebuild=rebuild, progress=progress, jobs=jobs
+                ctx.obj["index"],
+                list(paths) or None,
+                rebuild=rebuild,
+                progress=progress,
+                jobs=jobs,
+                follow_symlinks=follow_symlinks,
             )
     except _Interrupted as stop:
         click.echo("seedsearch: interrupted: the index is left as it was", err=True)
@@ -646,33 +658,39 @@ def _print_result(result: SearchResult) -> None:
 def show_cmd(ctx: click.Context, doc_id: str, highlight: str | None, as_json: bool) -> None:
     """Print a whole indexed article."""
     from .highlight import Highlighter
+    from .schema import stored_passages
     from .search import highlighter_for
 
     with _errors(as_json), _open(ctx) as index:
-        article = index.document(doc_id)
+        # Printed part by part: a huge article is never held (nor marked up) whole.
+        parts = index.document_parts(doc_id)
+        head = next(parts)
         marker = highlighter_for(index, highlight) if highlight else Highlighter()
-    if as_json:
-        payload = article.to_dict()
-        if highlight:
-            for p, d in zip(article.passages, payload["passages"], strict=True):
-                d["snippet"] = marker.html(p.text)
-        _emit_json(payload)
-        return
-    lines: list[Line] = [
-        [(article.title, "bold cyan")],
-        [(f"{article.doc_id} · {display_path(article.path)}", "dim")],
-    ]
-    for p in article.passages:
-        body = _excerpt(p.text, marker.spans(p.text))
-        if p.kind == "heading":
-            lines += [[], [(t, style or "bold") for t, style in body]]
-        elif p.kind == "item":
-            lines.append([("  • ", ""), *body])
-        elif p.kind == "row":
-            lines.append([("  │ ", "dim"), *body])
-        else:
-            lines += [[], body]
-    _write(lines)
+        if as_json:
+            pieces = article_json(
+                doc_id, head, lambda: index.document_parts(doc_id), marker if highlight else None
+            )
+            for piece in pieces:
+                click.echo(piece, nl=False)
+            click.echo()
+            return
+        lines: list[Line] = [
+            [(head.get("title", ""), "bold cyan")],
+            [(f"{doc_id} · {display_path(head.get('path', ''))}", "dim")],
+        ]
+        for fields in itertools.chain([head], parts):
+            for p in stored_passages(fields):
+                body = _excerpt(p.text, marker.spans(p.text))
+                if p.kind == "heading":
+                    lines += [[], [(t, style or "bold") for t, style in body]]
+                elif p.kind == "item":
+                    lines.append([("  • ", ""), *body])
+                elif p.kind == "row":
+                    lines.append([("  │ ", "dim"), *body])
+                else:
+                    lines += [[], body]
+            _write(lines)
+            lines = []
 
 
 @main.command("similar")

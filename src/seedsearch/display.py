@@ -10,7 +10,11 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .highlight import Highlighter
 
 _SURROGATE_RE = re.compile("[\ud800-\udfff]")
 # C0 controls but newline and tab, DEL, C1 controls.
@@ -69,3 +73,37 @@ def dumps(payload: Any, indent: int | None = None, compact: bool = False) -> str
     if text.isprintable():
         return text
     return _C1_RE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def article_json(
+    doc_id: str,
+    head: dict[str, Any],
+    parts: Callable[[], Iterable[dict[str, Any]]],
+    marker: Highlighter | None = None,
+) -> Iterator[str]:
+    """The pieces of ``dumps(article.to_dict(), indent=2)`` (with each passage's marked
+    ``snippet`` when there is a ``marker``), made from the article's stored parts one at a
+    time: the text on a first pass over ``parts()``, the passages on a second, so that a
+    huge article is never held whole. ``head`` is its first part."""
+    from dataclasses import asdict
+
+    from .schema import stored_passages
+
+    def indented(value: Any, spaces: int) -> str:
+        return dumps(value, indent=2).replace("\n", "\n" + " " * spaces)
+
+    fields = {"doc_id": doc_id, "title": head.get("title", ""), "path": head.get("path", "")}
+    yield dumps(fields, indent=2)[:-2] + ',\n  "text": "'
+    for part in parts():
+        yield dumps(part.get("article", ""))[1:-1]
+    yield '",\n  "passages": ['
+    comma = ""
+    for part in parts():
+        for p in stored_passages(part):
+            d = asdict(p)
+            if marker is not None:
+                d["snippet"] = marker.html(p.text)
+            yield comma + "\n    " + indented(d, 4)
+            comma = ","
+    yield ("\n  ]" if comma else "]") + ',\n  "meta": ' + indented(head.get("meta") or {}, 2)
+    yield "\n}"

@@ -53,7 +53,7 @@ from .schema import (
 
 if TYPE_CHECKING:
     # Documents are only read when indexing; searching does not import that stage.
-    from .documents import Document, Passage, Skipped, SourceFile
+    from .documents import Document, Passage, Skipped, SourceFile, StreamedDocument
     from .sources import Plan
 
 
@@ -86,13 +86,18 @@ class IndexReport:
 # --- building and updating -------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Prepared:
-    """An article analysed and ready to write: what a worker process sends back."""
+    """An article ready to write: what a worker process sends back.
+
+    Its ``parts`` are analysed one at a time as they are consumed (a huge article never
+    holds every part's postings at once); ``words`` and ``positions`` are complete once
+    they all have been.
+    """
 
     doc_id: str
-    parts: list[dict[str, Any]]
-    words: frozenset[str]
+    parts: Iterator[dict[str, Any]] | list[dict[str, Any]]
+    words: set[str]
     passages: int
     positions: int
     nbytes: int
@@ -119,15 +124,48 @@ def _parts(doc: Document) -> Iterator[tuple[int, int, list[Passage]]]:
 
 
 def _prepare_document(doc: Document) -> _Prepared:
-    from whoosh.system import pack_uint
+    prepared = _Prepared(doc.doc_id, iter(()), set(), len(doc.passages), 0, _utf8_size(doc.text))
+    prepared.parts = _prepared_parts(doc, prepared, _shares_of(doc))
+    return prepared
 
-    words: set[str] = set()
-    parts = []
+
+def _prepare_streamed(streamed: StreamedDocument, nbytes: int) -> _Prepared:
+    doc = streamed.document  # its text is the opening block only
+    prepared = _Prepared(doc.doc_id, iter(()), set(), 0, 0, nbytes)
+
+    def parts() -> Iterator[dict[str, Any]]:
+        shares = ((s.first, s.offset, s.text, s.passages) for s in streamed.shares)
+        yield from _prepared_parts(doc, prepared, shares)
+        prepared.passages = streamed.passages
+
+    prepared.parts = parts()
+    return prepared
+
+
+def _shares_of(doc: Document) -> Iterator[tuple[int, int, str, list[Passage]]]:
     shares = list(_parts(doc))
     boundaries = [*[offset for _, offset, _ in shares][1:], len(doc.text)]
-    n_positions = 0
     for (first, offset, passages), end_offset in zip(shares, boundaries, strict=True):
-        text = doc.text[offset:end_offset]
+        yield first, offset, doc.text[offset:end_offset], passages
+
+
+def _utf8_size(text: str) -> int:
+    """Bytes of ``text`` in UTF-8, without encoding a huge text whole at once."""
+    step = 1 << 20
+    return sum(
+        len(text[i : i + step].encode("utf-8", "surrogatepass")) for i in range(0, len(text), step)
+    )
+
+
+def _prepared_parts(
+    doc: Document, prepared: _Prepared, shares: Iterable[tuple[int, int, str, list[Passage]]]
+) -> Iterator[dict[str, Any]]:
+    """The fields of each part, analysed as they are asked for; ``shares`` gives each
+    part's first passage number, text offset, text and passages."""
+    from whoosh.system import pack_uint
+
+    words = prepared.words
+    for first, offset, text, passages in shares:
         positions: dict[str, list[int]] = {}
         sections: dict[str, int] = {}
         table: list[StoredPassage] = []
@@ -138,7 +176,7 @@ def _prepare_document(doc: Document) -> _Prepared:
             own = _own_text(text[p.start - offset : p.end - offset], p.text)
             entry: StoredPassage = (p.kind, section, p.start, p.end, own, pos, nxt - pos)
             table.append(entry if p.page is None else (*entry, p.page))
-            n_positions += nxt - pos
+            prepared.positions += nxt - pos
             pos = nxt + PASSAGE_GAP
         postings = []
         for term, found in positions.items():
@@ -165,15 +203,7 @@ def _prepare_document(doc: Document) -> _Prepared:
         if offset == 0:
             fields["head"] = "1"
             fields["meta"] = {**asdict(doc.meta), "tags": list(doc.meta.tags)}
-        parts.append(fields)
-    return _Prepared(
-        doc.doc_id,
-        parts,
-        frozenset(words),
-        len(doc.passages),
-        n_positions,
-        len(doc.text.encode("utf-8")),
-    )
+        yield fields
 
 
 def _own_text(source: str, text: str) -> str | int | None:
@@ -206,16 +236,22 @@ def _prepare(task: tuple[SourceFile, str | None]) -> list[_Prepared | _Unchanged
     unchanged file is reported as such without being parsed. A file gives one result
     per article (a mailbox or a feed holds several), plus what inside it was skipped.
     """
-    from .documents import Skipped, content_hash, parse_file, read_bytes
+    from .documents import Skipped, content_hash, parse_file, read_bytes, stream_file
 
     source, known_sha = task
     try:
         data = read_bytes(source)
-        if known_sha is not None and known_sha == content_hash(data):
+        sha = content_hash(data)
+        if known_sha is not None and known_sha == sha:
             return [_Unchanged(str(source.path))]
+        # A huge text file is read as a stream: never its whole text, lines and passages.
+        streamed = stream_file(source, data, sha, PART_CHARS)
+        if streamed is not None:
+            return [_prepare_streamed(streamed, len(data))]
         docs, inner_skipped = parse_file(source, data)
     except SourceError as err:
         return [Skipped(str(source.path), err.message)]
+    del data  # the articles hold what is needed of it: a huge file is not kept twice
     return [*(_prepare_document(doc) for doc in docs), *inner_skipped]
 
 
@@ -237,6 +273,7 @@ def update_index(
     jobs: int = 1,
     changed: Sequence[str] | None = None,
     forget: str | None = None,
+    follow_symlinks: bool = False,
 ) -> IndexReport:
     """Bring the index at ``index_dir`` in line with the article files of its sources.
 
@@ -248,7 +285,8 @@ def update_index(
     one commit. With ``jobs`` > 1, the files are shared among this process and
     ``jobs`` - 1 worker processes, each writing its share as a segment (workers are
     started with ``spawn``, so a calling script needs the usual
-    ``if __name__ == "__main__":`` guard).
+    ``if __name__ == "__main__":`` guard). Symlinks are followed only while their target
+    stays inside the sources, unless ``follow_symlinks``.
     """
     from whoosh import index as windex
     from whoosh.writing import CLEAR
@@ -266,7 +304,7 @@ def update_index(
     report = progress or (lambda stage, done, total: None)
 
     report("scan", 0, 0)
-    sources, skipped, sizes = scan_plan(run_plan)
+    sources, skipped, sizes = scan_plan(run_plan, follow_symlinks=follow_symlinks)
     report("scan", len(sources), len(sources))
 
     # The lock is taken before worker processes start; they are started without this
@@ -346,7 +384,9 @@ def _writer_options() -> dict[str, Any]:
     # Whoosh's match counts inexact).
     codec = W3Codec(compression=0)
     codec.length_stats = False
-    return {"limitmb": 256, "compound": False, "codec": codec}
+    # Whoosh under-counts what its buffered postings take in memory (about four times
+    # this figure): 64 keeps a run under 300 MB, even on one 100 MB text file.
+    return {"limitmb": 64, "compound": False, "codec": codec}
 
 
 @functools.cache
@@ -608,12 +648,12 @@ def _apply(
                 counts["updated"] += 1
             else:
                 counts["added"] += 1
+            for part in result.parts:  # words and positions are complete after this
+                writer.add_document(**{**part, "body": analysis.Prepared(part["body"])})
             counts["bytes"] += result.nbytes
             vocabulary.update(result.words)
             stats["passages"] += result.passages
             stats["positions"] += result.positions
-            for part in result.parts:
-                writer.add_document(**{**part, "body": analysis.Prepared(part["body"])})
         for doc_id in known_docs.keys() - seen:
             if run_plan.keeps(known_docs[doc_id][2]):  # not looked at, or of a vanished source
                 continue

@@ -185,12 +185,14 @@ def _articles_of_file(searcher: Searcher, path: str) -> dict[str, tuple[int, str
     return out
 
 
-def scan_plan(p: Plan) -> tuple[list[SourceFile], list[Skipped], dict[str, int]]:
+def scan_plan(
+    p: Plan, *, follow_symlinks: bool = False
+) -> tuple[list[SourceFile], list[Skipped], dict[str, int]]:
     """The files of the run, what was skipped, and the bytes of each source read whole."""
     from .documents import scan
 
     if p.only is None:
-        files, skipped = scan(p.present)
+        files, skipped = scan(p.present, follow_symlinks=follow_symlinks)
         sizes = {root: 0 for root in p.present}
         prefixes = {root: _prefixes(root, {}) for root in p.present}
         for f in files:
@@ -199,7 +201,7 @@ def scan_plan(p: Plan) -> tuple[list[SourceFile], list[Skipped], dict[str, int]]
                 if under(str(f.path), prefixes[root]):
                     sizes[root] += size
         return files, skipped, sizes
-    return (*_scan_changed(p.present, p.only), {})
+    return (*_scan_changed(p.present, p.only, follow_symlinks), {})
 
 
 def _size(path: Path) -> int:
@@ -210,7 +212,7 @@ def _size(path: Path) -> int:
 
 
 def _scan_changed(
-    roots: Sequence[str], changed: Sequence[str]
+    roots: Sequence[str], changed: Sequence[str], follow_symlinks: bool = False
 ) -> tuple[list[SourceFile], list[Skipped]]:
     """The files among ``changed`` (and in the folders among them) that a whole scan of
     ``roots`` would find: under a source, not hidden, of a supported format."""
@@ -230,7 +232,7 @@ def _scan_changed(
         if path not in holders and not os.path.isdir(path) and unsupported(path):
             continue
         try:
-            files, skips = scan([path])
+            files, skips = scan([path], follow_symlinks=follow_symlinks, within=roots)
         except SourceError:  # gone again since the watcher saw it
             continue
         for f in files:

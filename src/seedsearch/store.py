@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .errors import DocumentNotFoundError, IndexAccessError, IndexNotFoundError
 from .generation import preflight
@@ -171,6 +171,25 @@ class Index:
             passages=tuple(p for f in parts for p in stored_passages(f)),
             meta=dict(parts[0].get("meta") or {}),
         )
+
+    def document_parts(self, doc_id: str) -> Iterator[dict[str, Any]]:
+        """The stored parts of an article, in order, read one at a time (so that showing
+        a huge article never holds it whole); :class:`DocumentNotFoundError` if none."""
+        with reading(self.index_dir):
+            s = self.searcher()
+            numbers = list(s.document_numbers(doc_id=doc_id, kind=ARTICLE))
+            if not numbers:
+                raise DocumentNotFoundError(f"no document with id {doc_id!r}")
+            if len(numbers) > 1:  # ordered by their first passage, each read in turn
+                numbers = [n for _, n in sorted((self._first(s, n), n) for n in numbers)]
+        for number in numbers:
+            with reading(self.index_dir):
+                fields = s.stored_fields(number)
+            yield fields
+
+    @staticmethod
+    def _first(s: Searcher, number: int) -> int:
+        return int(s.stored_fields(number).get("first", 0))
 
     def passages(self) -> Iterator[tuple[str, Passage]]:
         """(doc_id, passage) for every passage in the index."""

@@ -12,7 +12,9 @@ from __future__ import annotations
 import os
 
 from ..errors import SourceError
+from . import stream
 from .build import build_documents, doc_id_for, readable_name
+from .html import MAX_HTML_BYTES
 from .isolate import ISOLATE_BYTES
 from .isolate import run as run_isolated
 from .model import (
@@ -31,6 +33,7 @@ from .model import (
 from .readers import extract_or_reason
 from .scan import SUFFIXES, bundled_corpus, content_hash, read_bytes, scan
 from .sniff import sniff
+from .stream import STREAM_BYTES, Share, StreamedDocument, stream_text
 from .text import decode, is_boilerplate, split_passages
 
 __all__ = [
@@ -39,12 +42,15 @@ __all__ = [
     "MAX_FILE_BYTES",
     "MAX_PASSAGE_CHARS",
     "MIN_PASSAGE_CHARS",
+    "STREAM_BYTES",
     "SUFFIXES",
     "Document",
     "Metadata",
     "Passage",
+    "Share",
     "Skipped",
     "SourceFile",
+    "StreamedDocument",
     "bundled_corpus",
     "content_hash",
     "decode",
@@ -56,11 +62,17 @@ __all__ = [
     "scan",
     "sniff",
     "split_passages",
+    "stream_file",
 ]
 
 
 def _read(fmt: str, data: bytes, name: str) -> list[Extracted]:
-    if fmt == "pdf" or (fmt not in ("text", "markdown") and len(data) > ISOLATE_BYTES):
+    # An HTML file over its limit is refused by its reader before any parsing: here, so
+    # that it is not first copied to a child process.
+    refused = fmt == "html" and len(data) > MAX_HTML_BYTES
+    if not refused and (
+        fmt == "pdf" or (fmt not in ("text", "markdown") and len(data) > ISOLATE_BYTES)
+    ):
         return run_isolated(fmt, data, name)
     status, value = extract_or_reason(fmt, data, name)
     if status != "ok":
@@ -108,6 +120,20 @@ def parse_file(source: SourceFile, data: bytes) -> tuple[list[Document], list[Sk
     if not docs:
         raise SourceError("no indexable text")
     return docs, skipped
+
+
+def stream_file(
+    source: SourceFile, data: bytes, sha: str, part_chars: int
+) -> StreamedDocument | None:
+    """The article of a big plain text or Markdown file as a stream of parts of about
+    ``part_chars`` characters (see stream.py), or None: read it with :func:`parse_file`."""
+    if len(data) < stream.STREAM_BYTES:
+        return None
+    try:
+        mtime: float | None = source.path.stat().st_mtime
+    except OSError:
+        mtime = None
+    return stream_text(source, data, sha, _format_of(source.path.name, data), mtime, part_chars)
 
 
 def parse_document(source: SourceFile, data: bytes) -> Document:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-MAX_FILE_BYTES = 100 * 1024 * 1024
+MIB = 1024 * 1024
+MAX_FILE_BYTES = 100 * MIB  # 104,857,600 bytes
 MAX_PASSAGE_CHARS = 1500
 MIN_PASSAGE_CHARS = 200
 BUNDLED_KEY_PREFIX = "corpus/"

@@ -6,13 +6,17 @@ file whose extension no reader supports is reported as skipped, with the reason.
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import math
 import os
+import stat
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 from ..errors import SourceError
-from .model import BUNDLED_KEY_PREFIX, MAX_FILE_BYTES, Skipped, SourceFile
+from .model import BUNDLED_KEY_PREFIX, MAX_FILE_BYTES, MIB, Skipped, SourceFile
 
 # Extension → format read by default (the content may say otherwise: see sniff.py).
 SUFFIXES = {
@@ -55,12 +59,25 @@ def unsupported(name: str) -> str:
     return f"unsupported format {suffix}" if suffix else "unsupported format (no extension)"
 
 
-def scan(roots: Iterable[str | os.PathLike[str]]) -> tuple[list[SourceFile], list[Skipped]]:
+LEAVES_SOURCES = "symlink leaves the indexed folders (use --follow-symlinks)"
+VANISHED = "vanished while indexing"
+
+
+def scan(
+    roots: Iterable[str | os.PathLike[str]],
+    *,
+    follow_symlinks: bool = False,
+    within: Iterable[str | os.PathLike[str]] | None = None,
+) -> tuple[list[SourceFile], list[Skipped]]:
     """Every article file under ``roots`` (files are taken as given, folders recursively).
 
     Raises :class:`SourceError` for a root that does not exist, before anything is read.
-    Directory symlinks are followed once; a loop is reported, never walked forever.
-    A file named on its own is read whatever its extension (its content decides).
+    Symlinks (to files or folders) are followed only while their target stays inside
+    the roots, unless ``follow_symlinks``; each folder is walked once, and a loop is
+    reported, never walked forever. Anything that is not a regular file (a FIFO, a
+    device) is skipped. A file named on its own is read whatever its extension (its
+    content decides). With ``within`` (the sources, when ``roots`` are changed paths
+    inside them) symlinks must stay inside those, and files named in ``roots`` too.
     """
     found: dict[str, SourceFile] = {}
     skipped: list[Skipped] = []
@@ -68,32 +85,83 @@ def scan(roots: Iterable[str | os.PathLike[str]]) -> tuple[list[SourceFile], lis
     for root in root_paths:
         if not root.exists() and not root.is_symlink():
             raise SourceError(f"{root}: no such file or directory")
+    # Where the roots really are: a symlinked root is taken at its target.
+    bounds = root_paths if within is None else [Path(w).expanduser() for w in within]
+    inside = _Containment(None if follow_symlinks else _resolved_roots(bounds))
     for root in root_paths:
         if root.is_dir():
-            for path, problem in _walk(root):
+            for path, problem in _walk(root, inside):
                 if problem:
                     skipped.append(Skipped(str(path), problem))
                 else:
-                    _add(found, path, skipped)
+                    _add(found, path, skipped, inside)
         else:
-            _add(found, root, skipped)
+            # A file named on its own is taken wherever it leads, unless it is a change
+            # seen inside the sources.
+            _add(found, root, skipped, inside if within is not None else _Containment(None))
     return sorted(found.values(), key=lambda s: s.key), skipped
 
 
-def _add(found: dict[str, SourceFile], path: Path, skipped: list[Skipped]) -> None:
+def _resolved_roots(roots: list[Path]) -> list[Path]:
+    out = []
+    for root in roots:
+        try:
+            out.append(root.resolve(strict=True))
+        except (OSError, RuntimeError):  # a broken root: it is reported when walked
+            continue
+    return out
+
+
+class _Containment:
+    """Whether a resolved path lies within the roots (``None``: anywhere will do)."""
+
+    def __init__(self, roots: list[Path] | None) -> None:
+        self.roots = roots
+
+    def __contains__(self, resolved: Path) -> bool:
+        if self.roots is None:
+            return True
+        return any(resolved == r or resolved.is_relative_to(r) for r in self.roots)
+
+
+def _add(
+    found: dict[str, SourceFile], path: Path, skipped: list[Skipped], inside: _Containment
+) -> None:
     try:
         resolved = path.resolve(strict=True)
     except (OSError, RuntimeError):
-        skipped.append(Skipped(str(path), "broken or looping symlink"))
+        # A path that is no symlink and no longer there was deleted since the walk.
+        gone = not path.is_symlink() and not os.path.lexists(path)
+        skipped.append(Skipped(str(path), VANISHED if gone else "broken or looping symlink"))
         return
-    if not resolved.is_file():
-        skipped.append(Skipped(str(path), "not a regular file"))
+    if resolved not in inside:
+        skipped.append(Skipped(str(path), LEAVES_SOURCES))
+        return
+    try:
+        mode = resolved.stat().st_mode  # stat, not open: a FIFO or a device never blocks it
+    except OSError as err:
+        skipped.append(Skipped(str(path), _os_reason(err)))
+        return
+    if not stat.S_ISREG(mode):
+        skipped.append(Skipped(str(path), f"not a regular file ({_kind(mode)})"))
         return
     key = _key_for(resolved)
     found.setdefault(key, SourceFile(resolved, key))
 
 
-def _walk(root: Path) -> Iterator[tuple[Path, str]]:
+def _kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "named pipe"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "device"
+    if stat.S_ISSOCK(mode):
+        return "socket"
+    if stat.S_ISDIR(mode):
+        return "folder"
+    return "special file"
+
+
+def _walk(root: Path, inside: _Containment) -> Iterator[tuple[Path, str]]:
     seen: set[tuple[int, int]] = set()
     errors: list[OSError] = []
     for dirpath, dirnames, filenames in os.walk(root, followlinks=True, onerror=errors.append):
@@ -102,8 +170,13 @@ def _walk(root: Path) -> Iterator[tuple[Path, str]]:
             yield Path(err.filename or dirpath), _os_reason(err)
         try:
             st = os.stat(dirpath)
-        except OSError as err:
-            yield Path(dirpath), _os_reason(err)
+            real = Path(dirpath).resolve(strict=True)
+        except (OSError, RuntimeError) as err:
+            yield Path(dirpath), _os_reason(err) if isinstance(err, OSError) else "symlink loop"
+            dirnames[:] = []
+            continue
+        if real not in inside:  # reached through a symlink that leads out of the roots
+            yield Path(dirpath), LEAVES_SOURCES
             dirnames[:] = []
             continue
         ident = (st.st_dev, st.st_ino)
@@ -123,29 +196,64 @@ def _walk(root: Path) -> Iterator[tuple[Path, str]]:
 def _os_reason(err: OSError) -> str:
     if isinstance(err, PermissionError):
         return "permission denied"
-    if err.errno is not None and err.errno == 40:  # ELOOP
+    if isinstance(err, FileNotFoundError):
+        return VANISHED
+    if err.errno is not None and err.errno == errno.ELOOP:
         return "symlink loop"
     return (err.strerror or str(err)).lower()
 
 
+def too_large(size: int) -> str:
+    """The size message (rounded up: a file one byte over the limit never reads as 100)."""
+    shown = math.ceil(size * 10 / MIB) / 10
+    return f"too large ({shown:.1f} MiB, limit {MAX_FILE_BYTES // MIB} MiB)"
+
+
 def read_bytes(source: SourceFile) -> bytes:
-    """The file's bytes; raises :class:`SourceError` with a one-line reason."""
+    """The file's bytes; raises :class:`SourceError` with a one-line reason.
+
+    The file is opened without blocking and checked once open: one that became a FIFO
+    or a device since the scan is refused, and nothing (a FIFO without writer, a
+    terminal, /proc/kmsg) can stall the run.
+    """
     try:
-        size = source.path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise SourceError(
-                f"too large ({size / 1e6:.0f} MB, limit {MAX_FILE_BYTES / 1e6:.0f} MB)"
-            )
-        with open(source.path, "rb") as fh:
-            # Read at most one byte past the limit: a file growing while read stays bounded.
-            data = fh.read(MAX_FILE_BYTES + 1)
+        fd = os.open(source.path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
+    except OSError as err:
+        raise SourceError(_os_reason(err)) from None
+    try:
+        with open(fd, "rb", buffering=0) as fh:
+            st = os.fstat(fh.fileno())
+            if not stat.S_ISREG(st.st_mode):
+                raise SourceError(f"not a regular file ({_kind(st.st_mode)})")
+            if st.st_size > MAX_FILE_BYTES:
+                raise SourceError(too_large(st.st_size))
+            data = _read_all(fh, st.st_size)
         if len(data) > MAX_FILE_BYTES:
-            raise SourceError(f"too large (grew past {MAX_FILE_BYTES / 1e6:.0f} MB while read)")
+            raise SourceError(f"too large (grew past {MAX_FILE_BYTES // MIB} MiB while read)")
         return data
     except SourceError:
         raise
     except OSError as err:
         raise SourceError(_os_reason(err)) from None
+
+
+def _read_all(fh: BinaryIO, size: int) -> bytes:
+    """What is left in ``fh``, at most one byte past the limit (a file growing while read
+    stays bounded); one read of the size it had, then more while there is more (a /proc
+    file says 0)."""
+    chunks: list[bytes] = []
+    total = 0
+    want = min(size, MAX_FILE_BYTES) + 1
+    while total <= MAX_FILE_BYTES:
+        chunk = fh.read(want)
+        if chunk is None:  # a non-blocking read with nothing to read yet
+            raise SourceError("no data to read (it would wait)")
+        if not chunk:
+            break
+        chunks.append(chunk)
+        total += len(chunk)
+        want = min(1 << 20, MAX_FILE_BYTES + 1 - total)
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 def content_hash(data: bytes) -> str:

@@ -161,9 +161,10 @@ def _split_long(start: int, end: int, text: str) -> Iterator[tuple[int, int, str
 class _Splitter:
     """Walks an article's lines, keeping the open paragraph and the current section."""
 
-    def __init__(self, text: str, plain_headings: bool = True) -> None:
+    def __init__(self, text: str, plain_headings: bool = True, opening: bool = True) -> None:
         self.text = text
         self.plain_headings = plain_headings
+        self.opening = opening  # the text's start (not a later block of a streamed file)
         self.out: list[Passage] = []
         self.section = ""
         self.first_heading = ""
@@ -236,6 +237,7 @@ class _Splitter:
                 self.heading(offset + md.start(2), md.group(2))
             elif (
                 self.plain_headings
+                and self.opening
                 and not self.out
                 and not self.para
                 and _opening_title(stripped, lines[i + 1][1].strip() if i + 1 < len(lines) else "")
@@ -252,7 +254,7 @@ class _Splitter:
                     stripped,
                     lines[i + 1][1].strip() if i + 1 < len(lines) else "",
                     heading_limit,
-                    first=not self.out and not self.para,
+                    first=self.opening and not self.out and not self.para,
                 )
             ):
                 self.heading(offset + lead, stripped)
@@ -263,14 +265,17 @@ class _Splitter:
         self.flush()
 
 
-def split_passages(text: str, plain_headings: bool = True) -> tuple[list[Passage], str]:
+def split_passages(
+    text: str, plain_headings: bool = True, opening: bool = True
+) -> tuple[list[Passage], str]:
     """Passages of an article and its title.
 
     The title is the opening heading, else the first heading, else the first sentence.
     Short lines are taken for headings unless ``plain_headings`` is false (text whose
     headings are all marked with ``#``, as the HTML and office readers write it).
+    ``opening`` is false for a later block of an article (no opening title there).
     """
-    splitter = _Splitter(text, plain_headings)
+    splitter = _Splitter(text, plain_headings, opening)
     splitter.feed(_lines(text))
     passages = splitter.out
     if passages and passages[0].kind == "heading":
