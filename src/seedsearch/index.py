@@ -27,7 +27,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import analysis
+from . import analysis, filters
 from .errors import OptionError, SourceError, from_os_error
 from .generation import committed, session
 from .schema import (
@@ -129,6 +129,10 @@ def _prepare_document(doc: Document) -> _Prepared:
     shares = list(_parts(doc))
     boundaries = [*[offset for _, offset, _ in shares][1:], len(doc.text)]
     n_positions = 0
+    meta = {**asdict(doc.meta), "tags": list(doc.meta.tags)}
+    # Every part carries the filter fields (a filter must hold where the words matched)
+    # and the metadata its hits show.
+    filter_fields = filters.index_fields(meta, doc.path)
     for (first, offset, passages), end_offset in zip(shares, boundaries, strict=True):
         text = doc.text[offset:end_offset]
         positions: dict[str, list[int]] = {}
@@ -164,10 +168,11 @@ def _prepare_document(doc: Document) -> _Prepared:
             "first": first,
             "sections": list(sections),
             "passages": table,
+            "meta": meta,
+            **filter_fields,
         }
         if offset == 0:
             fields["head"] = "1"
-            fields["meta"] = {**asdict(doc.meta), "tags": list(doc.meta.tags)}
         parts.append(fields)
     return _Prepared(
         doc.doc_id,
