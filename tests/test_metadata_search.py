@@ -100,6 +100,10 @@ def titles(index: Index, query: str) -> set[str]:
         ("auteur:zoe", {LONG}),
         ("auteur:(roy OR benali)", {TARIFS, EOLIEN}),
         ("auteur:personne", set()),
+        ("auteur:dup*", {PENLY}),
+        ("auteur:marie*", {PENLY}),
+        ("auteur:lef*", {NOTE}),
+        ("source:courr*", {PENLY}),
         # Source: site name, feed title, mailbox name.
         ('site:"courrier normand"', {PENLY}),
         ("source:Courrier", {PENLY}),
@@ -361,6 +365,15 @@ def test_cli_search_shows_date_author_source(
     result = cli("search", "chantier", "dossier:presse", index=corpus[1])
     assert result.exit_code == 0
     assert f"1. {PENLY}  2026-03-04 · Marie Dupont · Le Courrier normand" in result.stdout
+
+
+def test_cli_show_shows_date_author_source(
+    corpus: tuple[Path, Path], cli: Callable[..., Result]
+) -> None:
+    doc_id = json_out(cli("search", "type:docx", "--json", index=corpus[1]))["hits"][0]["doc_id"]
+    result = cli("show", doc_id, index=corpus[1])
+    assert result.exit_code == 0
+    assert result.stdout.startswith(f"{NOTE}  2024-02-05 · Paul Lefèvre\n")
 
 
 def test_cli_search_shows_the_pdf_page(

@@ -377,8 +377,9 @@ def show_cmd(ctx: click.Context, doc_id: str, highlight: str | None, as_json: bo
                 d["snippet"] = marker.html(p.text)
         _emit_json(payload)
         return
+    about = " · ".join(v for k in ("date", "author", "source") if (v := article.meta.get(k)))
     lines: list[Line] = [
-        [(article.title, "bold cyan")],
+        [(article.title, "bold cyan")] + ([(f"  {about}", "green")] if about else []),
         [(f"{article.doc_id} · {display_path(article.path)}", "dim")],
     ]
     for p in article.passages:

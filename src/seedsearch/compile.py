@@ -264,6 +264,26 @@ class Compiler:
             kept.append(w)
         return kept or None
 
+    def field_prefix(self, node: Word) -> list[str]:
+        """The terms of a metadata field (an author's, a source's names) starting with a
+        prefix: looked up in the field itself, which the spelling dictionary leaves out."""
+        from itertools import islice
+
+        folded = normalise_word(node.text)
+        stem = term_for(folded)
+
+        def starting(prefix: str) -> set[str]:
+            found = islice(self.reader.expand_prefix(node.field, prefix), MAX_EXPANSIONS)
+            return {text_of(t) for t in found}
+
+        # Terms are stems: marie* is the name Marie itself (mar), and courr* reaches
+        # courrier (couri) only through its own stem's prefix (cour), tried last.
+        terms = starting(folded) | ({stem} if (node.field, stem) in self.reader else set())
+        if not terms:
+            terms = starting(stem)
+        self.cost.visit(len(terms))
+        return sorted(terms)[:MAX_EXPANSIONS]
+
     def family(self, folded: str, term: str) -> tuple[str, ...]:
         """Indexed terms of the words derived from the same base as ``folded``."""
         key = family_key(folded)
@@ -309,6 +329,8 @@ class Compiler:
     def word(self, node: Word, positive: bool) -> Any:
         from whoosh.query import Or
 
+        if node.prefix and node.field in TEXT_FILTERS:
+            return self.any_term(self.field_prefix(node), node.field, positive)
         if node.prefix or node.fuzzy is not None:
             words = self.expand(node)
             if words is None:
