@@ -88,7 +88,7 @@ def schema() -> Any:
         # column, for newest first), the format, and every folder the file is in.
         author=TEXT(analyzer=french),
         source=TEXT(analyzer=french),
-        date=NUMERIC(int, bits=32, signed=False, sortable=True),
+        date=NUMERIC(int, bits=32, sortable=True),
         format=ID(),
         folder=ID(),
         words=STORED(),
