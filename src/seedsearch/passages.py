@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
+from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
 from .compile import Compiler, Cost, decode_positions
@@ -26,6 +27,9 @@ PASSAGES_PER_ARTICLE = 3
 # The articles re-ranked with their best passage's score, and the weight it gets.
 RERANK_DEPTH = 30
 PASSAGE_WEIGHT = 1.0
+# Neighbouring query words found within this many positions (stop words count), in order.
+PROXIMITY_WINDOW = 3
+PROXIMITY_WEIGHT = 1.0
 
 _K1 = 1.2
 _B = 0.75
@@ -101,17 +105,50 @@ def _passage_score(
     groups: Sequence[frozenset[Any]],
     idf: dict[Any, float],
     mean_length: float,
+    proximity: bool = False,
 ) -> float:
     """BM25 over the passage, times the share of the query's words it holds (Lucene's
-    classic coordination factor): a passage with every word beats one with a few."""
+    classic coordination factor): a passage with every word beats one with a few. With
+    ``proximity``, query words that follow each other in the query and meet close together
+    in the passage add a score (see :func:`_proximity`): evidence that an article is about
+    the query, used to rank articles, not to choose which of an article's passages to show
+    (a short table row holding the words side by side would then crowd out the heading or
+    paragraph that discusses them)."""
     norm = _K1 * (1 - _B + _B * length / mean_length)
     total = 0.0
     for key, where in found.items():
         f = len(where)
         total += idf.get(key, 0.0) * f * (_K1 + 1) / (f + norm)
     if groups:
+        if proximity:
+            total += _proximity(found, groups, idf)
         total *= sum(1 for g in groups if not g.isdisjoint(found)) / len(groups)
     return total
+
+
+def _proximity(
+    found: dict[Any, list[int]], groups: Sequence[frozenset[Any]], idf: dict[Any, float]
+) -> float:
+    """For each pair of words next to each other in the query, how often they come within
+    PROXIMITY_WINDOW positions of each other, in that order, in the passage (saturated as
+    BM25 saturates a term's frequency), weighted by the rarer word's idf: the dependence
+    between neighbouring query words (``Taille d'impression``, ``Gestion de la pile``) that
+    a bag of words misses."""
+    if PROXIMITY_WEIGHT == 0 or len(groups) < 2:
+        return 0.0
+    total = 0.0
+    for left, right in pairwise(groups):
+        before = sorted(p for k in left if isinstance(k, str) for p in found.get(k, ()))
+        after = {p for k in right if isinstance(k, str) for p in found.get(k, ())}
+        if not before or not after:
+            continue
+        pairs = sum(
+            1 for p in before if any(p + d in after for d in range(1, PROXIMITY_WINDOW + 1))
+        )
+        if pairs:
+            weight = min(max(idf.get(k, 0.0) for k in left), max(idf.get(k, 0.0) for k in right))
+            total += weight * pairs * (_K1 + 1) / (pairs + _K1)
+    return PROXIMITY_WEIGHT * total
 
 
 class _Evidence:
@@ -142,12 +179,14 @@ class _Evidence:
                 self.idf[t] = self.idf.get(t, 0.0) * FAMILY_WEIGHT
 
     def scored(
-        self, docnum: int, table: Sequence[Sequence[Any]]
+        self, docnum: int, table: Sequence[Sequence[Any]], proximity: bool = False
     ) -> tuple[dict[int, dict[Any, list[int]]], dict[int, float]]:
-        """(passage → matched key → positions, passage → score) of one article."""
+        """(passage → matched key → positions, passage → score) of one article;
+        ``proximity`` adds the neighbouring query words' proximity score."""
         found = _passage_matches(table, self.positions[docnum], self.terms, self.compiler.phrases)
+        groups, idf, mean = self.compiler.groups, self.idf, self.mean_length
         scores = {
-            n: _passage_score(table[n][6], keys, self.compiler.groups, self.idf, self.mean_length)
+            n: _passage_score(table[n][6], keys, groups, idf, mean, proximity)
             for n, keys in found.items()
         }
         return found, scores
@@ -171,7 +210,7 @@ def rerank(
     for docnum, score in top:
         compiler.cost.check()
         table = searcher.stored_fields(docnum).get("passages", [])
-        best = max(evidence.scored(docnum, table)[1].values(), default=0.0)
+        best = max(evidence.scored(docnum, table, proximity=True)[1].values(), default=0.0)
         rescored.append((docnum, score + PASSAGE_WEIGHT * best))
     rescored.sort(key=lambda item: (-item[1], item[0]))
     return rescored + list(ranked[depth:])

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
 TITLE_WEIGHT = 1.0
 # A word's derivational family (affichage for afficher) adds to its match at this weight.
-FAMILY_WEIGHT = 0.25
+FAMILY_WEIGHT = 0.4
 
 
 def run(
@@ -170,7 +170,6 @@ def _conjunction(
             docnum = m.id()
             if allowed is None or docnum in allowed:
                 scores[docnum] = m.score()
-                values[docnum] = {word: m.value()}
             m.next()
     else:
         seeds = len(groups) - need + 1
@@ -183,7 +182,7 @@ def _conjunction(
         for g in range(seeds, len(groups)):
             for term, _ in groups[g]:
                 cost.check()
-                for docnum in present(searcher.postings("body", term), candidates, _nothing)[0]:
+                for docnum in _members(searcher, term, candidates):
                     held[docnum] |= 1 << g
             left = len(groups) - g - 1  # groups still to ask: drop what can no longer make it
             candidates = [d for d in candidates if held[d].bit_count() + left >= need]
@@ -193,30 +192,51 @@ def _conjunction(
         for group in groups:
             for term, weight in group:
                 cost.check()
-                found, points = present(searcher.postings("body", term), candidates, _scored)
-                for docnum, (score, value) in zip(found, points, strict=True):
+                found, points = present(searcher.postings("body", term), candidates, _score)
+                for docnum, score in zip(found, points, strict=True):
                     scores[docnum] += weight * score
-                    values.setdefault(docnum, {})[term] = value
     ranked = sorted(scores)
     for group in groups:
         for term, weight in group:
             if ("title", term) in reader:
-                found, points = present(searcher.postings("title", term), ranked, _scored)
-                for docnum, (score, _value) in zip(found, points, strict=True):
+                found, points = present(searcher.postings("title", term), ranked, _score)
+                for docnum, score in zip(found, points, strict=True):
                     scores[docnum] += weight * TITLE_WEIGHT * score
     if held:
         for docnum in scores:
             scores[docnum] *= held[docnum].bit_count() / n
     top = heapq.nsmallest(window, scores.items(), key=lambda item: (-item[1], item[0]))
+    if top:  # the positions of the top articles only (decoding them all costs more)
+        shown = sorted(d for d, _ in top)
+        for group in groups:
+            for term, _ in group:
+                found, raw = present(searcher.postings("body", term), shown, _value)
+                for docnum, value in zip(found, raw, strict=True):
+                    values.setdefault(docnum, {})[term] = value
     return top, len(scores), {d: values.get(d, {}) for d, _ in top}
+
+
+def _members(searcher: Searcher, term: str, candidates: list[int]) -> list[int]:
+    """The candidates (ascending) whose body holds ``term``. A list much longer than the
+    candidates is skipped through; a shorter one is read whole (decoded a block at a time,
+    far cheaper than one skip per candidate)."""
+    m = searcher.postings("body", term)
+    if searcher.reader().doc_frequency("body", term) > 4 * len(candidates):
+        return present(m, candidates, _nothing)[0]
+    wanted = set(candidates)
+    return [d for d in m.all_ids() if d in wanted]
 
 
 def _nothing(m: Any) -> None:
     return None
 
 
-def _scored(m: Any) -> tuple[float, bytes]:
-    return float(m.score()), m.value()
+def _score(m: Any) -> float:
+    return float(m.score())
+
+
+def _value(m: Any) -> bytes:
+    return bytes(m.value())
 
 
 def present(m: Any, docnums: list[int], value: Callable[[Any], Any]) -> tuple[list[int], list[Any]]:
