@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from .analysis import analyse, is_stop_word
 from .filters import FIELD_NAMES, VALUE_FILTERS, check
 
-FIELDS = FIELD_NAMES
 MAX_DEPTH = 32
 
 
@@ -173,8 +172,8 @@ def _lex_word(word: str, toks: list[_Tok], ignored: list[str]) -> None:
         word = word[1:]
     name, colon, rest = word.partition(":")
     if colon and name.isascii() and name.isalpha():
-        if name.lower() in FIELDS:
-            toks.append(_Tok("field", FIELDS[name.lower()]))
+        if name.lower() in FIELD_NAMES:
+            toks.append(_Tok("field", FIELD_NAMES[name.lower()]))
         else:
             ignored.append(f"{name}:")
         if rest:
