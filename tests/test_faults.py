@@ -198,10 +198,10 @@ def test_a_kill_right_after_the_commit_keeps_the_new_sources(tmp_path: Path) -> 
 
     again = seedsearch(ix, "index", "--json")  # no path: the sources last committed
     assert again.returncode == 0, again.stderr
-    assert json.loads(again.stdout)["documents"] == 7
+    assert json.loads(again.stdout)["documents"] == 12  # both sources
     assert json.loads(again.stdout)["removed"] == 0
     with Index(ix) as index:
-        assert index.stats().roots == (str(tmp_path / "b"),)
+        assert index.stats().roots == (str(tmp_path / "a"), str(tmp_path / "b"))
     assert check_index(ix).ok
 
 

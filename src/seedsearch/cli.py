@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -96,15 +97,23 @@ def main(ctx: click.Context, index_dir: str) -> None:
     show_default=True,
     help="Processes that read, analyse and write shares of the files in parallel.",
 )
+@click.option(
+    "--watch", is_flag=True, help="Then keep indexing changes as they happen (Ctrl-C stops)."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.pass_context
 def index_cmd(
-    ctx: click.Context, paths: tuple[str, ...], rebuild: bool, jobs: int, as_json: bool
+    ctx: click.Context,
+    paths: tuple[str, ...],
+    rebuild: bool,
+    jobs: int,
+    watch: bool,
+    as_json: bool,
 ) -> None:
-    """Index .txt and .md files and folders (default: the bundled articles).
+    """Index article files and folders, adding PATHS to the index's sources.
 
     Run it again to pick up changes: only changed files are re-analysed and deleted ones
-    are removed. Without PATHS the index keeps the sources it was built from.
+    are removed. Without PATHS every source is updated (the bundled articles at first).
     """
     from .index import update_index
 
@@ -124,6 +133,51 @@ def index_cmd(
         _emit_json(report.to_dict())
     else:
         _print_report(report)
+    if watch:
+        _watch(ctx.obj["index"], jobs, as_json)
+
+
+def _watch(index_dir: str, jobs: int, as_json: bool) -> None:
+    from .watch import watch_index
+
+    received: list[int] = []
+    try:
+        with _interruptible(received):
+            watch_index(
+                index_dir,
+                _batch_printer(as_json),
+                on_error=lambda err: _warn(err.message),
+                on_ready=lambda: click.echo(
+                    "seedsearch: watching the sources (Ctrl-C stops)", err=True
+                ),
+                jobs=jobs,
+            )
+    except KeyboardInterrupt:
+        # watchfiles turns the signal into a plain KeyboardInterrupt: ``received`` says which.
+        click.echo("seedsearch: stopped watching; every batch so far is committed", err=True)
+        sys.exit(128 + (received[0] if received else signal.SIGINT))
+
+
+def _warn(message: str) -> None:
+    click.echo(f"seedsearch: error: {terminal_text(message)}", err=True)
+
+
+def _batch_printer(as_json: bool) -> Callable[[IndexReport], None]:
+    import time
+
+    def on_batch(report: IndexReport) -> None:
+        if as_json:
+            click.echo(dumps(report.to_dict()))
+            return
+        skipped = f", {len(report.skipped)} skipped" if report.skipped else ""
+        gone = "; missing, kept: " + ", ".join(map(display_path, report.vanished))
+        click.echo(
+            f"{time.strftime('%H:%M:%S')} {report.added} added, {report.updated} updated, "
+            f"{report.removed} removed{skipped} ({report.seconds:.2f} s)"
+            f"{gone if report.vanished else ''}"
+        )
+
+    return on_batch
 
 
 class _Interrupted(KeyboardInterrupt):
@@ -140,8 +194,10 @@ def _ignore(signum: int, frame: object) -> None:
 
 
 @contextmanager
-def _interruptible() -> Iterator[None]:
+def _interruptible(received: list[int] | None = None) -> Iterator[None]:
     def stop(signum: int, frame: object) -> None:
+        if received is not None:
+            received.append(signum)
         # Once: a second signal must not break into the cleanup the first one started.
         # Not SIG_IGN, which processes started during the cleanup would inherit, and
         # then not stop when terminated.
@@ -210,6 +266,61 @@ def _print_report(report: IndexReport) -> None:
     )
     for s in report.skipped:
         click.echo(f"  skipped {display_path(s.path)}: {terminal_text(s.reason)}")
+    from .sources import display_name
+
+    for root in report.vanished:
+        name = display_path(display_name(root))
+        click.echo(
+            f"  source missing, its articles are kept: {name} (seedsearch forget drops them)"
+        )
+
+
+# --- sources, forget -------------------------------------------------------------------
+
+
+@main.command("sources")
+@click.option("--json", "as_json", is_flag=True, help="Print the sources as JSON.")
+@click.pass_context
+def sources_cmd(ctx: click.Context, as_json: bool) -> None:
+    """List the index's sources: articles, size on disk and last update of each."""
+    from .sources import list_sources
+
+    with _errors(as_json):
+        found = list_sources(ctx.obj["index"])
+    if as_json:
+        _emit_json({"sources": [s.to_dict() for s in found]})
+        return
+    if not found:
+        click.echo("no sources: 'seedsearch index PATH' adds one")
+    for s in found:
+        state = "  MISSING (articles kept)" if s.vanished else ""
+        click.echo(
+            f"{display_path(s.name)}: {s.articles} articles, {_size(s.bytes)}, "
+            f"updated {s.updated or 'unknown'}{state}"
+        )
+
+
+@main.command("forget")
+@click.argument("path", type=click.Path(path_type=str))
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.pass_context
+def forget_cmd(ctx: click.Context, path: str, as_json: bool) -> None:
+    """Remove a source (as 'seedsearch sources' lists it) and its articles."""
+    from .sources import forget_source
+
+    try:
+        with _interruptible(), _errors(as_json):
+            report = forget_source(ctx.obj["index"], path)
+    except _Interrupted as stop:
+        click.echo("seedsearch: interrupted: the index is left as it was", err=True)
+        sys.exit(128 + stop.signum)
+    if as_json:
+        _emit_json({"forgotten": path, **report.to_dict()})
+        return
+    noun = "article" if report.removed == 1 else "articles"
+    click.echo(
+        f"Forgot {display_path(path)}: {report.removed} {noun} removed, {report.documents} left"
+    )
 
 
 # --- search ----------------------------------------------------------------------------
@@ -585,6 +696,7 @@ def _print_doc_eval(
     type=click.FloatRange(0.1, 3600),
     help="Seconds a client has to send a request's head before it is disconnected.",
 )
+@click.option("--watch", is_flag=True, help="Keep the index current as its sources change.")
 @click.pass_context
 def serve_cmd(
     ctx: click.Context,
@@ -594,13 +706,33 @@ def serve_cmd(
     workers: int,
     allowed_hosts: tuple[str, ...],
     head_timeout: float,
+    watch: bool,
 ) -> None:
     """Serve the search page, article pages and the JSON API (docs at /docs)."""
     from .web.server import serve
 
     index = index_dir or ctx.obj["index"]
     click.echo(f"seedsearch: serving {index} on http://{host}:{port}/", err=True)
-    serve(index, host, port, workers, allowed_hosts, head_timeout)
+    watcher = _serve_watcher(index) if watch else None
+    serve(index, host, port, workers, allowed_hosts, head_timeout, watcher=watcher)
+
+
+def _serve_watcher(index_dir: str) -> Callable[[threading.Event], None]:
+    """The watch of ``serve --watch``: an update of every source, then its changes."""
+
+    def watcher(stop: threading.Event) -> None:
+        from .index import update_index
+        from .watch import watch_index
+
+        try:
+            update_index(index_dir)
+        except SeedsearchError as err:
+            _warn(err.message)
+        watch_index(
+            index_dir, _batch_printer(False), on_error=lambda e: _warn(e.message), stop=stop
+        )
+
+    return watcher
 
 
 def run() -> None:  # pragma: no cover - console-script entry point

@@ -18,7 +18,7 @@ import re
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -33,12 +33,14 @@ from .schema import (
     INDEX_NAME,
     META_FILE,
     compatible,
+    fingerprints,
     indexed_meta,
     own_file,
     read_meta,
     reading,
     schema,
     toc_generations,
+    write_meta,
 )
 
 LOCK_FILE = f"{INDEX_NAME}_WRITELOCK"
@@ -51,6 +53,7 @@ class Committed:
 
     exists: bool  # a committed generation with articles
     roots: list[str] | None  # the sources it was built from, if known
+    sources: dict[str, Any] = field(default_factory=dict)  # what is known of each source
 
 
 def committed(index_dir: Path, *, rebuild: bool) -> Committed:
@@ -61,20 +64,27 @@ def committed(index_dir: Path, *, rebuild: bool) -> Committed:
     looked for, in the index, else in the sidecar.
     """
     meta = read_meta(index_dir)
-    saved = meta.get("roots") or None
+    saved = meta.get("roots")
+    saved = saved if isinstance(saved, list) and (saved or "generation" in meta) else None
     if not toc_generations(index_dir):
         return Committed(False, saved)
     if rebuild:
         try:
-            return Committed(True, _read_roots(index_dir) or saved)
+            indexed = _read_indexed(index_dir)
         except Exception:  # a damaged index: a rebuild reads nothing of it
             return Committed(True, saved)
-    preflight(index_dir, meta)
-    with reading(index_dir):
-        roots = _read_roots(index_dir)
-    if roots is None:
-        return Committed(False, saved)
-    return Committed(True, roots or saved)
+    else:
+        preflight(index_dir, meta)
+        with reading(index_dir):
+            indexed = _read_indexed(index_dir)
+        if indexed is None:
+            return Committed(False, saved)
+    if indexed is None:
+        return Committed(True, saved)
+    # An index that records its sources may have none left (all forgotten).
+    if "sources" in indexed:
+        return Committed(True, list(indexed.get("roots") or []), dict(indexed["sources"]))
+    return Committed(True, list(indexed.get("roots") or []) or saved)
 
 
 def preflight(index_dir: Path, meta: dict[str, Any]) -> None:
@@ -105,8 +115,8 @@ def preflight(index_dir: Path, meta: dict[str, Any]) -> None:
         )
 
 
-def _read_roots(index_dir: Path) -> list[str] | None:
-    """The committed roots ([] when the index predates storing them), or None when the
+def _read_indexed(index_dir: Path) -> dict[str, Any] | None:
+    """The committed roots and sources (see :func:`indexed_meta`), or None when the
     index has no segment (no index)."""
     from whoosh import index as windex
 
@@ -115,7 +125,7 @@ def _read_roots(index_dir: Path) -> list[str] | None:
         if not ix._segments():
             return None
         with ix.searcher() as s:
-            return list(indexed_meta(s).get("roots") or [])
+            return indexed_meta(s)
     finally:
         ix.close()
 
@@ -246,3 +256,26 @@ def _remove_new_files(index_dir: Path, before: set[str]) -> None:
                 shutil.rmtree(path)
             else:
                 path.unlink()
+
+
+def save_sidecar(index_dir: Path, roots: list[str], generation: int, updated: str) -> None:
+    """Copy the committed roots into the sidecar, for a rebuild of an index that can no
+    longer be read. The index holds them already: failing here loses nothing, unless the
+    sidecar still names another version (a rebuild of an older index)."""
+    try:
+        known = read_meta(index_dir).get("files") or {}
+        files = fingerprints(index_dir, generation, known if isinstance(known, dict) else {})
+        write_meta(index_dir, roots, generation=generation, updated=updated, files=files)
+    except OSError as exc:
+        if not compatible(read_meta(index_dir)):
+            raise from_os_error(exc, str(index_dir), "write") from None
+
+
+def fault(point: str) -> None:
+    """Fault injection for tests: ``SEEDSEARCH_FAULT=before-commit`` (or
+    ``after-commit``) makes the process SIGKILL itself right before the commit (or right
+    after it, before the sidecar is written)."""
+    if os.environ.get("SEEDSEARCH_FAULT") == point:
+        import signal
+
+        os.kill(os.getpid(), signal.SIGKILL)

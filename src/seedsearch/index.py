@@ -28,8 +28,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import analysis, filters
-from .errors import OptionError, SourceError, from_os_error
-from .generation import committed, session
+from .errors import OptionError, SourceError
+from .generation import committed, fault, save_sidecar, session
 from .schema import (
     ARTICLE,
     COLLAPSED,
@@ -41,24 +41,20 @@ from .schema import (
     Progress,
     StoredPassage,
     article_count,
-    compatible,
     dictionary,
-    fingerprints,
     indexed_meta,
-    manifest,
     now,
     parts_of,
-    read_meta,
     reading,
     spelling_words,
     stored_passages,
     whoosh_errors,
-    write_meta,
 )
 
 if TYPE_CHECKING:
     # Documents are only read when indexing; searching does not import that stage.
     from .documents import Document, Passage, Skipped, SourceFile
+    from .sources import Plan
 
 
 @dataclass(frozen=True)
@@ -75,6 +71,7 @@ class IndexReport:
     passages: int
     seconds: float
     megabytes: float
+    vanished: tuple[str, ...] = ()  # sources gone: not read, their articles kept
 
     @property
     def changed(self) -> bool:
@@ -243,12 +240,16 @@ def update_index(
     rebuild: bool = False,
     progress: Progress | None = None,
     jobs: int = 1,
+    changed: Sequence[str] | None = None,
+    forget: str | None = None,
 ) -> IndexReport:
-    """Bring the index at ``index_dir`` in line with the article files under ``paths``.
+    """Bring the index at ``index_dir`` in line with the article files of its sources.
 
-    Without ``paths`` the index keeps the sources it was last built from, or starts with
-    the bundled corpus. Only files whose content hash changed are re-analysed; files
-    that disappeared are removed. ``rebuild`` re-analyses everything. All changes land in
+    ``paths`` are added to the sources it was built from (the bundled corpus when there
+    are none); sources that vanished are kept as they are (see :mod:`.sources`).
+    ``changed`` limits the run to those paths (what a watcher saw change); ``forget``
+    drops a source. Only files whose content hash changed are re-analysed; files that
+    disappeared are removed. ``rebuild`` re-analyses everything. All changes land in
     one commit. With ``jobs`` > 1, the files are shared among this process and
     ``jobs`` - 1 worker processes, each writing its share as a segment (workers are
     started with ``spawn``, so a calling script needs the usual
@@ -257,7 +258,7 @@ def update_index(
     from whoosh import index as windex
     from whoosh.writing import CLEAR
 
-    from .documents import bundled_corpus, scan
+    from .sources import plan, scan_plan
 
     started = time.perf_counter()
     index_dir = Path(index_dir)
@@ -265,21 +266,23 @@ def update_index(
         raise OptionError(f"--jobs must be at least 1 (got {jobs})")
     current = committed(index_dir, rebuild=rebuild)
     fresh = rebuild or not current.exists
-    if paths:
-        roots = [str(Path(p).expanduser().absolute()) for p in paths]
-    else:
-        roots = list(current.roots or [str(bundled_corpus())])
+    run_plan = plan(current, paths, changed=None if fresh else changed, forget=forget)
+    roots = run_plan.roots
     report = progress or (lambda stage, done, total: None)
 
     report("scan", 0, 0)
-    sources, skipped = scan(roots)
+    sources, skipped, sizes = scan_plan(run_plan)
     report("scan", len(sources), len(sources))
 
     # The lock is taken before worker processes start; they are started without this
     # process's open files (forkserver or spawn), so none of them holds it.
     with whoosh_errors(index_dir), session(index_dir, fresh=fresh) as run:
         ix = run.ix
-        meta: dict[str, Any] = {"roots": roots, "updated": now()}
+        meta: dict[str, Any] = {
+            "roots": roots,
+            "updated": now(),
+            "sources": run_plan.describe(sizes),
+        }
         try:
             with _analysers(jobs, index_dir, report) as analyse_all:
                 writer = _open_writer(ix, index_dir)
@@ -288,14 +291,23 @@ def update_index(
                         # A change of sources is committed even when no article changed.
                         moved = fresh or indexed_meta(s).get("roots") != roots
                     counts = _apply(
-                        ix, writer, sources, skipped, fresh, report, analyse_all, meta, moved
+                        ix,
+                        writer,
+                        sources,
+                        skipped,
+                        fresh,
+                        report,
+                        analyse_all,
+                        meta,
+                        moved,
+                        run_plan,
                     )
                     if counts["changed"] or fresh or moved:
                         report("commit", 0, 1)
-                        _fault("before-commit")
+                        fault("before-commit")
                         writer.commit(mergetype=CLEAR) if fresh else writer.commit()
                         report("commit", 1, 1)
-                        _fault("after-commit")
+                        fault("after-commit")
                     else:
                         writer.cancel()
                 except BaseException:
@@ -313,7 +325,7 @@ def update_index(
                 passages = int(dictionary(s).get("stats", {}).get("passages", 0))
             after.close()
         if run.committed:
-            _save_sidecar(index_dir, roots, run.generation, meta["updated"])
+            save_sidecar(index_dir, roots, run.generation, meta["updated"])
     return IndexReport(
         index_dir=str(index_dir),
         added=counts["added"],
@@ -325,30 +337,8 @@ def update_index(
         passages=passages,
         seconds=time.perf_counter() - started,
         megabytes=counts["bytes"] / 1e6,
+        vanished=tuple(run_plan.vanished),
     )
-
-
-def _save_sidecar(index_dir: Path, roots: list[str], generation: int, updated: str) -> None:
-    """Copy the committed roots into the sidecar, for a rebuild of an index that can no
-    longer be read. The index holds them already: failing here loses nothing, unless the
-    sidecar still names another version (a rebuild of an older index)."""
-    try:
-        known = read_meta(index_dir).get("files") or {}
-        files = fingerprints(index_dir, generation, known if isinstance(known, dict) else {})
-        write_meta(index_dir, roots, generation=generation, updated=updated, files=files)
-    except OSError as exc:
-        if not compatible(read_meta(index_dir)):
-            raise from_os_error(exc, str(index_dir), "write") from None
-
-
-def _fault(point: str) -> None:
-    """Fault injection for tests: ``SEEDSEARCH_FAULT=before-commit`` (or
-    ``after-commit``) makes the process SIGKILL itself right before the commit (or right
-    after it, before the sidecar is written)."""
-    if os.environ.get("SEEDSEARCH_FAULT") == point:
-        import signal
-
-        os.kill(os.getpid(), signal.SIGKILL)
 
 
 def _writer_options() -> dict[str, Any]:
@@ -569,6 +559,7 @@ def _apply(
     analyse_all: Any,
     meta: dict[str, Any],
     moved: bool,
+    run_plan: Plan,
 ) -> dict[str, int]:
     from .documents import Skipped
 
@@ -577,7 +568,7 @@ def _apply(
         vocabulary: Counter[str] = Counter()
         stats: Counter[str] = Counter()
         with reading(index_dir):
-            known_docs = {} if rebuild else manifest(s)
+            known_docs = {} if rebuild else run_plan.manifest(s)
             if not rebuild:
                 vocabulary.update(dict(zip(*spelling_words(s), strict=True)))
                 old_stats = dictionary(s).get("stats", {})
@@ -629,6 +620,8 @@ def _apply(
             for part in result.parts:
                 writer.add_document(**{**part, "body": analysis.Prepared(part["body"])})
         for doc_id in known_docs.keys() - seen:
+            if run_plan.keeps(known_docs[doc_id][2]):  # not looked at, or of a vanished source
+                continue
             forget(doc_id)
             counts["removed"] += 1
     counts["changed"] = counts["added"] + counts["updated"] + counts["removed"]

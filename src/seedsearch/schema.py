@@ -236,9 +236,10 @@ def fingerprints(index_dir: Path, generation: int, known: dict[str, str]) -> dic
 
 
 def indexed_meta(searcher: Searcher) -> dict[str, Any]:
-    """The roots and update time committed with the index ({} for older indexes)."""
+    """The roots, update time and what is known of each source (see :mod:`.sources`)
+    committed with the index ({} for older indexes)."""
     stats = dictionary(searcher).get("stats", {})
-    return {k: stats[k] for k in ("roots", "updated") if k in stats}
+    return {k: stats[k] for k in ("roots", "updated", "sources") if k in stats}
 
 
 @contextmanager

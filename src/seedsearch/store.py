@@ -167,6 +167,11 @@ class Index:
                 self._spelling = (key, spelling_words(s))
         return self._spelling[1]
 
+    def last_update(self) -> str:
+        """When the index was last committed (ISO 8601, UTC), or ""."""
+        with reading(self.index_dir):
+            return str(indexed_meta(self.searcher()).get("updated", ""))
+
     def stats(self) -> IndexStats:
         with reading(self.index_dir):
             s = self.searcher()

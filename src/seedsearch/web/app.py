@@ -12,6 +12,7 @@ on the API or a French error page.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import ipaddress
 import logging
@@ -385,6 +386,8 @@ def create_app(index_dir: str | Path, allowed_hosts: Iterable[str] = ()) -> Fast
             "error": None,
             "max_chars": MAX_QUERY_CHARS,
         }
+        with contextlib.suppress(SeedsearchError), holder.lend() as index:
+            context["updated"] = index.last_update()  # shown at the foot of the page
         if q.strip():
             try:
                 with holder.lend() as index:

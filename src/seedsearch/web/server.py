@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from uvicorn.protocols.http.h11_impl import H11Protocol
@@ -73,8 +74,31 @@ def serve(
     workers: int = 1,
     allowed_hosts: Sequence[str] = (),
     head_timeout: float = DEFAULT_HEAD_TIMEOUT,
+    watcher: Callable[[threading.Event], None] | None = None,
 ) -> None:
-    """Serve the app for ``index_dir`` until interrupted."""
+    """Serve the app for ``index_dir`` until interrupted; ``watcher``, if given, runs in a
+    thread of this process meanwhile (it gets an event set when the server stops)."""
+    stop = threading.Event()
+    thread = None
+    if watcher is not None:
+        thread = threading.Thread(target=watcher, args=(stop,), name="watch", daemon=True)
+        thread.start()
+    try:
+        _serve(index_dir, host, port, workers, allowed_hosts, head_timeout)
+    finally:
+        stop.set()
+        if thread is not None:
+            thread.join(timeout=5)  # a batch being written finishes its commit
+
+
+def _serve(
+    index_dir: str,
+    host: str,
+    port: int,
+    workers: int,
+    allowed_hosts: Sequence[str],
+    head_timeout: float,
+) -> None:
     import uvicorn
 
     names = [*allowed_hosts, host]  # the name the server was told to bind is its own
