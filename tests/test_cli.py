@@ -71,24 +71,24 @@ def test_search_json_contract(seed_index_dir: Path, cli: Callable) -> None:
     assert "<mark>" in d["hits"][0]["snippet"]
 
 
-def test_no_index_is_one_line_and_exit_2(tmp_path: Path, cli: Callable) -> None:
+def test_no_index_is_one_line_and_exit_5(tmp_path: Path, cli: Callable) -> None:
     result = cli("search", "minage", index=tmp_path / "missing")
-    assert result.exit_code == 2
+    assert result.exit_code == 5
     assert result.stdout == ""
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "run 'seedsearch index'" in lines[0]
     as_json = cli("search", "minage", "--json", index=tmp_path / "missing")
-    assert as_json.exit_code == 2
+    assert as_json.exit_code == 5
     assert json_out(as_json)["error"]["code"] == "index_not_found"
 
 
 @pytest.mark.parametrize(
     ("args", "code", "exit_code"),
     [
-        (["search", "x" * 1001, "--json"], "bad_query", 1),
-        (["search", "minage", "--limit", "0", "--json"], "bad_query", 1),
+        (["search", "x" * 1001, "--json"], "bad_query", 2),
+        (["search", "minage", "--limit", "0", "--json"], "bad_query", 2),
         (["show", "nope-123456", "--json"], "document_not_found", 1),
-        (["eval", "/nonexistent.json", "--json"], "bad_judgments", 1),
+        (["eval", "/nonexistent.json", "--json"], "bad_judgments", 2),
     ],
 )
 def test_errors_in_json(
@@ -106,7 +106,7 @@ def test_index_reports_skipped_files(tmp_path: Path, cli: Callable, write_files:
     assert result.exit_code == 0
     assert "1 skipped" in result.stdout and "vide.txt: empty file" in result.stdout
     missing = cli("index", str(tmp_path / "nope"), index=tmp_path / "ix")
-    assert missing.exit_code == 1 and "no such file" in missing.stderr
+    assert missing.exit_code == 2 and "no such file" in missing.stderr
 
 
 def test_index_json_report(tmp_path: Path, cli: Callable) -> None:
@@ -203,7 +203,7 @@ def test_jobs_below_one_is_a_one_line_error(
     tmp_path: Path, cli: Callable, extra: list[str]
 ) -> None:
     result = cli("index", "--jobs", "0", *extra, index=tmp_path / "ix")
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     if extra:
         assert json_out(result)["error"]["code"] == "bad_option"
     else:

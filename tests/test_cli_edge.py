@@ -245,7 +245,7 @@ def test_a_read_only_index_folder_is_one_line_and_the_index_still_answers(
     ix.chmod(0o555)
     try:
         out = run_unprivileged("--index", str(ix), "index", str(root))
-        assert "permission denied" in one_line_error(out) and out.returncode == 2
+        assert "permission denied" in one_line_error(out) and out.returncode == 5
         as_json = run_unprivileged("--index", str(ix), "index", str(root), "--json")
         assert json.loads(as_json.stdout)["error"]["code"] == "index_access"
         for args in (["search", "minage"], ["stats"]):  # reading needs no writing
@@ -270,5 +270,5 @@ def test_an_index_path_through_a_file_is_one_line(
     out = run("--index", str(tmp_path / where), *args)
     line = one_line_error(out)
     if command == ["index"]:
-        assert "a file is in the way" in line and out.returncode == 2
+        assert "a file is in the way" in line and out.returncode == 5
     assert (tmp_path / "file").read_text() == "not a folder"

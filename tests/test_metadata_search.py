@@ -384,11 +384,11 @@ def test_cli_search_shows_the_pdf_page(
 
 
 @pytest.mark.parametrize("query", ["date:2025-13", "date:demain", "type:xyz"])
-def test_cli_bad_filter_is_one_line_and_exit_1(
+def test_cli_bad_filter_is_one_line_and_a_bad_query_exit(
     corpus: tuple[Path, Path], cli: Callable[..., Result], query: str
 ) -> None:
     result = cli("search", query, index=corpus[1])
-    assert result.exit_code == 1
+    assert result.exit_code == QueryError.exit_code == 2
     assert result.stderr.startswith("seedsearch: error: ") and result.stderr.count("\n") == 1
 
 

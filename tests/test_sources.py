@@ -189,7 +189,7 @@ def test_forgetting_what_is_not_a_source_is_a_one_line_error(
     ix = tmp_path / "ix"
     cli("index", str(a), index=ix)
     result = cli("forget", str(b), *(["--json"] if as_json else []), index=ix)
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     if as_json:
         assert out(result)["error"]["code"] == "bad_source"
     else:
@@ -202,7 +202,7 @@ def test_sources_and_forget_without_an_index_say_so(
     tmp_path: Path, cli: Callable[..., Result], command: tuple[str, ...]
 ) -> None:
     result = cli(*command, "--json", index=tmp_path / "none")
-    assert result.exit_code == 2 and out(result)["error"]["code"] == "index_not_found"
+    assert result.exit_code == 5 and out(result)["error"]["code"] == "index_not_found"
 
 
 def test_a_missing_path_given_is_an_error_and_changes_nothing(
@@ -213,7 +213,7 @@ def test_a_missing_path_given_is_an_error_and_changes_nothing(
     cli("index", str(a), index=ix)
     before = toc_generations(ix)
     result = cli("index", str(tmp_path / "nope"), index=ix)
-    assert result.exit_code == 1 and "no such file or directory" in result.stderr
+    assert result.exit_code == 2 and "no such file or directory" in result.stderr
     assert toc_generations(ix) == before
     with Index(ix) as index:
         assert index.stats().roots == (str(a),)

@@ -32,7 +32,7 @@ def search(ix: Path, word: str) -> dict:
         text=True,
         check=False,
     )
-    return json.loads(done.stdout) if done.returncode == 0 else {"total": -1, "hits": []}
+    return json.loads(done.stdout) if done.returncode in (0, 1) else {"total": -1, "hits": []}
 
 
 def until(condition: Callable[[], bool], what: str) -> None:

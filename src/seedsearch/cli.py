@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import click
 
 from .display import display_path, dumps, terminal_text
-from .errors import OptionError, SeedsearchError
+from .errors import OptionError, SeedsearchError, UsageError
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -66,7 +66,133 @@ def _open(ctx: click.Context) -> Index:
     return Index(ctx.obj["index"])
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+# --- a strict command line ------------------------------------------------------------
+
+# A word that starts with one dash and is not an option is a query word ("-bitcoin" is NOT
+# bitcoin); it is marked with a character no command-line argument can hold (NUL) while
+# click parses, so click takes it for an argument, then unmarked.
+_DASH_WORD = "\0"
+
+
+class StrictCommand(click.Command):
+    """A command that refuses what it does not understand: an unknown option is a one-line
+    usage error naming the nearest known one, with exit status 2 (or a JSON error object
+    on stdout when the line holds ``--json``). Every command also takes ``--index DIR``
+    after its name, and ``-h``/``--help``. With ``dash_words=True`` a word such as
+    ``-bitcoin`` that is not an option is an argument; after ``--`` every word is one."""
+
+    def __init__(self, *args: Any, dash_words: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.dash_words = dash_words
+        if not any("--index" in p.opts for p in self.params):
+            self.params.append(
+                click.Option(
+                    ["--index", "index_dir"],
+                    metavar="DIR",
+                    expose_value=False,
+                    callback=_set_index,
+                    help="Index folder (also taken before the command, or SEEDSEARCH_INDEX).",
+                )
+            )
+
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        given = list(args)  # click's parser consumes the list it is given
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except click.UsageError as err:
+            _usage_fail(err, given)
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if not self.dash_words:
+            return super().parse_args(ctx, args)
+        rest = super().parse_args(ctx, self._mark_dash_words(ctx, args))
+        for name, value in ctx.params.items():
+            if isinstance(value, tuple):
+                ctx.params[name] = tuple(
+                    v.removeprefix(_DASH_WORD) if isinstance(v, str) else v for v in value
+                )
+        return rest
+
+    def _mark_dash_words(self, ctx: click.Context, args: list[str]) -> list[str]:
+        known: dict[str, bool] = {}  # option name -> whether it takes a value
+        for param in self.get_params(ctx):
+            if isinstance(param, click.Option):
+                for name in (*param.opts, *param.secondary_opts):
+                    known[name] = not (param.is_flag or param.count)
+        out: list[str] = []
+        takes_value = False
+        for i, arg in enumerate(args):
+            if arg == "--" and not takes_value:
+                return out + args[i:]
+            single = arg.startswith("-") and not arg.startswith("--") and len(arg) > 1
+            if single and not takes_value and arg not in known:
+                out.append(_DASH_WORD + arg)
+            else:
+                out.append(arg)
+            takes_value = not takes_value and known.get(arg, False)
+        return out
+
+
+class StrictGroup(click.Group):
+    """The command group: its commands are :class:`StrictCommand`, and its own usage
+    errors (an unknown option before the command, an unknown command) are one line too."""
+
+    command_class = StrictCommand
+
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        given = list(args)  # click's parser consumes the list it is given
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except click.UsageError as err:
+            _usage_fail(err, given)
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        try:
+            return super().resolve_command(ctx, args)
+        except click.UsageError as err:
+            _usage_fail(err, args)
+
+
+def _set_index(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    if value is not None:
+        ctx.ensure_object(dict)["index"] = value
+
+
+def _usage_fail(err: click.UsageError, args: Sequence[str]) -> NoReturn:
+    """A click usage error as one line (JSON with ``--json``), exit status 2."""
+    if type(err).__name__ == "NoArgsIsHelpError" and err.ctx is not None:
+        click.echo(err.ctx.get_help())  # a bare "seedsearch": its help, as asked
+        sys.exit(0)
+    if isinstance(err, click.NoSuchOption):
+        name = err.option_name
+        message = f"no such option {name}"
+        if err.possibilities:
+            message += f"; did you mean {err.possibilities[0]}?"
+        elif err.ctx is not None:
+            message += f" (see '{err.ctx.command_path} --help')"
+    else:
+        message = err.format_message()
+    message = " ".join(message.split()).replace(". Did you mean", "; did you mean")
+    message = message[:1].lower() + message[1:]
+    words = list(args[: args.index("--")] if "--" in args else args)
+    _fail(UsageError(message.rstrip(".")), "--json" in words)
+
+
+@click.group(cls=StrictGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--index",
     "index_dir",
@@ -326,10 +452,7 @@ def forget_cmd(ctx: click.Context, path: str, as_json: bool) -> None:
 # --- search ----------------------------------------------------------------------------
 
 
-# No short options and no -h here, so that "-word" (NOT word) reaches the query intact.
-@main.command(
-    "search", context_settings={"ignore_unknown_options": True, "help_option_names": ["--help"]}
-)
+@main.command("search", dash_words=True)
 @click.argument("query", nargs=-1, required=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object.")
 @click.option("--limit", default=10, show_default=True, type=int, help="Passages per page (1-100).")
@@ -340,11 +463,28 @@ def forget_cmd(ctx: click.Context, path: str, as_json: bool) -> None:
     type=int,
     help="Passages to skip (for the next pages).",
 )
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "jsonl", "csv"]),
+    default="text",
+    show_default=True,
+    help="jsonl or csv: every matching article (not one page), one line or row each.",
+)
+@click.option("--synonyms", metavar="FILE", help="Also use the synonyms in FILE (Solr format).")
+@click.option("--explain", is_flag=True, help="Say why each article matched.")
 @click.pass_context
 def search_cmd(
-    ctx: click.Context, query: tuple[str, ...], as_json: bool, limit: int, offset: int
+    ctx: click.Context,
+    query: tuple[str, ...],
+    as_json: bool,
+    limit: int,
+    offset: int,
+    fmt: str,
+    synonyms: str | None,
+    explain: bool,
 ) -> None:
-    """Search the index.
+    """Search the index; exit 1 if no article matches.
 
     \b
     Words are ANDed:        centre de donnees
@@ -356,14 +496,45 @@ def search_cmd(
     Grouping:               (GPU OR TPU) cartes
     Metadata filters:       auteur:dupont  source:"Le Monde"  type:pdf  dossier:presse
     Dates:                  date:2025-03  date:>=2025-01-01  date:2025-01..2025-06
+
+    \b
+    Options go anywhere on the line. A query word that begins with
+    two dashes (or is -h) is written after --:   search -- --limit
     """
     text = " ".join(query)
+    if fmt != "text":
+        if as_json:
+            _fail(UsageError("--json and --format cannot be used together"), True)
+        _export(ctx, text, fmt, synonyms)
+        return
     with _errors(as_json), _open(ctx) as index:
-        result = index.search(text, limit=limit, offset=offset)
+        index.synonyms_file = synonyms
+        result = index.search(text, limit=limit, offset=offset, explain=explain)
     if as_json:
         click.echo(dumps(result.to_dict()))
     else:
         _print_result(result)
+    if not result.total:
+        sys.exit(1)
+
+
+def _export(ctx: click.Context, text: str, fmt: str, synonyms: str | None) -> None:
+    from .export import export_rows, lines
+
+    found = 0
+
+    def counted() -> Iterator[dict[str, Any]]:
+        nonlocal found
+        for row in export_rows(index, text):
+            found += 1
+            yield row
+
+    with _errors(False), _open(ctx) as index:
+        index.synonyms_file = synonyms
+        for line in lines(counted(), fmt):
+            sys.stdout.write(line)
+    if not found:
+        sys.exit(1)
 
 
 # Output is built as lines of (text, rich style) segments: styled by rich on a terminal,
@@ -420,6 +591,8 @@ def _print_result(result: SearchResult) -> None:
         lines.append([("Showing results for: ", ""), (result.corrected_query, "bold")])
     if result.ignored:
         lines.append([(f"Ignored: {' '.join(result.ignored)}", "dim")])
+    if result.also_searched:
+        lines.append([(f"Also searched: {', '.join(result.also_searched)}", "dim")])
     if not result.hits:
         if result.total and result.offset:
             lines.append([(f"No articles past {result.offset}; there are {result.total}.", "")])
@@ -446,6 +619,10 @@ def _print_result(result: SearchResult) -> None:
             + ([(f"  {about}", "green")] if about else []),
             [(f"   {head.doc_id} · {display_path(head.path)}", "dim")],
         ]
+        if head.why:
+            from .explain import describe
+
+            lines += [[(f"   why: {line}", "dim")] for line in describe(head.why)]
         for hit in hits:
             line: Line = [("   · ", "bold")]
             if hit.section and hit.section != hit.text:
@@ -503,6 +680,29 @@ def show_cmd(ctx: click.Context, doc_id: str, highlight: str | None, as_json: bo
             lines.append([("  │ ", "dim"), *body])
         else:
             lines += [[], body]
+    _write(lines)
+
+
+@main.command("similar")
+@click.argument("doc_id")
+@click.option("--limit", default=10, show_default=True, type=int, help="Articles (1-100).")
+@click.option("--json", "as_json", is_flag=True, help="Print the articles as JSON.")
+@click.pass_context
+def similar_cmd(ctx: click.Context, doc_id: str, limit: int, as_json: bool) -> None:
+    """List the articles most like DOC_ID (by its most distinctive terms)."""
+    with _errors(as_json), _open(ctx) as index:
+        result = index.similar(doc_id, limit=limit)
+    if as_json:
+        _emit_json(result.to_dict())
+        return
+    lines: list[Line] = [[("Like: ", "dim"), (result.title, "bold cyan")]]
+    if not result.articles:
+        lines.append([("No similar article.", "")])
+    for a in result.articles:
+        lines += [
+            [(f"{a.rank}. ", "bold"), (a.title, "bold")],
+            [(f"   {a.doc_id} · {display_path(a.path)}", "dim")],
+        ]
     _write(lines)
 
 
@@ -697,6 +897,7 @@ def _print_doc_eval(
     help="Seconds a client has to send a request's head before it is disconnected.",
 )
 @click.option("--watch", is_flag=True, help="Keep the index current as its sources change.")
+@click.option("--synonyms", metavar="FILE", help="Also use the synonyms in FILE (Solr format).")
 @click.pass_context
 def serve_cmd(
     ctx: click.Context,
@@ -707,14 +908,28 @@ def serve_cmd(
     allowed_hosts: tuple[str, ...],
     head_timeout: float,
     watch: bool,
+    synonyms: str | None,
 ) -> None:
     """Serve the search page, article pages and the JSON API (docs at /docs)."""
-    from .web.server import serve
+    from .synonyms import for_index
+    from .web.server import check_port, serve
 
     index = index_dir or ctx.obj["index"]
-    click.echo(f"seedsearch: serving {index} on http://{host}:{port}/", err=True)
-    watcher = _serve_watcher(index) if watch else None
-    serve(index, host, port, workers, allowed_hosts, head_timeout, watcher=watcher)
+    with _errors(False):
+        check_port(host, port)
+        for_index(index, synonyms)  # a bad file is refused now, not at the first search
+        click.echo(f"seedsearch: serving {index} on http://{host}:{port}/", err=True)
+        watcher = _serve_watcher(index) if watch else None
+        serve(
+            index,
+            host,
+            port,
+            workers,
+            allowed_hosts,
+            head_timeout,
+            watcher=watcher,
+            synonyms=synonyms,
+        )
 
 
 def _serve_watcher(index_dir: str) -> Callable[[threading.Event], None]:

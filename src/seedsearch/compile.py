@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from whoosh.matching import AndNotMatcher, WrappingMatcher
 from whoosh.query import AndNot
+from whoosh.query import Or as WOr
 from whoosh.query import Phrase as WhooshPhrase
 from whoosh.query.spans import Span, SpanWrappingMatcher
 from whoosh.query.wrappers import WrappingQuery
@@ -29,12 +30,25 @@ from whoosh.query.wrappers import WrappingQuery
 from .analysis import analyse, family_key, is_number, is_stop_word, normalise_word, term_for
 from .errors import QueryTooExpensiveError
 from .filters import TEXT_FILTERS, date_range, folder_key, format_name
-from .query import And, Filter, Node, Not, Or, Phrase, Word, unparse, without_stop_words
+from .query import (
+    And,
+    Filter,
+    Node,
+    Not,
+    Or,
+    Phrase,
+    Word,
+    is_stop,
+    unparse,
+    without_stop_words,
+)
+from .synonyms import find_runs
 
 if TYPE_CHECKING:
     from whoosh.searching import Searcher
 
     from .store import Index
+    from .synonyms import Entry
 
 MAX_EXPANSIONS = 64  # terms one prefix or fuzzy word expands to at most
 MAX_FAMILY_SCAN = 3000  # dictionary words looked at for a word's family
@@ -46,6 +60,8 @@ MAX_VISITS = 100_000  # dictionary words looked at by all the expansions and cor
 MAX_FUZZY_LETTERS = 30  # longer words are matched as they are: no correction, no fuzzy
 MAX_FUZZY_WORDS = 20  # distinct words walked through a Levenshtein automaton per search
 TIME_BUDGET = 2.0  # seconds
+# A word's synonyms (AI for IA) add to its match at this weight.
+SYNONYM_WEIGHT = 0.8
 
 
 class Cost:
@@ -153,6 +169,12 @@ class Spelling:
             self._prefixes[prefix] = [words[i] for i in top]
         return self._prefixes[prefix]
 
+    def narrow_prefix(self, prefix: str, most: int) -> list[str]:
+        """Make ``prefix`` stand for its ``most`` most frequent words in this search (a
+        word being typed: fewer terms to read, as quick as a finished word)."""
+        self._prefixes[prefix] = self.prefix(prefix)[:most]
+        return self._prefixes[prefix]
+
     def starting_with(self, prefix: str, most: int) -> list[str]:
         """The first ``most`` words (alphabetically) starting with ``prefix``."""
         words, _ = self.lists
@@ -214,6 +236,13 @@ class Compiler:
         # The derivational family of each plain positive word's term (other terms that
         # add to its match at a lower weight): afficher → affichage, affiche.
         self.families: dict[str, tuple[str, ...]] = {}
+        # Synonyms (:mod:`.synonyms`): the single-word synonym terms of each plain positive
+        # word's term (matched like its family, for the flat-AND ranking), what each
+        # added term or phrase stands for, and the entries added, as written.
+        self.thesaurus = spelling.index.synonyms()
+        self.synonyms: dict[str, tuple[str, ...]] = {}
+        self.synonym_of: dict[str | tuple[str, ...], tuple[str, str]] = {}  # (typed, entry)
+        self.also: list[str] = []
 
     # Vocabulary look-ups -----------------------------------------------------------
 
@@ -340,25 +369,86 @@ class Compiler:
         toks = list(analyse(node.text))
         parts = [t.text for t in toks if not t.joined]
         joined = [t.text for t in toks if t.joined]
+        # A name in a metadata filter is matched as written: no synonyms.
+        filtering = node.field in TEXT_FILTERS
+        targets = self.thesaurus.lookup(node.text) if parts and not filtering else []
         if len(parts) == 1:
             if positive and node.field is None and len(toks) == 1:
                 family = self.family(toks[0].folded, parts[0])
                 if family:
                     self.families[parts[0]] = family
                     self.terms.update(family)
-            return self.any_term(parts, node.field, positive)
+            if targets and len(toks) == 1 and is_stop_word(toks[0].folded):  # AI, not ai
+                return self.alternatives(None, targets, node.field, positive, node.text)
+            q = self.any_term(parts, node.field, positive)
+            if targets and node.field is None and all(len(t.stems) == 1 for t in targets):
+                if positive:
+                    self.synonyms[parts[0]] = tuple(t.stems[0] for t in targets)
+                return self.alternatives(q, targets, node.field, positive, node.text, parts[0])
+            return self.alternatives(q, targets, node.field, positive, node.text)
         subs = [self.phrase(parts, node.field, positive)]
         if joined:
             subs.append(self.any_term(joined, node.field, positive))
-        return subs[0] if len(subs) == 1 else Or(subs)
+        q = subs[0] if len(subs) == 1 else Or(subs)
+        return self.alternatives(q, targets, node.field, positive, node.text)
+
+    def alternatives(
+        self,
+        q: Any,
+        targets: list[Entry],
+        scope: str | None,
+        positive: bool,
+        typed: str,
+        word: str | None = None,
+    ) -> Any:
+        """``q`` or any of its synonyms ``targets`` (phrases for entries of several words).
+        ``word``: ``q`` is that one body term, which the flat-AND ranking matches with its
+        synonyms as a group (see :func:`.ranking._plain_terms`)."""
+        if not targets:
+            return q
+        subs = [] if q is None else [q]
+        for t in targets:
+            if positive and t.text not in self.also:
+                self.also.append(t.text)
+            k: str | tuple[str, ...] = t.stems[0] if len(t.stems) == 1 else t.stems
+            self.synonym_of.setdefault(k, (typed, t.text))
+            if len(t.stems) == 1:
+                sub = self.any_term(t.stems, scope, positive)
+            else:
+                sub = self.phrase(list(t.stems), scope, positive)
+            subs.append(sub.with_boost(sub.boost * SYNONYM_WEIGHT))
+        if len(subs) == 1:
+            return subs[0]
+        either = Synonymous(subs)
+        either.word = word
+        return either
 
     def leaf(self, node: Word | Phrase, positive: bool) -> Any:
         if isinstance(node, Word):
             return self.word(node, positive)
+        # A quoted phrase is searched as written: no synonyms.
         stems = [t.text for t in analyse(node.text) if not t.joined]
         if len(stems) == 1:
             return self.any_term(stems, node.field, positive)
         return self.phrase(stems, node.field, positive)
+
+    def run(self, words: list[Word], targets: list[Entry], positive: bool, in_or: bool) -> Any:
+        """A run of words (see :meth:`runs`): all of them, or one of their synonyms; a
+        passage holding either holds one query word."""
+        from whoosh.query import And as WAnd
+
+        groups, terms, phrases = len(self.groups), set(self.terms), len(self.phrases)
+        content = [w for w in words if not is_stop(w)]
+        subs = _kept(self._compile(w, positive, in_or) for w in content)
+        original = (subs[0] if len(subs) == 1 else WAnd(subs)) if subs else None
+        q = self.alternatives(original, targets, None, positive, " ".join(w.text for w in words))
+        keys = (self.terms - terms) | set(self.phrases[phrases:])
+        for group in self.groups[groups:]:
+            keys |= group
+        del self.groups[groups:]
+        if positive and keys:
+            self.groups.append(frozenset(keys))
+        return q
 
     def compile(self, node: Node, positive: bool = True) -> Any:
         from whoosh.query import NullQuery
@@ -406,9 +496,13 @@ class Compiler:
         if isinstance(node, Or):
             subs = _kept(self._compile(c, positive, True) for c in _distinct(node.children))
             return (subs[0] if len(subs) == 1 else any_of(subs)) if subs else _DROPPED
-        pos: list[Node] = [c for c in _distinct(node.children) if not isinstance(c, Not)]
-        neg = [c.child for c in _distinct(node.children) if isinstance(c, Not)]
-        positives = _kept(self._compile(c, positive, in_or) for c in without_stop_words(pos))
+        children, runs = find_runs(_distinct(node.children), self.thesaurus)
+        pos: list[Node] = [c for c in children if not isinstance(c, Not)]
+        neg = [c.child for c in children if isinstance(c, Not)]
+        positives = _kept(self.run(words, targets, positive, in_or) for words, targets in runs)
+        # The runs hold the query's content words: the stop words left are dropped.
+        pos = [c for c in pos if not is_stop(c)] if runs else without_stop_words(pos)
+        positives += _kept(self._compile(c, positive, in_or) for c in pos)
         negatives = _kept(self._compile(c, not positive, in_or) for c in neg)
         if not positives and not negatives:
             return _DROPPED
@@ -474,6 +568,13 @@ class _UnscoredMatcher(WrappingMatcher):  # type: ignore[misc]
 
     def score(self) -> float:
         return 0.0
+
+
+class Synonymous(WOr):  # type: ignore[misc]
+    """A query word or its synonyms. ``word``: the word's one body term when every
+    synonym is one term too (the flat-AND ranking then takes it as a group of terms)."""
+
+    word: str | None = None
 
 
 def _kept(queries: Iterable[Any]) -> list[Any]:
@@ -637,6 +738,8 @@ def correct(node: Node, compiler: Compiler, budget_extra: int = 0) -> tuple[Node
                 return n
             tok = toks[0]
             if not tok.folded.isalpha() or compiler.known(tok.text):
+                return n
+            if compiler.thesaurus.lookup(n.text):  # its synonyms may be in the index
                 return n
             budget = _budget(tok.folded)
             if budget_extra:

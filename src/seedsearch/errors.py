@@ -1,22 +1,27 @@
 """The one exception tree of seedsearch, and the mapping of Whoosh's exceptions onto it.
 
     SeedsearchError                 (exit 1, HTTP 500)
-    ├── IndexNotFoundError          no index at the given place        (exit 2, HTTP 503)
-    ├── IndexVersionError           built by an incompatible version   (exit 2, HTTP 503)
+    ├── IndexNotFoundError          no index at the given place        (exit 5, HTTP 503)
+    ├── IndexVersionError           built by an incompatible version   (exit 5, HTTP 503)
     ├── IndexLockedError            another writer holds the lock      (exit 3, HTTP 503)
-    ├── IndexCorruptError           an index whose files are damaged   (exit 2, HTTP 503)
-    ├── IndexAccessError            an index folder that cannot be used (exit 2, HTTP 503):
+    ├── IndexCorruptError           an index whose files are damaged   (exit 5, HTTP 503)
+    ├── IndexAccessError            an index folder that cannot be used (exit 5, HTTP 503):
     │                               not creatable, writable or readable, or not a folder
-    │   └── DiskFullError           no space left while writing        (exit 2, HTTP 507)
-    ├── QueryError                  a query that cannot be run         (exit 1, HTTP 400)
+    │   └── DiskFullError           no space left while writing        (exit 5, HTTP 507)
+    ├── QueryError                  a query that cannot be run         (exit 2, HTTP 400)
     ├── QueryTooExpensiveError      a query over its time or expansion budget (exit 4, HTTP 503)
     ├── DocumentNotFoundError       unknown document id                (exit 1, HTTP 404)
-    ├── SourceError                 a file or folder that cannot be read (exit 1, HTTP 400)
-    ├── JudgmentsError              a malformed relevance-judgments file (exit 1, HTTP 400)
-    └── OptionError                 an option out of range, such as --jobs 0 (exit 1, HTTP 400)
+    ├── SourceError                 a file or folder that cannot be read (exit 2, HTTP 400)
+    ├── JudgmentsError              a malformed relevance-judgments file (exit 2, HTTP 400)
+    ├── SynonymsError               a malformed synonyms file (exit 2, HTTP 400)
+    ├── OptionError                 an option out of range, such as --jobs 0 (exit 2, HTTP 400)
+    ├── UsageError                  a command line not understood      (exit 2, HTTP 400)
+    └── PortInUseError              ``serve`` on a port already taken   (exit 6)
 
 Each class carries a short machine ``code``, the CLI exit status and the HTTP status, so
-the front ends turn any of them into a one-line message or a JSON error body.
+the front ends turn any of them into a one-line message or a JSON error body. The exit
+codes follow grep's: 1 is "nothing found" (no article matches, an unknown id), 2 is "what
+was asked cannot be understood or used"; 3 and up name a state of the index or the host.
 """
 
 from __future__ import annotations
@@ -40,13 +45,13 @@ class SeedsearchError(Exception):
 
 class IndexNotFoundError(SeedsearchError):
     code = "index_not_found"
-    exit_code = 2
+    exit_code = 5
     http_status = 503
 
 
 class IndexVersionError(SeedsearchError):
     code = "index_version"
-    exit_code = 2
+    exit_code = 5
     http_status = 503
 
 
@@ -58,13 +63,13 @@ class IndexLockedError(SeedsearchError):
 
 class IndexCorruptError(SeedsearchError):
     code = "index_corrupt"
-    exit_code = 2
+    exit_code = 5
     http_status = 503
 
 
 class IndexAccessError(SeedsearchError):
     code = "index_access"
-    exit_code = 2
+    exit_code = 5
     http_status = 503
 
 
@@ -75,6 +80,7 @@ class DiskFullError(IndexAccessError):
 
 class QueryError(SeedsearchError):
     code = "bad_query"
+    exit_code = 2
     http_status = 400
 
 
@@ -94,17 +100,37 @@ class DocumentNotFoundError(SeedsearchError):
 
 class SourceError(SeedsearchError):
     code = "bad_source"
+    exit_code = 2
     http_status = 400
 
 
 class JudgmentsError(SeedsearchError):
     code = "bad_judgments"
+    exit_code = 2
+    http_status = 400
+
+
+class SynonymsError(SeedsearchError):
+    code = "bad_synonyms"
+    exit_code = 2
     http_status = 400
 
 
 class OptionError(SeedsearchError):
     code = "bad_option"
+    exit_code = 2
     http_status = 400
+
+
+class UsageError(SeedsearchError):
+    code = "bad_usage"
+    exit_code = 2
+    http_status = 400
+
+
+class PortInUseError(SeedsearchError):
+    code = "port_in_use"
+    exit_code = 6
 
 
 def corrupt(index_dir: str, detail: str) -> IndexCorruptError:

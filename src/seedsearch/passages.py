@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
-from .compile import Compiler, Cost, decode_positions
+from .compile import SYNONYM_WEIGHT, Compiler, Cost, decode_positions
 from .highlight import Highlighter, mark_html, merge_spans
 from .ranking import FAMILY_WEIGHT, present
 from .results import HIT_META, Hit
@@ -177,6 +177,14 @@ class _Evidence:
         for family in compiler.families.values():
             for t in family:  # derived words count for less, as in the article's score
                 self.idf[t] = self.idf.get(t, 0.0) * FAMILY_WEIGHT
+        # A synonym counts as the word typed, a bit less, and not again beside it.
+        self.typed: dict[Any, frozenset[Any]] = {}
+        for group in compiler.groups:
+            own = group - compiler.synonym_of.keys()
+            weight = max((self.idf.get(k, 0.0) for k in own), default=0.0)
+            for key in group & compiler.synonym_of.keys():
+                self.idf[key] = SYNONYM_WEIGHT * (weight or self.idf.get(key, 0.0))
+                self.typed[key] = own
 
     def scored(
         self, docnum: int, table: Sequence[Sequence[Any]], proximity: bool = False
@@ -186,7 +194,14 @@ class _Evidence:
         found = _passage_matches(table, self.positions[docnum], self.terms, self.compiler.phrases)
         groups, idf, mean = self.compiler.groups, self.idf, self.mean_length
         scores = {
-            n: _passage_score(table[n][6], keys, groups, idf, mean, proximity)
+            n: _passage_score(
+                table[n][6],
+                {k: v for k, v in keys.items() if self.typed.get(k, frozenset()).isdisjoint(keys)},
+                groups,
+                idf,
+                mean,
+                proximity,
+            )
             for n, keys in found.items()
         }
         return found, scores

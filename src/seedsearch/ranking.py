@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from .compile import Compiler, Cost, Spelling, any_of, bounded, text_of
+from .compile import SYNONYM_WEIGHT, Compiler, Cost, Spelling, Synonymous, any_of, bounded, text_of
 from .query import Node, has_filter, has_text_leaf
 
 if TYPE_CHECKING:
@@ -39,7 +39,14 @@ def run(
         allowed = _matching(searcher, filters, compiler.cost) if filters else None
         need = 1 if loose else min_should_match(len(set(words)))
         ranked, total, compiler.postings = _conjunction(
-            searcher, words, window, compiler.cost, need, compiler.families, allowed
+            searcher,
+            words,
+            window,
+            compiler.cost,
+            need,
+            compiler.families,
+            compiler.synonyms,
+            allowed,
         )
         return compiler, ranked, total
     if compiler.terms and has_text_leaf(node):
@@ -98,12 +105,13 @@ def _newest(searcher: Searcher, q: Any, window: int, cost: Cost) -> tuple[list[A
 
 def _plain_terms(q: Any, loose: bool = False) -> list[str] | None:
     """The body terms of a query that is one term or an AND (``loose``: an OR) of terms,
-    else None."""
+    else None. A word with one-word synonyms counts as its own term."""
     from whoosh.query import And as WAnd
     from whoosh.query import Or as WOr
     from whoosh.query import Term
 
     subs = q.subqueries if type(q) is (WOr if loose else WAnd) else [q]
+    subs = [Term("body", t.word) if type(t) is Synonymous and t.word else t for t in subs]
     if not subs or not all(
         type(t) is Term and t.fieldname == "body" and t.boost == 1.0 for t in subs
     ):
@@ -129,31 +137,35 @@ def _conjunction(
     cost: Cost,
     need: int | None = None,
     families: dict[str, tuple[str, ...]] | None = None,
+    synonyms: dict[str, tuple[str, ...]] | None = None,
     allowed: set[int] | None = None,
 ) -> tuple[list[tuple[int, float]], int, dict[int, dict[str, bytes]]]:
     """Top ``window`` articles holding at least ``need`` of the words (default: all),
     how many there are, and the top articles' raw body postings (their positions), read on
     the way.
 
-    A word is held through its own term or a term of its derivational family
-    (``families``). An article scores the BM25F of each term it holds (family terms at
-    FAMILY_WEIGHT), plus each term's BM25F in the title, times the share of the words it
-    holds (Lucene's classic coordination factor). Whoosh's matchers leapfrog between
-    posting lists one step at a time; here the candidates come from the rarest words'
-    lists (an article holding ``need`` of ``n`` words holds one of the ``n - need + 1``
-    rarest) and the other lists are only asked about them, a fraction of the steps.
+    A word is held through its own term, a term of its derivational family
+    (``families``) or a synonym (``synonyms``). An article scores the BM25F of each term
+    it holds (family terms at FAMILY_WEIGHT, synonyms at SYNONYM_WEIGHT), plus each
+    term's BM25F in the title, times the share of the words it holds (Lucene's classic
+    coordination factor). Whoosh's matchers leapfrog between posting lists one step at a
+    time; here the candidates come from the rarest words' lists (an article holding
+    ``need`` of ``n`` words holds one of the ``n - need + 1`` rarest) and the other lists
+    are only asked about them, a fraction of the steps.
     Only the articles in ``allowed`` (when given: those a query's filters let in) count.
     """
     import heapq
 
     reader = searcher.reader()
     families = families or {}
+    synonyms = synonyms or {}
     words = sorted(set(words))
     n = len(words)
     need = n if need is None else max(1, min(need, n))
     groups = []
     for w in words:
         terms = [(t, 1.0 if t == w else FAMILY_WEIGHT) for t in (w, *families.get(w, ()))]
+        terms += [(t, SYNONYM_WEIGHT) for t in synonyms.get(w, ()) if t not in dict(terms)]
         present_terms = [(t, weight) for t, weight in terms if ("body", t) in reader]
         if present_terms:
             groups.append(present_terms)

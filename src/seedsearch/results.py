@@ -28,11 +28,26 @@ class Hit:
     page: int | None = None  # the PDF page of the passage
     # What is known of the article: date (ISO), author, source, format, url, language.
     meta: dict[str, str] = field(default_factory=dict, compare=False)
+    # Why the article matched, when asked (see :mod:`.explain`); in the JSON only then.
+    why: tuple[Reason, ...] = field(default=(), repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         del d["spans"]
+        if not self.why:
+            del d["why"]
         return d
+
+
+@dataclass(frozen=True)
+class Reason:
+    """How one query word was found in an article."""
+
+    word: str  # as typed
+    found: str  # the form found in the article
+    how: str  # exact, stem, accents, typo, fuzzy, prefix, family or synonym
+    fields: tuple[str, ...]  # title, text
+    title_score: float  # what the word's title matches added to the article's score
 
 
 @dataclass(frozen=True)
@@ -46,6 +61,11 @@ class SearchResult:
     suggestion: str | None = None
     limit: int = 10
     offset: int = 0
+    # A word being typed (prefix_last) -> the indexed words it stands for, most frequent
+    # first (accents folded, as the spelling dictionary keeps them).
+    completed: dict[str, list[str]] = field(default_factory=dict)
+    # Synonyms the query also searched, as written in the synonyms list.
+    also_searched: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -57,5 +77,7 @@ class SearchResult:
             "suggestion": self.suggestion,
             "limit": self.limit,
             "offset": self.offset,
+            "completed": self.completed,
+            "also_searched": list(self.also_searched),
             "hits": [h.to_dict() for h in self.hits],
         }

@@ -8,24 +8,33 @@ spelling), :mod:`.ranking` (articles), :mod:`.passages` (passages and snippets),
 from __future__ import annotations
 
 import os
+import re
 import time
 import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from .analysis import normalise_word
 from .compile import TIME_BUDGET, Compiler, Cost, Spelling, correct
 from .errors import OptionError, QueryError
 from .highlight import Highlighter
 from .passages import RERANK_DEPTH, hits, rerank
-from .query import has_text_leaf, parse, relaxed, unparse
+from .query import Node, has_text_leaf, parse, relaxed, unparse
 from .ranking import run
-from .results import SearchResult
+from .results import Hit, SearchResult
 
 if TYPE_CHECKING:
+    from whoosh.searching import Searcher
+
     from .store import Index
 
 MAX_QUERY_CHARS = 1000
 MAX_LIMIT = 100
 MAX_OFFSET = 10_000
+EXPORT_BATCH = 100  # articles read at a time by search_all
+MAX_COMPLETIONS = 5  # completions of a word being typed reported in the answer
+TYPED_EXPANSIONS = 8  # words a word being typed stands for (the most frequent)
 
 
 def _validate(query: str, limit: int, offset: int) -> None:
@@ -58,8 +67,32 @@ def time_budget() -> float:
     return seconds
 
 
+@dataclass
+class _Matches:
+    """A query's matching articles, ranked: what a page or an export is cut from."""
+
+    searcher: Searcher
+    compiler: Compiler
+    ranked: list[tuple[int, float]]
+    total: int
+    text_query: bool
+    corrected: str | None = None
+    suggestion: str | None = None
+    ignored: tuple[str, ...] = ()
+    completed: dict[str, list[str]] = field(default_factory=dict)
+    also: tuple[str, ...] = ()  # synonyms the query also searched
+    typed: Node | None = None  # the query as typed, before corrections (for explain)
+    node: Node | None = None  # the query that ran
+
+
 def search(
-    index: Index, query: str, limit: int = 10, offset: int = 0, cost: Cost | None = None
+    index: Index,
+    query: str,
+    limit: int = 10,
+    offset: int = 0,
+    cost: Cost | None = None,
+    prefix_last: bool = False,
+    explain: bool = False,
 ) -> SearchResult:
     """Run ``query`` against ``index``: a page of ranked articles with their best passages.
 
@@ -67,51 +100,130 @@ def search(
     articles. Each article brings its best passages (up to ``PASSAGES_PER_ARTICLE``).
     ``cost`` holds the search's limits and counts what it spends (by default a new one
     with :func:`time_budget`); a search past its deadline is stopped with
-    :class:`~.errors.QueryTooExpensiveError`.
+    :class:`~.errors.QueryTooExpensiveError`. ``prefix_last`` is for a query being typed:
+    its last word, unless a space follows it, is a prefix (see :func:`last_word`).
+    ``explain``: each shown hit says why its article matched (:mod:`.explain`).
     """
     started = time.perf_counter()
     _validate(query, limit, offset)
+    found = _matches(index, query, offset + limit, cost, prefix_last)
+    if found is None:
+        _, ignored = parse(query)
+        return SearchResult(query, 0, _ms(started), None, tuple(ignored), (), None, limit, offset)
+    page = found.ranked[offset : offset + limit]
+    shown = hits(index, found.searcher, found.compiler, page, offset + 1, found.text_query)
+    if explain and found.typed is not None and found.node is not None:
+        from .explain import explain_page
+
+        shown = explain_page(found.compiler, found.typed, found.node, page, shown)
+    return SearchResult(
+        query,
+        found.total,
+        _ms(started),
+        found.corrected,
+        found.ignored,
+        tuple(shown),
+        found.suggestion,
+        limit,
+        offset,
+        found.completed,
+        found.also,
+    )
+
+
+def search_all(index: Index, query: str, prefix_last: bool = False) -> Iterator[Hit]:
+    """Every article matching ``query``, in the order of :func:`search`, with its best
+    passages: read a batch of ``EXPORT_BATCH`` articles at a time, so memory stays bounded
+    by the batch (and the list of matching article numbers). The ranking has the search's
+    time budget, and each batch one of its own."""
+    _validate(query, 1, 0)
+    cost = Cost(time_budget())
+    found = _matches(index, query, None, cost, prefix_last)
+    if found is None:
+        return
+    for start in range(0, len(found.ranked), EXPORT_BATCH):
+        cost.deadline = time.monotonic() + cost.seconds
+        batch = found.ranked[start : start + EXPORT_BATCH]
+        yield from hits(index, found.searcher, found.compiler, batch, start + 1, found.text_query)
+
+
+def last_word(query: str) -> str | None:
+    """The word being typed at the end of ``query``: a plain word of two letters or more
+    (after an optional ``-``, ``(`` or ``field:``) with no space after it; None if the
+    query ends otherwise (a space, a quote, ``*``, ``~``, a parenthesis, an operator)."""
+    m = _LAST_WORD_RE.search(query)
+    if m is None or m.group(1) in ("AND", "OR", "NOT") or m.group(1).isdigit():
+        return None
+    return m.group(1)
+
+
+_LAST_WORD_RE = re.compile(r"(?:^|[\s(:!+-])(\w{2,})$")
+
+
+def _matches(
+    index: Index, query: str, window: int | None, cost: Cost | None, prefix_last: bool
+) -> _Matches | None:
+    """The ranked matches of ``query`` (the top ``window``, or all with None); None for a
+    query with nothing searchable."""
     cost = cost or Cost(time_budget())
     node, ignored = parse(query)
+    if node is None:
+        return None
     searcher = index.searcher()
+    spelling = Spelling(index, searcher, cost)
+    # A word being typed ends in "*": correct() leaves prefix words alone, so only the
+    # finished words are corrected, and no "did you mean" is made of a half-typed word.
+    # One that begins no indexed word cannot be completed: it is taken as typed (and
+    # corrected, as a finished word would be).
+    typed = last_word(query) if prefix_last else None
+    if typed is not None and spelling.narrow_prefix(normalise_word(typed), TYPED_EXPANSIONS):
+        node, ignored = parse(query + "*")
+        assert node is not None  # the same query, its last word a prefix
+    else:
+        typed = None
     corrected: str | None = None
     suggestion: str | None = None
-    if node is None:
-        return SearchResult(query, 0, _ms(started), None, tuple(ignored), (), None, limit, offset)
-
-    spelling = Spelling(index, searcher, cost)
+    as_typed = node
     fixed, changed = correct(node, Compiler(searcher, spelling))
     if changed:
         node = fixed
         corrected = unparse(node)
-    window = max(offset + limit, RERANK_DEPTH)
-    compiler, ranked, total = run(searcher, spelling, node, window)
+    everything = window is None
+    window = searcher.doc_count_all() if window is None else max(window, RERANK_DEPTH)
+    compiler, ranked, total = run(searcher, spelling, node, max(window, 1))
     if total == 0 and (loose := relaxed(node)) is not None:
-        compiler, ranked, total = run(searcher, spelling, loose, window, loose=True)
+        compiler, ranked, total = run(searcher, spelling, loose, max(window, 1), loose=True)
         if total:
             node = loose
             corrected = unparse(loose)
-    if total == 0:
+    if total == 0 and not everything:
         better, changed = correct(node, Compiler(searcher, spelling), budget_extra=1)
         if changed and run(searcher, spelling, better, 1)[2]:
             suggestion = unparse(better)
 
     # Prefix and fuzzy words past the query's expansion budget were left out.
     ignored += [word for word in compiler.dropped if word not in ignored]
-    if has_text_leaf(node):
+    completed: dict[str, list[str]] = {}
+    if typed and f"{typed}*" not in compiler.dropped:
+        words = spelling.prefix(normalise_word(typed))[:MAX_COMPLETIONS]  # narrowed above
+        if words:
+            completed[typed] = words
+    text_query = has_text_leaf(node)
+    if text_query:
         ranked = rerank(index, searcher, compiler, ranked)
-    page = ranked[offset : offset + limit]
-    shown = hits(index, searcher, compiler, page, offset + 1, has_text_leaf(node))
-    return SearchResult(
-        query,
+    return _Matches(
+        searcher,
+        compiler,
+        ranked,
         total,
-        _ms(started),
+        text_query,
         corrected,
-        tuple(ignored),
-        tuple(shown),
         suggestion,
-        limit,
-        offset,
+        tuple(ignored),
+        completed,
+        tuple(compiler.also),
+        as_typed,
+        node,
     )
 
 

@@ -33,7 +33,9 @@ if TYPE_CHECKING:
     from whoosh.searching import Searcher
 
     from .documents import Passage
-    from .results import SearchResult
+    from .results import Hit, SearchResult
+    from .similar import SimilarResult
+    from .synonyms import Synonyms
 
 
 class Index:
@@ -63,6 +65,13 @@ class Index:
         self._searcher: Searcher | None = None
         self._passage_stats: tuple[int, tuple[int, float]] | None = None
         self._spelling: tuple[int, tuple[list[str], list[int]]] | None = None
+        self.synonyms_file: str | None = None  # the user's list, besides the folder's own
+
+    def synonyms(self) -> Synonyms:
+        """The synonyms searches use (reloaded when a file changes)."""
+        from .synonyms import for_index
+
+        return for_index(self.index_dir, self.synonyms_file)
 
     def searcher(self) -> Searcher:
         """The current searcher, reopened if the index has a newer generation on disk."""
@@ -111,11 +120,34 @@ class Index:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def search(self, query: str, limit: int = 10, offset: int = 0) -> SearchResult:
+    def search(
+        self,
+        query: str,
+        limit: int = 10,
+        offset: int = 0,
+        explain: bool = False,
+        prefix_last: bool = False,
+    ) -> SearchResult:
         from .search import search
 
         with reading(self.index_dir):
-            return search(self, query, limit=limit, offset=offset)
+            return search(
+                self, query, limit=limit, offset=offset, explain=explain, prefix_last=prefix_last
+            )
+
+    def similar(self, doc_id: str, limit: int = 10) -> SimilarResult:
+        """The articles most like ``doc_id`` (:mod:`.similar`)."""
+        from .similar import similar
+
+        with reading(self.index_dir):
+            return similar(self, doc_id, limit)
+
+    def search_all(self, query: str, prefix_last: bool = False) -> Iterator[Hit]:
+        """Every matching article with its best passages, best first (an export)."""
+        from .search import search_all
+
+        with reading(self.index_dir):
+            yield from search_all(self, query, prefix_last=prefix_last)
 
     def document(self, doc_id: str) -> Article:
         with reading(self.index_dir):

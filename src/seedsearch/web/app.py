@@ -15,18 +15,19 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import ipaddress
+import itertools
 import logging
 import os
 import threading
 from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
 from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pydantic import BaseModel
@@ -37,6 +38,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from .. import __version__
 from ..display import display_path, dumps, json_safe
 from ..errors import IndexNotFoundError, SeedsearchError
+from ..export import FORMATS as EXPORT_TYPES
 from ..highlight import Highlighter
 from ..schema import Article
 from ..search import MAX_LIMIT, MAX_OFFSET, MAX_QUERY_CHARS, highlighter_for
@@ -44,6 +46,18 @@ from ..store import Index
 
 HERE = Path(__file__).resolve().parent
 PAGE_SIZE = 10
+SIMILAR_ON_PAGE = 5  # "Articles similaires" under an article
+# How a query word was found, as the "pourquoi ?" disclosure says it.
+HOW = {
+    "exact": "exact",
+    "stem": "même radical",
+    "accents": "sans les accents",
+    "typo": "faute de frappe corrigée",
+    "fuzzy": "mot approché",
+    "prefix": "préfixe",
+    "family": "même famille",
+    "synonym": "synonyme",
+}
 LOG = logging.getLogger("seedsearch.web")
 
 # Host names always accepted besides IP literals (which DNS rebinding cannot use).
@@ -79,6 +93,14 @@ class HitMetaModel(BaseModel):
     language: str
 
 
+class ReasonModel(BaseModel):
+    word: str
+    found: str
+    how: str
+    fields: list[str]
+    title_score: float
+
+
 class HitModel(BaseModel):
     rank: int
     doc_id: str
@@ -94,6 +116,8 @@ class HitModel(BaseModel):
     page: int | None
     meta: HitMetaModel
 
+    why: list[ReasonModel] | None = None  # with explain=true
+
 
 class SearchModel(BaseModel):
     query: str
@@ -104,6 +128,8 @@ class SearchModel(BaseModel):
     suggestion: str | None
     limit: int
     offset: int
+    also_searched: list[str]
+    completed: dict[str, list[str]]
     hits: list[HitModel]
 
 
@@ -140,6 +166,21 @@ class ArticleModel(BaseModel):
     meta: ArticleMetaModel
 
 
+class SimilarArticleModel(BaseModel):
+    rank: int
+    doc_id: str
+    title: str
+    path: str
+    score: float
+
+
+class SimilarModel(BaseModel):
+    doc_id: str
+    title: str
+    terms: list[str]
+    articles: list[SimilarArticleModel]
+
+
 class StatsModel(BaseModel):
     index_dir: str
     documents: int
@@ -170,8 +211,9 @@ class _IndexPool:
     thread-safe). Opened on first use, so the server can start before the first index run;
     there are never more than the requests that ran at once."""
 
-    def __init__(self, index_dir: Path) -> None:
+    def __init__(self, index_dir: Path, synonyms: str | None = None) -> None:
         self.index_dir = index_dir
+        self.synonyms = synonyms
         self._idle: list[Index] = []
         self._open: list[Index] = []
         self._lock = threading.Lock()
@@ -182,6 +224,7 @@ class _IndexPool:
             index = self._idle.pop() if self._idle else None
         if index is None:
             index = Index(self.index_dir)
+            index.synonyms_file = self.synonyms
             with self._lock:
                 self._open.append(index)
         try:
@@ -310,14 +353,22 @@ def _french(err: SeedsearchError, q: str = "") -> str:
         "« seedsearch index --rebuild ».",
         "index_locked": "L’index est verrouillé par une autre écriture ; réessayez.",
         "index_access": "L’index est inaccessible (droits ou chemin).",
+        "index_corrupt": "L’index est endommagé : lancez « seedsearch index --rebuild ».",
+        "disk_full": "Disque plein : l’index précédent est intact.",
+        "query_too_expensive": "Requête trop coûteuse (temps ou nombre de mots dépassé) : "
+        "précisez-la ou réessayez.",
+        "bad_option": "Réglage du serveur invalide.",
     }
     return messages.get(err.code, "Erreur interne du serveur.")
 
 
-def create_app(index_dir: str | Path, allowed_hosts: Iterable[str] = ()) -> FastAPI:
+def create_app(
+    index_dir: str | Path, allowed_hosts: Iterable[str] = (), synonyms: str | None = None
+) -> FastAPI:
     """The web app over the index at ``index_dir``. Requests whose ``Host`` is not
-    ``localhost``, an IP address or one of ``allowed_hosts`` (``"*"``: any) get a 400."""
-    holder = _IndexPool(Path(index_dir))
+    ``localhost``, an IP address or one of ``allowed_hosts`` (``"*"``: any) get a 400.
+    ``synonyms``: a synonyms file searches use besides the index folder's own."""
+    holder = _IndexPool(Path(index_dir), synonyms)
     templates = Environment(
         loader=FileSystemLoader(HERE / "templates"),
         autoescape=select_autoescape(["html"]),
@@ -391,7 +442,9 @@ def create_app(index_dir: str | Path, allowed_hosts: Iterable[str] = ()) -> Fast
         if q.strip():
             try:
                 with holder.lend() as index:
-                    result = index.search(q, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+                    result = index.search(
+                        q, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE, explain=True
+                    )
             except SeedsearchError as err:
                 context["error"] = _french(err, q)
                 return render("search.html", err.http_status, **context)
@@ -402,6 +455,8 @@ def create_app(index_dir: str | Path, allowed_hosts: Iterable[str] = ()) -> Fast
                 page=page,
                 pages=_pages(result.total),
                 link=_link,
+                how=HOW,
+                export=_export_link,
             )
         return render("search.html", **context)
 
@@ -410,6 +465,7 @@ def create_app(index_dir: str | Path, allowed_hosts: Iterable[str] = ()) -> Fast
         with holder.lend() as index:
             article = index.document(doc_id)
             marker = highlighter_for(index, q) if q.strip() else Highlighter()
+            similar = json_safe(index.similar(doc_id, limit=SIMILAR_ON_PAGE).to_dict())
         return render(
             "article.html",
             article=dataclasses.replace(
@@ -418,6 +474,7 @@ def create_app(index_dir: str | Path, allowed_hosts: Iterable[str] = ()) -> Fast
             blocks=_blocks(article, marker),
             q=q,
             back=_link(q, 1) if q.strip() else "/",
+            similar=similar["articles"],
         )
 
     @app.get("/docs", response_class=HTMLResponse, include_in_schema=False)
@@ -438,10 +495,68 @@ def create_app(index_dir: str | Path, allowed_hosts: Iterable[str] = ()) -> Fast
         q: Annotated[str, Query(description="The query (see the query syntax).")],
         limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 10,
         offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
+        prefix: Annotated[
+            Literal["last"] | None,
+            Query(
+                description="`last`: the query is being typed; its last word, unless a "
+                "space follows it, is a prefix (`completed` says what it stood for)."
+            ),
+        ] = None,
+        explain: Annotated[bool, Query(description="Say why each article matched.")] = False,
     ) -> Response:
         """Search passages: the same object as `seedsearch search --json`."""
         with holder.lend() as index:
-            return _json(index.search(q, limit=limit, offset=offset).to_dict())
+            result = index.search(
+                q, limit=limit, offset=offset, prefix_last=prefix == "last", explain=explain
+            )
+            return _json(result.to_dict())
+
+    @app.get(
+        "/api/export",
+        response_model=None,
+        responses={
+            200: {
+                "description": "Every matching article, best first: one JSON object per "
+                "line (jsonl) or one CSV row (with a header row), with its rank, doc_id, "
+                "title, path, score and best passage (section, text).",
+                "content": {
+                    media: {"schema": {"type": "string"}} for media in EXPORT_TYPES.values()
+                },
+            },
+            **ERRORS,
+        },
+        tags=["search"],
+    )
+    def api_export(
+        q: Annotated[str, Query(description="The query (see the query syntax).")],
+        fmt: Annotated[
+            Literal["jsonl", "csv"], Query(alias="format", description="jsonl or csv.")
+        ] = "csv",
+        prefix: Annotated[Literal["last"] | None, Query(description="As for /api/search.")] = None,
+    ) -> Response:
+        """All the articles matching a query, not one page: `seedsearch search --format`."""
+        from ..export import export_rows, lines
+
+        stack = ExitStack()
+        index = stack.enter_context(holder.lend())
+        try:
+            rows = export_rows(index, q, prefix_last=prefix == "last")
+            # The first row runs the search: its errors are answered as JSON, not streamed.
+            first = next(rows, None)
+        except BaseException:
+            stack.close()
+            raise
+
+        def body() -> Iterator[str]:
+            with stack:  # the index goes back to the pool when the answer ends
+                yield from lines(itertools.chain([first] if first else [], rows), fmt)
+
+        name = f"seedsearch.{fmt}"
+        return StreamingResponse(
+            body(),
+            media_type=EXPORT_TYPES[fmt],
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
 
     @app.get(
         "/api/docs/{doc_id}",
@@ -453,6 +568,17 @@ def create_app(index_dir: str | Path, allowed_hosts: Iterable[str] = ()) -> Fast
         """A whole article with its passages."""
         with holder.lend() as index:
             return _json(index.document(doc_id).to_dict())
+
+    @app.get(
+        "/api/docs/{doc_id}/similar",
+        response_model=SimilarModel,
+        responses={**ERRORS, 404: {"model": ErrorBody, "description": "Unknown document"}},
+        tags=["documents"],
+    )
+    def api_similar(doc_id: str, limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 10) -> Response:
+        """The articles most like this one (by its most distinctive terms)."""
+        with holder.lend() as index:
+            return _json(index.similar(doc_id, limit=limit).to_dict())
 
     @app.get("/api/stats", response_model=StatsModel, responses=ERRORS, tags=["index"])
     def api_stats() -> Response:
@@ -488,7 +614,9 @@ def app_from_environment() -> FastAPI:
     """App factory for multi-worker serving: the index folder comes from SEEDSEARCH_INDEX,
     the accepted host names from SEEDSEARCH_ALLOWED_HOSTS (comma-separated)."""
     hosts = os.environ.get("SEEDSEARCH_ALLOWED_HOSTS", "").split(",")
-    return create_app(os.environ.get("SEEDSEARCH_INDEX", "index"), allowed_hosts=hosts)
+    synonyms = os.environ.get("SEEDSEARCH_SYNONYMS") or None
+    index = os.environ.get("SEEDSEARCH_INDEX", "index")
+    return create_app(index, allowed_hosts=hosts, synonyms=synonyms)
 
 
 def _swagger_dir() -> Path:
@@ -502,6 +630,10 @@ def _link(q: str, page: int) -> str:
     if page > 1:
         params["page"] = page
     return "/?" + urlencode(params)
+
+
+def _export_link(q: str, fmt: str) -> str:
+    return "/api/export?" + urlencode({"q": q, "format": fmt})
 
 
 def _pages(total: int) -> int:

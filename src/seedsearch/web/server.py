@@ -11,12 +11,16 @@ answer; the other connections are not affected.
 from __future__ import annotations
 
 import asyncio
+import errno
 import os
+import socket
 import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from uvicorn.protocols.http.h11_impl import H11Protocol
+
+from ..errors import OptionError, PortInUseError
 
 DEFAULT_HEAD_TIMEOUT = 10.0
 
@@ -75,16 +79,20 @@ def serve(
     allowed_hosts: Sequence[str] = (),
     head_timeout: float = DEFAULT_HEAD_TIMEOUT,
     watcher: Callable[[threading.Event], None] | None = None,
+    synonyms: str | None = None,
 ) -> None:
     """Serve the app for ``index_dir`` until interrupted; ``watcher``, if given, runs in a
-    thread of this process meanwhile (it gets an event set when the server stops)."""
+    thread of this process meanwhile (it gets an event set when the server stops). A port
+    already in use is a :class:`PortInUseError` (found before uvicorn starts, which would
+    only log it, and before the watcher starts)."""
+    check_port(host, port)
     stop = threading.Event()
     thread = None
     if watcher is not None:
         thread = threading.Thread(target=watcher, args=(stop,), name="watch", daemon=True)
         thread.start()
     try:
-        _serve(index_dir, host, port, workers, allowed_hosts, head_timeout)
+        _serve(index_dir, host, port, workers, allowed_hosts, head_timeout, synonyms)
     finally:
         stop.set()
         if thread is not None:
@@ -98,7 +106,9 @@ def _serve(
     workers: int,
     allowed_hosts: Sequence[str],
     head_timeout: float,
+    synonyms: str | None,
 ) -> None:
+    """Serve the app until interrupted (see :func:`serve`)."""
     import uvicorn
 
     names = [*allowed_hosts, host]  # the name the server was told to bind is its own
@@ -112,10 +122,34 @@ def _serve(
     if workers > 1:
         os.environ["SEEDSEARCH_INDEX"] = os.path.abspath(index_dir)
         os.environ["SEEDSEARCH_ALLOWED_HOSTS"] = ",".join(names)
+        os.environ["SEEDSEARCH_SYNONYMS"] = os.path.abspath(synonyms) if synonyms else ""
         uvicorn.run(
             "seedsearch.web.app:app_from_environment", factory=True, workers=workers, **options
         )
         return
     from .app import create_app
 
-    uvicorn.run(create_app(index_dir, allowed_hosts=names), **options)
+    uvicorn.run(create_app(index_dir, allowed_hosts=names, synonyms=synonyms), **options)
+
+
+def check_port(host: str, port: int) -> None:
+    """Fail now, with one line, if ``host:port`` cannot be listened on."""
+    if port == 0:
+        return  # any free port
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as exc:
+        raise OptionError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        # As uvicorn binds: a port left in TIME_WAIT by a previous server is free.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise PortInUseError(
+                    f"port {port} is already in use on {host}: stop the other server "
+                    "or choose another with --port"
+                ) from None
+            raise OptionError(f"cannot listen on {host}:{port}: {exc.strerror}") from None

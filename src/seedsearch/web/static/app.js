@@ -18,6 +18,8 @@
     for (const c of children) node.append(c);
     return node;
   };
+  const exportUrl = (q, format, typing) =>
+    "/api/export?" + new URLSearchParams(typing ? { q, format, prefix: "last" } : { q, format });
   const pageUrl = (q, page) => "/?" + new URLSearchParams(page > 1 ? { q, page } : { q });
   const docUrl = (id, q, n) =>
     `/doc/${encodeURIComponent(id)}?${new URLSearchParams({ q })}` + (n === undefined ? "" : `#p${n}`);
@@ -54,7 +56,8 @@
 
   input.addEventListener("input", () => {
     clearTimeout(timer);
-    timer = setTimeout(() => run(input.value, 1, typingEntry ? "replace" : "push"), DEBOUNCE_MS);
+    // While typing, the last word is a prefix (sauveg → sauvegarde) and is not corrected.
+    timer = setTimeout(() => run(input.value, 1, typingEntry ? "replace" : "push", true), DEBOUNCE_MS);
   });
   form.addEventListener("submit", (event) => {
     event.preventDefault();
@@ -79,7 +82,7 @@
     run(input.value, Number(params.get("page") || 1), "none");
   });
 
-  async function run(q, page, history_mode) {
+  async function run(q, page, history_mode, typing = false) {
     if (controller) controller.abort(); // a newer query makes the pending one stale
     const target = q.trim() ? pageUrl(q, page) : "/";
     if (history_mode === "push" && location.pathname + location.search !== target) {
@@ -94,14 +97,15 @@
       return;
     }
     controller = new AbortController();
-    const params = new URLSearchParams({ q, limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE });
+    const params = new URLSearchParams({ q, limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE, explain: true });
+    if (typing) params.set("prefix", "last");
     try {
       const response = await fetch(`/api/search?${params}`, { signal: controller.signal });
       const data = await response.json();
       if (!response.ok) {
         showError(data.error ? data.error.message : `erreur ${response.status}`);
       } else {
-        render(data, page);
+        render(data, page, typing);
       }
     } catch (error) {
       if (error.name !== "AbortError") showError("Le serveur ne répond pas.");
@@ -112,13 +116,38 @@
     results.replaceChildren(el("p", { class: "error", role: "alert" }, message));
   }
 
-  function render(data, page) {
+  const HOW = {
+    exact: "exact", stem: "même radical", accents: "sans les accents",
+    typo: "faute de frappe corrigée", fuzzy: "mot approché", prefix: "préfixe",
+    family: "même famille", synonym: "synonyme",
+  };
+
+  // The "pourquoi ?" disclosure of one article, as the server renders it.
+  function why(reasons) {
+    if (!reasons || !reasons.length) return [];
+    const list = el("ul", {});
+    for (const r of reasons) {
+      const fields = r.fields.map((f) => (f === "title" ? "titre" : "texte")).join(", ");
+      const title = r.title_score ? ` ; titre +${r.title_score.toFixed(2)}` : "";
+      list.append(el("li", {}, el("strong", {}, r.word), " → ", el("em", {}, r.found),
+        ` (${HOW[r.how] || r.how} ; ${fields}${title})`));
+    }
+    return [el("details", { class: "why" }, el("summary", {}, "pourquoi ?"), list)];
+  }
+
+  function render(data, page, typing) {
     const out = [];
     const count = data.total
       ? `${data.total} résultat${data.total > 1 ? "s" : ""} `
       : "Aucun résultat ";
-    out.push(el("p", { class: "meta" }, count,
-      el("span", { class: "took" }, `(${data.took_ms.toFixed(1)} ms)`)));
+    const meta = el("p", { class: "meta" }, count,
+      el("span", { class: "took" }, `(${data.took_ms.toFixed(1)} ms)`));
+    if (data.total) {
+      meta.append(" ", el("span", { class: "export" }, "Tout exporter : ",
+        el("a", { href: exportUrl(data.query, "csv", typing), download: "" }, "CSV"), " · ",
+        el("a", { href: exportUrl(data.query, "jsonl", typing), download: "" }, "JSON")));
+    }
+    out.push(meta);
     if (data.corrected_query) {
       out.push(el("p", { class: "corrected" }, "Résultats pour ",
         el("a", { href: pageUrl(data.corrected_query, 1) }, el("strong", {}, data.corrected_query))));
@@ -127,6 +156,9 @@
       const p = el("p", { class: "ignored" }, "Ignoré : ");
       data.ignored.forEach((word, i) => p.append(el("code", {}, word), i < data.ignored.length - 1 ? " " : ""));
       out.push(p);
+    }
+    if (data.also_searched && data.also_searched.length) {
+      out.push(el("p", { class: "also" }, `Recherché aussi : ${data.also_searched.join(", ")}`));
     }
     if (data.suggestion) {
       out.push(el("p", { class: "suggestion" }, "Vouliez-vous dire ",
@@ -157,7 +189,7 @@
           el("a", { href: docUrl(docId, data.query) }, hits[0].title)),
         ...byline(hits[0].meta),
         el("p", { class: "path" }, hits[0].path),
-        list));
+        list, ...why(hits[0].why)));
     }
     const pages = Math.min(Math.max(1, Math.ceil(data.total / PAGE_SIZE)), 1000);
     if (pages > 1) {
