@@ -309,7 +309,10 @@ def test_json_contract(seed_index: Index) -> None:
         "text",
         "snippet",
         "score",
+        "page",
+        "meta",
     }
+    assert set(d["hits"][0]["meta"]) == {"date", "author", "source", "format", "url", "language"}
 
 
 @pytest.mark.parametrize(

@@ -506,6 +506,8 @@ def search_cmd(
     Prefix, fuzzy:          supercalc*   minnage~   minnage~2
     Titles only:            title:bitcoin
     Grouping:               (GPU OR TPU) cartes
+    Metadata filters:       auteur:dupont  source:"Le Monde"  type:pdf  dossier:presse
+    Dates:                  date:2025-03  date:>=2025-01-01  date:2025-01..2025-06
 
     \b
     Options go anywhere on the line. A query word that begins with
@@ -621,9 +623,12 @@ def _print_result(result: SearchResult) -> None:
         groups.setdefault(hit.rank, []).append(hit)
     for rank, hits in groups.items():
         head = hits[0]
+        known = [head.meta.get(k, "") for k in ("date", "author", "source")]
+        about = " · ".join(v for v in known if v)
         lines += [
             [],
-            [(f"{rank}. ", "bold"), (head.title, "bold cyan")],
+            [(f"{rank}. ", "bold"), (head.title, "bold cyan")]
+            + ([(f"  {about}", "green")] if about else []),
             [(f"   {head.doc_id} · {display_path(head.path)}", "dim")],
         ]
         if head.why:
@@ -635,6 +640,8 @@ def _print_result(result: SearchResult) -> None:
             if hit.section and hit.section != hit.text:
                 section = hit.section if len(hit.section) <= 48 else hit.section[:47] + "…"
                 line.append((f"[{section}] ", "magenta"))
+            if hit.page is not None:
+                line.append((f"(p. {hit.page}) ", "dim"))
             lines.append(line + _excerpt(hit.text, hit.spans, width=300))
     if last < result.total:
         lines += [[], [(f"More: --offset {last}", "dim")]]
@@ -674,8 +681,10 @@ def show_cmd(ctx: click.Context, doc_id: str, highlight: str | None, as_json: bo
                 click.echo(piece, nl=False)
             click.echo()
             return
+        meta = head.get("meta") or {}
+        about = " · ".join(v for k in ("date", "author", "source") if (v := meta.get(k)))
         lines: list[Line] = [
-            [(head.get("title", ""), "bold cyan")],
+            [(head.get("title", ""), "bold cyan")] + ([(f"  {about}", "green")] if about else []),
             [(f"{doc_id} · {display_path(head.get('path', ''))}", "dim")],
         ]
         for fields in itertools.chain([head], parts):

@@ -29,7 +29,19 @@ from whoosh.query.wrappers import WrappingQuery
 
 from .analysis import analyse, family_key, is_number, is_stop_word, normalise_word, term_for
 from .errors import QueryTooExpensiveError
-from .query import And, Node, Not, Or, Phrase, Word, is_stop, unparse, without_stop_words
+from .filters import TEXT_FILTERS, date_range, folder_key, format_name
+from .query import (
+    And,
+    Filter,
+    Node,
+    Not,
+    Or,
+    Phrase,
+    Word,
+    is_stop,
+    unparse,
+    without_stop_words,
+)
 from .synonyms import find_runs
 
 if TYPE_CHECKING:
@@ -265,7 +277,7 @@ class Compiler:
             near = self.spelling.within(folded, dist)
             others = sorted((w for w in near if w != folded), key=lambda w: -self.spell_freq(w))
             words = [folded, *others]
-        field = "title" if node.field == "title" else "body"
+        field = node.field or "body"
         kept: list[str] = []
         for w in words[:MAX_EXPANSIONS]:
             postings = self.reader.doc_frequency(field, term_for(w))
@@ -280,6 +292,26 @@ class Compiler:
             self.cost.postings += postings
             kept.append(w)
         return kept or None
+
+    def field_prefix(self, node: Word) -> list[str]:
+        """The terms of a metadata field (an author's, a source's names) starting with a
+        prefix: looked up in the field itself, which the spelling dictionary leaves out."""
+        from itertools import islice
+
+        folded = normalise_word(node.text)
+        stem = term_for(folded)
+
+        def starting(prefix: str) -> set[str]:
+            found = islice(self.reader.expand_prefix(node.field, prefix), MAX_EXPANSIONS)
+            return {text_of(t) for t in found}
+
+        # Terms are stems: marie* is the name Marie itself (mar), and courr* reaches
+        # courrier (couri) only through its own stem's prefix (cour), tried last.
+        terms = starting(folded) | ({stem} if (node.field, stem) in self.reader else set())
+        if not terms:
+            terms = starting(stem)
+        self.cost.visit(len(terms))
+        return sorted(terms)[:MAX_EXPANSIONS]
 
     def family(self, folded: str, term: str) -> tuple[str, ...]:
         """Indexed terms of the words derived from the same base as ``folded``."""
@@ -302,13 +334,13 @@ class Compiler:
     # Building queries --------------------------------------------------------------
 
     def fields(self, scope: str | None) -> list[tuple[str, float]]:
-        return [("title", 1.0)] if scope == "title" else [("body", 1.0)]
+        return [(scope or "body", 1.0)]
 
     def any_term(self, terms: Iterable[str], scope: str | None, positive: bool) -> Any:
         from whoosh.query import NullQuery, Term
 
         terms = sorted(set(terms))
-        if positive:
+        if positive and scope not in TEXT_FILTERS:  # a filter's words are not highlighted
             self.terms.update(terms)
         subs = [Term(f, t, boost=b) for t in terms for f, b in self.fields(scope)]
         if not subs:
@@ -318,7 +350,7 @@ class Compiler:
     def phrase(self, stems: list[str], scope: str | None, positive: bool) -> Any:
         from whoosh.query import Or
 
-        if positive:
+        if positive and scope not in TEXT_FILTERS:
             self.phrases.append(tuple(stems))
         subs = [_ExactPhrase(f, stems, slop=1, boost=b) for f, b in self.fields(scope)]
         return subs[0] if len(subs) == 1 else Or(subs)
@@ -326,6 +358,8 @@ class Compiler:
     def word(self, node: Word, positive: bool) -> Any:
         from whoosh.query import Or
 
+        if node.prefix and node.field in TEXT_FILTERS:
+            return self.any_term(self.field_prefix(node), node.field, positive)
         if node.prefix or node.fuzzy is not None:
             words = self.expand(node)
             if words is None:
@@ -335,7 +369,9 @@ class Compiler:
         toks = list(analyse(node.text))
         parts = [t.text for t in toks if not t.joined]
         joined = [t.text for t in toks if t.joined]
-        targets = self.thesaurus.lookup(node.text) if parts else []
+        # A name in a metadata filter is matched as written: no synonyms.
+        filtering = node.field in TEXT_FILTERS
+        targets = self.thesaurus.lookup(node.text) if parts and not filtering else []
         if len(parts) == 1:
             if positive and node.field is None and len(toks) == 1:
                 family = self.family(toks[0].folded, parts[0])
@@ -424,7 +460,7 @@ class Compiler:
         """Whether a plain word or phrase under an OR would take the postings of the
         query's OR branches past OR_POSTINGS (an OR reads every posting of every branch;
         an AND only the rarest word's). The first branch always fits."""
-        field = "title" if node.field == "title" else "body"
+        field = node.field or "body"
         postings = sum(self.reader.doc_frequency(field, t.text) for t in analyse(node.text))
         if self.or_postings and self.or_postings + postings > OR_POSTINGS:
             return True
@@ -438,6 +474,8 @@ class Compiler:
         from whoosh.query import NullQuery
 
         self.cost.check()
+        if isinstance(node, Filter):
+            return unscored(filter_query(node))
         if isinstance(node, (Word, Phrase)):
             expanding = isinstance(node, Word) and (node.prefix or node.fuzzy is not None)
             if in_or and not expanding and self._over_or_budget(node):
@@ -445,6 +483,8 @@ class Compiler:
                 return _DROPPED
             terms, phrases = set(self.terms), len(self.phrases)
             q = self.leaf(node, positive)
+            if node.field in TEXT_FILTERS:
+                return unscored(q)  # a filter selects; it adds nothing to the score
             keys = (self.terms - terms) | set(self.phrases[phrases:])
             if positive and keys:
                 self.groups.append(frozenset(keys))
@@ -478,6 +518,56 @@ class Compiler:
 
 
 _DROPPED = object()  # what is left of a prefix or fuzzy word past the budget
+
+
+def filter_query(node: Filter) -> Any:
+    """The Whoosh query of a ``date:``, ``type:`` or ``dossier:`` filter."""
+    from whoosh.query import NumericRange, Term
+
+    if node.field == "date":
+        lo, hi = date_range(node.value)
+        return NumericRange("date", lo, hi)
+    if node.field == "format":
+        return Term("format", format_name(node.value))
+    return Term("folder", folder_key(node.value))
+
+
+def unscored(q: Any) -> Any:
+    """``q`` matching as it does, with a score of 0: a filter never changes the ranking.
+    (Whoosh's ConstantScoreQuery takes a score of 0 for "none given", and scores 1.)"""
+    return _Unscored(q)
+
+
+def is_filter(q: Any) -> bool:
+    return isinstance(q, _Unscored)
+
+
+class _Unscored(WrappingQuery):  # type: ignore[misc]
+    def apply(self, fn: Any) -> _Unscored:
+        return _Unscored(fn(self.child))
+
+    def matcher(self, searcher: Searcher, context: Any = None) -> Any:
+        from whoosh.matching import NullMatcherClass
+
+        m = self.child.matcher(searcher, context)
+        return m if isinstance(m, NullMatcherClass) else _UnscoredMatcher(m)
+
+
+class _UnscoredMatcher(WrappingMatcher):  # type: ignore[misc]
+    def copy(self) -> _UnscoredMatcher:
+        return _UnscoredMatcher(self.child.copy())
+
+    def _replacement(self, newchild: Any) -> _UnscoredMatcher:
+        return _UnscoredMatcher(newchild)
+
+    def supports_block_quality(self) -> bool:
+        return False
+
+    def max_quality(self) -> float:
+        return 0.0
+
+    def score(self) -> float:
+        return 0.0
 
 
 class Synonymous(WOr):  # type: ignore[misc]
@@ -641,7 +731,7 @@ def correct(node: Node, compiler: Compiler, budget_extra: int = 0) -> tuple[Node
         nonlocal changed
         compiler.cost.check()
         if isinstance(n, Word):
-            if not positive or n.prefix or n.fuzzy is not None:
+            if not positive or n.prefix or n.fuzzy is not None or n.field in TEXT_FILTERS:
                 return n
             toks = list(analyse(n.text))
             if len(toks) != 1 or is_number(toks[0].folded) or is_stop_word(toks[0].folded):

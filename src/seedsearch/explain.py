@@ -44,9 +44,18 @@ class _Word:
     keys: list[tuple[Key, str]]  # (term or phrase, how), best first
 
 
+def _ranked_words(node: Node) -> list[Word | Phrase]:
+    """The positive words and phrases of ``node`` that rank (metadata filters do not)."""
+    return [
+        leaf
+        for leaf, positive in leaves(node)
+        if positive and isinstance(leaf, Word | Phrase) and leaf.field in (None, "title")
+    ]
+
+
 def _words(compiler: Compiler, typed: Node, searched: Node) -> list[_Word]:
-    mine = [leaf for leaf, positive in leaves(searched) if positive]
-    theirs = [leaf for leaf, positive in leaves(typed) if positive]
+    mine = _ranked_words(searched)
+    theirs = _ranked_words(typed)
     if len(theirs) != len(mine):
         theirs = mine
     found = []

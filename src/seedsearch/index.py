@@ -27,7 +27,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import analysis
+from . import analysis, filters
 from .errors import OptionError, SourceError
 from .generation import committed, fault, save_sidecar, session
 from .schema import (
@@ -165,6 +165,10 @@ def _prepared_parts(
     from whoosh.system import pack_uint
 
     words = prepared.words
+    meta = {**asdict(doc.meta), "tags": list(doc.meta.tags)}
+    # Every part carries the filter fields (a filter must hold where the words matched)
+    # and the metadata its hits show.
+    filter_fields = filters.index_fields(meta, doc.path)
     for first, offset, text, passages in shares:
         positions: dict[str, list[int]] = {}
         sections: dict[str, int] = {}
@@ -199,10 +203,11 @@ def _prepared_parts(
             "first": first,
             "sections": list(sections),
             "passages": table,
+            "meta": meta,
+            **filter_fields,
         }
         if offset == 0:
             fields["head"] = "1"
-            fields["meta"] = {**asdict(doc.meta), "tags": list(doc.meta.tags)}
         yield fields
 
 

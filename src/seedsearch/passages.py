@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from .compile import SYNONYM_WEIGHT, Compiler, Cost, decode_positions
 from .highlight import Highlighter, mark_html, merge_spans
 from .ranking import FAMILY_WEIGHT, present
-from .results import Hit
+from .results import HIT_META, Hit
 
 if TYPE_CHECKING:
     from whoosh.searching import Searcher
@@ -257,6 +257,8 @@ def hits(
         table: list[StoredPassage] = f.get("passages", [])
         if not table:
             continue
+        stored_meta = f.get("meta") or {}
+        meta = {k: str(stored_meta.get(k) or "") for k in HIT_META}
         found: dict[int, dict[Any, list[int]]] = {}
         chosen: list[int] = []
         if evidence is not None:
@@ -287,6 +289,8 @@ def hits(
                     snippet=mark_html(text, spans),
                     score=round(score, 4),
                     spans=tuple(spans),
+                    page=table[n][7] if len(table[n]) > 7 else None,
+                    meta=meta,
                 )
             )
     return hits

@@ -2,7 +2,9 @@
 
 Syntax (web-search style): words are ANDed; ``OR``; ``NOT word`` / ``-word``;
 ``"exact phrase"``; ``prefix*``; ``word~`` (fuzzy, ``word~2`` for two edits);
-``title:word`` (or ``titre:``) scopes to article titles; parentheses group. A half-typed
+``title:word`` (or ``titre:``) scopes to article titles; ``auteur:``, ``source:``,
+``date:``, ``type:`` and ``dossier:`` filter on the articles' metadata (:mod:`.filters`,
+where their names and values are read); parentheses group. A half-typed
 query is answered: what could not be used is reported in ``ignored``. Parentheses nest
 ``MAX_DEPTH`` levels at most (deeper ones are ignored), and ``NOT NOT x`` is ``x``, so every
 tree is shallow and the recursive walkers over it cannot run out of stack.
@@ -15,8 +17,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from .analysis import analyse, is_stop_word
+from .filters import FIELD_NAMES, VALUE_FILTERS, check
 
-FIELDS = {"title": "title", "titre": "title"}
 MAX_DEPTH = 32
 
 
@@ -52,7 +54,15 @@ class Or:
     children: list[Node]
 
 
-Node = Word | Phrase | Not | And | Or
+@dataclass
+class Filter:
+    """A metadata filter read as a whole value: ``date:2025-03``, ``type:pdf``."""
+
+    field: str  # one of filters.VALUE_FILTERS
+    value: str
+
+
+Node = Word | Phrase | Filter | Not | And | Or
 
 
 def unparse(node: Node) -> str:
@@ -68,6 +78,13 @@ def unparse(node: Node) -> str:
     if isinstance(node, Phrase):
         scope = f"{node.field}:" if node.field else ""
         return f'{scope}"{node.text}"'
+    if isinstance(node, Filter):
+        plain = (
+            re.fullmatch(r'[^\s()"“”«»*?~:]+', node.value)
+            and node.value[0] not in "-!+"
+            and node.value not in _OPERATORS
+        )
+        return f"{node.field}:{node.value}" if plain else f'{node.field}:"{node.value}"'
     if isinstance(node, Not):
         inner = unparse(node.child)
         if isinstance(node.child, Not):
@@ -155,8 +172,8 @@ def _lex_word(word: str, toks: list[_Tok], ignored: list[str]) -> None:
         word = word[1:]
     name, colon, rest = word.partition(":")
     if colon and name.isascii() and name.isalpha():
-        if name.lower() in FIELDS:
-            toks.append(_Tok("field", FIELDS[name.lower()]))
+        if name.lower() in FIELD_NAMES:
+            toks.append(_Tok("field", FIELD_NAMES[name.lower()]))
         else:
             ignored.append(f"{name}:")
         if rest:
@@ -268,6 +285,9 @@ class _Parser:
             else:
                 self.ignored.append("(")
             return node
+        if scope in VALUE_FILTERS and tok.kind in ("phrase", "word"):
+            check(scope, tok.text)  # a bad value is an error, not a word left out
+            return Filter(scope, " ".join(tok.text.split()))
         if tok.kind == "phrase":
             if not any(True for _ in analyse(tok.text)):
                 self.ignored.append(f'"{tok.text}"' if tok.text.strip() else '""')
@@ -328,8 +348,8 @@ def without_stop_words(children: Sequence[Node]) -> list[Node]:
     return kept or list(children)
 
 
-def leaves(node: Node, positive: bool = True) -> Iterator[tuple[Word | Phrase, bool]]:
-    if isinstance(node, (Word, Phrase)):
+def leaves(node: Node, positive: bool = True) -> Iterator[tuple[Word | Phrase | Filter, bool]]:
+    if isinstance(node, (Word, Phrase, Filter)):
         yield node, positive
     elif isinstance(node, Not):
         yield from leaves(node.child, not positive)
@@ -359,3 +379,8 @@ def relaxed(node: Node) -> Node | None:
 
 def has_text_leaf(node: Node) -> bool:
     return any(positive and leaf.field is None for leaf, positive in leaves(node))
+
+
+def has_filter(node: Node) -> bool:
+    """Whether ``node`` filters on metadata (a field other than the title)."""
+    return any(leaf.field not in (None, "title") for leaf, _ in leaves(node))

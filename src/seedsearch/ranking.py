@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from .compile import SYNONYM_WEIGHT, Compiler, Cost, Spelling, Synonymous, any_of, bounded, text_of
-from .query import Node, has_text_leaf
+from .query import Node, has_filter, has_text_leaf
 
 if TYPE_CHECKING:
     from whoosh.searching import Searcher
@@ -30,11 +30,23 @@ def run(
 
     compiler = Compiler(searcher, spelling)
     q = compiler.compile(node)
-    words = _plain_terms(q, loose)
+    if has_filter(node) and not has_text_leaf(node):
+        ranked, total = _newest(searcher, q, window, compiler.cost)
+        return compiler, ranked, total
+    rest, filters = _split_filters(q)
+    words = _plain_terms(rest, loose)
     if words is not None:
+        allowed = _matching(searcher, filters, compiler.cost) if filters else None
         need = 1 if loose else min_should_match(len(set(words)))
         ranked, total, compiler.postings = _conjunction(
-            searcher, words, window, compiler.cost, need, compiler.families, compiler.synonyms
+            searcher,
+            words,
+            window,
+            compiler.cost,
+            need,
+            compiler.families,
+            compiler.synonyms,
+            allowed,
         )
         return compiler, ranked, total
     if compiler.terms and has_text_leaf(node):
@@ -50,6 +62,45 @@ def run(
     results = collector.results()
     ranked = [(hit.docnum, float(hit.score or 0.0)) for hit in results]
     return compiler, ranked, len(results)
+
+
+def _split_filters(q: Any) -> tuple[Any, list[Any]]:
+    """(what ranks, the metadata filters ANDed with it) of a compiled query: words with
+    filters are ranked as the words alone are, among the articles the filters let in."""
+    from whoosh.query import And as WAnd
+
+    from .compile import is_filter
+
+    if type(q) is not WAnd:
+        return q, []
+    filters = [sub for sub in q.subqueries if is_filter(sub)]
+    rest = [sub for sub in q.subqueries if not is_filter(sub)]
+    if not filters or not rest:
+        return q, []
+    return (rest[0] if len(rest) == 1 else WAnd(rest)), filters
+
+
+def _matching(searcher: Searcher, filters: list[Any], cost: Cost) -> set[int]:
+    """The documents every one of ``filters`` matches."""
+    from whoosh.query import And as WAnd
+
+    q = filters[0] if len(filters) == 1 else WAnd(filters)
+    return set(bounded(q, cost).matcher(searcher, searcher.boolean_context()).all_ids())
+
+
+def _newest(searcher: Searcher, q: Any, window: int, cost: Cost) -> tuple[list[Any], int]:
+    """The articles (first parts) a query of filters only matches, newest first (those
+    without a date last), and how many there are."""
+    import heapq
+
+    from whoosh.query import And as WAnd
+    from whoosh.query import Term
+
+    matched = bounded(WAnd([q, Term("head", "1")]), cost)
+    docnums = list(matched.matcher(searcher, searcher.boolean_context()).all_ids())
+    days = searcher.reader().column_reader("date")
+    top = heapq.nsmallest(window, docnums, key=lambda d: (-(days[d] or 0), d))
+    return [(d, 0.0) for d in top], len(docnums)
 
 
 def _plain_terms(q: Any, loose: bool = False) -> list[str] | None:
@@ -87,6 +138,7 @@ def _conjunction(
     need: int | None = None,
     families: dict[str, tuple[str, ...]] | None = None,
     synonyms: dict[str, tuple[str, ...]] | None = None,
+    allowed: set[int] | None = None,
 ) -> tuple[list[tuple[int, float]], int, dict[int, dict[str, bytes]]]:
     """Top ``window`` articles holding at least ``need`` of the words (default: all),
     how many there are, and the top articles' raw body postings (their positions), read on
@@ -100,6 +152,7 @@ def _conjunction(
     time; here the candidates come from the rarest words' lists (an article holding
     ``need`` of ``n`` words holds one of the ``n - need + 1`` rarest) and the other lists
     are only asked about them, a fraction of the steps.
+    Only the articles in ``allowed`` (when given: those a query's filters let in) count.
     """
     import heapq
 
@@ -127,7 +180,8 @@ def _conjunction(
         scores = {}
         while m.is_active():
             docnum = m.id()
-            scores[docnum] = m.score()
+            if allowed is None or docnum in allowed:
+                scores[docnum] = m.score()
             m.next()
     else:
         seeds = len(groups) - need + 1
@@ -136,7 +190,7 @@ def _conjunction(
                 cost.check()
                 for docnum in searcher.postings("body", term).all_ids():
                     held[docnum] = held.get(docnum, 0) | (1 << g)
-        candidates = sorted(held)
+        candidates = sorted(held if allowed is None else held.keys() & allowed)
         for g in range(seeds, len(groups)):
             for term, _ in groups[g]:
                 cost.check()

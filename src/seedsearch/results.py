@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+# The metadata a hit carries (the article's page has all of it).
+HIT_META = ("date", "author", "source", "format", "url", "language")
+
 # --- results ---------------------------------------------------------------------------
 
 
@@ -22,6 +25,9 @@ class Hit:
     snippet: str
     score: float
     spans: tuple[tuple[int, int], ...] = field(default=(), repr=False, compare=False)
+    page: int | None = None  # the PDF page of the passage
+    # What is known of the article: date (ISO), author, source, format, url, language.
+    meta: dict[str, str] = field(default_factory=dict, compare=False)
     # Why the article matched, when asked (see :mod:`.explain`); in the JSON only then.
     why: tuple[Reason, ...] = field(default=(), repr=False, compare=False)
 

@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 
 META_FILE = "seedsearch.json"
 # Bump when the schema or what is stored changes; older indexes must be rebuilt.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 INDEX_NAME = "MAIN"
 ARTICLE = "article"
 DICTIONARY = "dictionary"  # collection statistics
@@ -65,7 +65,7 @@ class PreparedText(TEXT):  # type: ignore[misc]
 
 
 def schema() -> Any:
-    from whoosh.fields import ID, STORED, Schema
+    from whoosh.fields import ID, NUMERIC, STORED, Schema
 
     french = analysis.FrenchTokenizer()
     return Schema(
@@ -82,7 +82,15 @@ def schema() -> Any:
         first=STORED(),
         head=ID(),
         stats=STORED(),
-        meta=STORED(),  # the article's Metadata as a dict (first part only)
+        meta=STORED(),  # the article's Metadata as a dict
+        # The metadata filters of the query language, on every part (a filter picks the
+        # parts a word matched in): names folded as words are, the date as YYYYMMDD (a
+        # column, for newest first), the format, and every folder the file is in.
+        author=TEXT(analyzer=french),
+        source=TEXT(analyzer=french),
+        date=NUMERIC(int, bits=32, sortable=True),
+        format=ID(),
+        folder=ID(),
         words=STORED(),
         counts=STORED(),
     )

@@ -231,7 +231,10 @@ def highlighter_for(index: Index, query: str) -> Highlighter:
     """What ``query`` would highlight in a text (for showing a whole article)."""
     if not query.strip() or len(unicodedata.normalize("NFKC", query)) > MAX_QUERY_CHARS:
         return Highlighter()
-    node, _ = parse(query)
+    try:
+        node, _ = parse(query)
+    except QueryError:  # a bad filter value: the article is shown unmarked
+        return Highlighter()
     if node is None:
         return Highlighter()
     searcher = index.searcher()

@@ -84,6 +84,15 @@ class ErrorBody(BaseModel):
     error: ErrorDetail
 
 
+class HitMetaModel(BaseModel):
+    date: str
+    author: str
+    source: str
+    format: str
+    url: str
+    language: str
+
+
 class ReasonModel(BaseModel):
     word: str
     found: str
@@ -104,6 +113,9 @@ class HitModel(BaseModel):
     text: str
     snippet: str
     score: float
+    page: int | None
+    meta: HitMetaModel
+
     why: list[ReasonModel] | None = None  # with explain=true
 
 
@@ -128,6 +140,21 @@ class PassageModel(BaseModel):
     start: int
     end: int
     text: str
+    page: int | None
+
+
+class ArticleMetaModel(BaseModel):
+    title: str
+    date: str
+    date_source: str
+    author: str
+    source: str
+    language: str
+    url: str
+    format: str
+    folder: str
+    tags: list[str]
+    description: str
 
 
 class ArticleModel(BaseModel):
@@ -136,6 +163,7 @@ class ArticleModel(BaseModel):
     path: str
     text: str
     passages: list[PassageModel]
+    meta: ArticleMetaModel
 
 
 class SimilarArticleModel(BaseModel):
@@ -618,7 +646,13 @@ def _group(hits: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for hit in hits:
         group = groups.setdefault(
             hit["doc_id"],
-            {"doc_id": hit["doc_id"], "title": hit["title"], "path": hit["path"], "hits": []},
+            {
+                "doc_id": hit["doc_id"],
+                "title": hit["title"],
+                "path": hit["path"],
+                "meta": hit["meta"],
+                "hits": [],
+            },
         )
         group["hits"].append(hit)
     return list(groups.values())

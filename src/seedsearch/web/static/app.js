@@ -164,6 +164,11 @@
       out.push(el("p", { class: "suggestion" }, "Vouliez-vous dire ",
         el("a", { href: pageUrl(data.suggestion, 1) }, el("strong", {}, data.suggestion)), " ?"));
     }
+    // Date · author · source, as the server-rendered page shows them.
+    function byline(meta) {
+      const known = meta ? [meta.date, meta.author, meta.source].filter(Boolean) : [];
+      return known.length ? [el("p", { class: "byline" }, known.join(" · "))] : [];
+    }
     const groups = new Map();
     for (const hit of data.hits) {
       if (!groups.has(hit.doc_id)) groups.set(hit.doc_id, []);
@@ -182,6 +187,7 @@
       out.push(el("article", { class: "group" },
         el("h2", {}, el("span", { class: "rank" }, `${hits[0].rank}.`), " ",
           el("a", { href: docUrl(docId, data.query) }, hits[0].title)),
+        ...byline(hits[0].meta),
         el("p", { class: "path" }, hits[0].path),
         list, ...why(hits[0].why)));
     }
