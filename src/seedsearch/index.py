@@ -27,7 +27,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import analysis
+from . import analysis, collapse
 from .errors import OptionError, SourceError, from_os_error
 from .generation import committed, session
 from .schema import (
@@ -129,6 +129,7 @@ def _prepare_document(doc: Document) -> _Prepared:
     shares = list(_parts(doc))
     boundaries = [*[offset for _, offset, _ in shares][1:], len(doc.text)]
     n_positions = 0
+    folding = collapse.columns(doc.doc_id, doc.path, doc.text, doc.meta.url)
     for (first, offset, passages), end_offset in zip(shares, boundaries, strict=True):
         text = doc.text[offset:end_offset]
         positions: dict[str, list[int]] = {}
@@ -164,6 +165,7 @@ def _prepare_document(doc: Document) -> _Prepared:
             "first": first,
             "sections": list(sections),
             "passages": table,
+            **folding,
         }
         if offset == 0:
             fields["head"] = "1"

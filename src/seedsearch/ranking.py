@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from .collapse import Ranked, group
 from .compile import Compiler, Cost, Spelling, any_of, bounded, text_of
 from .query import Node, has_text_leaf
 
@@ -19,13 +20,14 @@ FAMILY_WEIGHT = 0.25
 
 def run(
     searcher: Searcher, spelling: Spelling, node: Node, window: int, loose: bool = False
-) -> tuple[Compiler, list[Any], int]:
-    """(compiler, the top ``window`` articles as (docnum, score), exact number matching).
+) -> tuple[Compiler, list[Ranked], int]:
+    """(compiler, the top ``window`` results, exact number of results).
 
-    A plain list of words needs :func:`min_should_match` of them; ``loose`` (the OR form
-    of such a list) needs any one.
+    Results are articles (an article in parts scores as its best part), exact duplicates
+    folded into one (see :mod:`.collapse`). A plain list of words needs
+    :func:`min_should_match` of them; ``loose`` (the OR form of such a list) needs any one.
     """
-    from whoosh.collectors import TopCollector
+    from whoosh.collectors import UnlimitedCollector
     from whoosh.query import AndMaybe, Term
 
     compiler = Compiler(searcher, spelling)
@@ -33,23 +35,23 @@ def run(
     words = _plain_terms(q, loose)
     if words is not None:
         need = 1 if loose else min_should_match(len(set(words)))
-        ranked, total, compiler.postings = _conjunction(
-            searcher, words, window, compiler.cost, need, compiler.families
-        )
+        scores, values = _conjunction(searcher, words, compiler.cost, need, compiler.families)
+        ranked, total = group(searcher.reader(), scores, window)
+        compiler.postings = {d: values.get(d, {}) for r in ranked for d in r.parts}
         return compiler, ranked, total
     if compiler.terms and has_text_leaf(node):
         # The query words found in an article's title add their weight: the article
         # that is *about* them comes first. The title alone never makes a match.
         title = [Term("title", t, boost=TITLE_WEIGHT) for t in sorted(compiler.terms)]
         q = AndMaybe(q, title[0] if len(title) == 1 else any_of(title))  # flat OR: cost
-    # No block-quality skipping and no matcher replacement: either one makes Whoosh's count
-    # of matching documents wrong while it claims to be exact (and counting the matches
-    # apart costs more than scoring them all here).
-    collector = TopCollector(limit=window, usequality=False, replace=0)
+    # Every match is scored and kept (parts fold into articles afterwards). No block-quality
+    # skipping and no matcher replacement: either one makes Whoosh skip matches.
+    collector = UnlimitedCollector()
+    collector.replace = 0
     searcher.search_with_collector(bounded(q, compiler.cost), collector)  # deadline
-    results = collector.results()
-    ranked = [(hit.docnum, float(hit.score or 0.0)) for hit in results]
-    return compiler, ranked, len(results)
+    scores = {docnum: float(score or 0.0) for score, docnum in collector.items}
+    ranked, total = group(searcher.reader(), scores, window)
+    return compiler, ranked, total
 
 
 def _plain_terms(q: Any, loose: bool = False) -> list[str] | None:
@@ -81,14 +83,12 @@ def min_should_match(n: int) -> int:
 def _conjunction(
     searcher: Searcher,
     words: list[str],
-    window: int,
     cost: Cost,
     need: int | None = None,
     families: dict[str, tuple[str, ...]] | None = None,
-) -> tuple[list[tuple[int, float]], int, dict[int, dict[str, bytes]]]:
-    """Top ``window`` articles holding at least ``need`` of the words (default: all),
-    how many there are, and the top articles' raw body postings (their positions), read on
-    the way.
+) -> tuple[dict[int, float], dict[int, dict[str, bytes]]]:
+    """The score of every article (part) holding at least ``need`` of the words (default:
+    all), and their raw body postings (their positions), read on the way.
 
     A word is held through its own term or a term of its derivational family
     (``families``). An article scores the BM25F of each term it holds (family terms at
@@ -98,8 +98,6 @@ def _conjunction(
     lists (an article holding ``need`` of ``n`` words holds one of the ``n - need + 1``
     rarest) and the other lists are only asked about them, a fraction of the steps.
     """
-    import heapq
-
     reader = searcher.reader()
     families = families or {}
     words = sorted(set(words))
@@ -112,7 +110,7 @@ def _conjunction(
         if present_terms:
             groups.append(present_terms)
     if len(groups) < need:
-        return [], 0, {}
+        return {}, {}
     groups.sort(key=lambda g: sum(reader.doc_frequency("body", t) for t, _ in g))
     values: dict[int, dict[str, bytes]] = {}
     held: dict[int, int] = {}  # docnum → bit mask of the groups it holds
@@ -141,7 +139,7 @@ def _conjunction(
             left = len(groups) - g - 1  # groups still to ask: drop what can no longer make it
             candidates = [d for d in candidates if held[d].bit_count() + left >= need]
             if not candidates:
-                return [], 0, {}
+                return {}, {}
         scores = dict.fromkeys(candidates, 0.0)
         for group in groups:
             for term, weight in group:
@@ -160,8 +158,7 @@ def _conjunction(
     if held:
         for docnum in scores:
             scores[docnum] *= held[docnum].bit_count() / n
-    top = heapq.nsmallest(window, scores.items(), key=lambda item: (-item[1], item[0]))
-    return top, len(scores), {d: values.get(d, {}) for d, _ in top}
+    return scores, values
 
 
 def _nothing(m: Any) -> None:

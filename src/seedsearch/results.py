@@ -22,10 +22,13 @@ class Hit:
     snippet: str
     score: float
     spans: tuple[tuple[int, int], ...] = field(default=(), repr=False, compare=False)
+    also_in: tuple[str, ...] = ()  # where duplicates of the article are (some of them)
+    folded: int = 0  # how many duplicates were folded into this result
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         del d["spans"]
+        d["also_in"] = list(self.also_in)
         return d
 
 

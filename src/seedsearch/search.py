@@ -12,6 +12,7 @@ import time
 import unicodedata
 from typing import TYPE_CHECKING
 
+from .collapse import fold_near
 from .compile import TIME_BUDGET, Compiler, Cost, Spelling, correct
 from .errors import OptionError, QueryError
 from .highlight import Highlighter
@@ -63,8 +64,10 @@ def search(
 ) -> SearchResult:
     """Run ``query`` against ``index``: a page of ranked articles with their best passages.
 
-    ``limit`` and ``offset`` count articles; ``total`` is the exact number of matching
-    articles. Each article brings its best passages (up to ``PASSAGES_PER_ARTICLE``).
+    ``limit`` and ``offset`` count results; ``total`` is the exact number of matching
+    articles, a group of duplicates counting once (exact duplicates always, near
+    duplicates when found among the ranked candidates). Each article brings its best
+    passages (up to ``PASSAGES_PER_ARTICLE``).
     ``cost`` holds the search's limits and counts what it spends (by default a new one
     with :func:`time_budget`); a search past its deadline is stopped with
     :class:`~.errors.QueryTooExpensiveError`.
@@ -84,7 +87,8 @@ def search(
     if changed:
         node = fixed
         corrected = unparse(node)
-    window = max(offset + limit, RERANK_DEPTH)
+    # A little more than the page: near duplicates folded below leave room for others.
+    window = max(offset + limit, RERANK_DEPTH) + limit
     compiler, ranked, total = run(searcher, spelling, node, window)
     if total == 0 and (loose := relaxed(node)) is not None:
         compiler, ranked, total = run(searcher, spelling, loose, window, loose=True)
@@ -98,6 +102,8 @@ def search(
 
     # Prefix and fuzzy words past the query's expansion budget were left out.
     ignored += [word for word in compiler.dropped if word not in ignored]
+    ranked, near = fold_near(searcher.reader(), ranked)
+    total -= near
     if has_text_leaf(node):
         ranked = rerank(index, searcher, compiler, ranked)
     page = ranked[offset : offset + limit]

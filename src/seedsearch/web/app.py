@@ -81,6 +81,8 @@ class HitModel(BaseModel):
     text: str
     snippet: str
     score: float
+    also_in: list[str]
+    folded: int
 
 
 class SearchModel(BaseModel):

@@ -1,0 +1,230 @@
+"""One result per article, and duplicates folded into one result.
+
+The index may hold a long article in parts (see ``schema.PART_CHARS``), each a Whoosh
+document of its own: ranking scores parts, and this stage turns the scored parts into
+articles, an article scoring as its best part. Every part carries, in a column (cheap to
+read, unlike stored fields), its article's id and path, a hash of its normalised text, its
+canonical URL (when the metadata gives one) and a sketch of its word shingles.
+
+Articles with the same normalised text or the same canonical URL are *exact* duplicates:
+one result, counted once in the total, listing the others' paths. *Near* duplicates (the
+same article with another footer) are found among the ranked candidates of a search by
+comparing their sketches (bottom-k MinHash of word trigrams, estimating the Jaccard
+similarity of the two texts' trigram sets), and folded the same way.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import heapq
+import zlib
+from array import array
+from dataclasses import dataclass, field, replace
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+KEYS = "fold"  # column: doc_id, text hash, URL, path (NUL-separated UTF-8)
+SKETCH = "sketch"  # column: the article's sketch (packed uint32)
+SKETCH_SIZE = 64
+SHINGLE = 3
+# Estimated Jaccard similarity of the trigram sets from which two articles are one.
+NEAR = 0.7
+# Articles with fewer distinct trigrams are folded on exact text only: in a short text a
+# few shared words would weigh too much.
+MIN_SHINGLES = 20
+# The best-scoring parts of an article whose passages are looked at (bounds the work on an
+# article of many megabytes that matches everywhere).
+MAX_PARTS = 32
+# Other locations listed with a result (how many were folded is always given).
+ALSO_IN_SHOWN = 10
+_SEP = "\x00"
+
+
+# --- at index time --------------------------------------------------------------------
+
+
+def _words(text: str) -> list[str]:
+    return text.casefold().split()
+
+
+def text_key(text: str) -> str:
+    """Hash of the text once case and runs of white space are set aside."""
+    return hashlib.blake2b(
+        " ".join(_words(text)).encode("utf-8", "surrogatepass"), digest_size=12
+    ).hexdigest()
+
+
+def url_key(url: str) -> str:
+    """A URL in a canonical form (scheme and host lower-cased, no fragment, no trailing
+    slash, no default port), or "" when there is none."""
+    url = url.strip()
+    if not url:
+        return ""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    host = (parts.hostname or "").lower()
+    if parts.port and (parts.scheme, parts.port) not in (("http", 80), ("https", 443)):
+        host = f"{host}:{parts.port}"
+    scheme = parts.scheme.lower()
+    if scheme == "http":  # the same page served both ways
+        scheme = "https"
+    return urlunsplit((scheme, host, parts.path.rstrip("/"), parts.query, ""))
+
+
+def sketch(text: str) -> bytes:
+    """The bottom-k MinHash sketch of the text's word trigrams: the SKETCH_SIZE smallest of
+    their (CRC-32) hashes, one hash per trigram, so an article of megabytes costs little."""
+    words = _words(text)
+    hashes = {
+        zlib.crc32(" ".join(words[i : i + SHINGLE]).encode("utf-8", "surrogatepass"))
+        for i in range(max(0, len(words) - SHINGLE + 1))
+    }
+    return array("I", sorted(heapq.nsmallest(SKETCH_SIZE, hashes))).tobytes()
+
+
+def columns(doc_id: str, path: str, text: str, url: str) -> dict[str, bytes]:
+    """The column values every part of an article carries."""
+    keys = _SEP.join((doc_id, text_key(text), url_key(url), path))
+    return {KEYS: keys.encode("utf-8", "surrogatepass"), SKETCH: sketch(text)}
+
+
+def similarity(a: tuple[int, ...], b: tuple[int, ...]) -> float:
+    """Estimated Jaccard similarity of two texts' trigram sets, from their sketches."""
+    if not a or not b:
+        return 0.0
+    both = set(a) & set(b)
+    union = sorted(set(a) | set(b))[:SKETCH_SIZE]
+    return sum(1 for h in union if h in both) / len(union)
+
+
+# --- at search time -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """A ranked result: an article (or a group of duplicates shown as one)."""
+
+    docnum: int  # the best-scoring part of the article shown
+    score: float
+    parts: tuple[int, ...]  # its parts that matched, best first (at most MAX_PARTS)
+    path: str = ""
+    also_in: tuple[str, ...] = field(default=())  # the duplicates' paths
+    folded: int = 0  # how many duplicates were folded into it
+
+
+class Columns:
+    """Reads the columns of the parts a search matched."""
+
+    def __init__(self, reader: Any) -> None:
+        self._keys = reader.column_reader(KEYS) if reader.has_column(KEYS) else None
+        self._sketch = reader.column_reader(SKETCH) if reader.has_column(SKETCH) else None
+
+    def keys(self, docnum: int) -> tuple[str, str, str, str]:
+        """(article id, text hash, URL key, path) of a part."""
+        raw = self._keys[docnum] if self._keys is not None else b""
+        if not raw:  # an index document that is no article part: its own article
+            return (f"#{docnum}", "", "", "")
+        doc_id, text, url, path = bytes(raw).decode("utf-8", "surrogatepass").split(_SEP, 3)
+        return doc_id, text, url, path
+
+    def sketch(self, docnum: int) -> tuple[int, ...]:
+        raw = self._sketch[docnum] if self._sketch is not None else b""
+        return tuple(array("I", bytes(raw))) if raw else ()
+
+
+def group(reader: Any, scores: dict[int, float], window: int) -> tuple[list[Ranked], int]:
+    """The top ``window`` results among the scored parts, and how many results there are:
+    parts of one article make one result scoring as the best of them, exact duplicates
+    (same text, same URL) one result shown as its best-scoring article."""
+    cols = Columns(reader)
+    articles: dict[str, list[int]] = {}
+    info: dict[str, tuple[str, str, str]] = {}
+    for docnum in scores:
+        doc_id, text, url, path = cols.keys(docnum)
+        articles.setdefault(doc_id, []).append(docnum)
+        info[doc_id] = (text, url, path)
+    parent = {doc_id: doc_id for doc_id in articles}
+
+    def root(x: str) -> str:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    owners: dict[tuple[int, str], str] = {}
+    for doc_id, (text, url, _path) in info.items():
+        for kind, key in ((0, text), (1, url)):
+            if key:
+                other = owners.setdefault((kind, key), doc_id)
+                a, b = root(other), root(doc_id)
+                if a != b:
+                    parent[max(a, b)] = min(a, b)
+    members: dict[str, list[str]] = {}
+    for doc_id in articles:
+        members.setdefault(root(doc_id), []).append(doc_id)
+
+    def best(doc_id: str) -> tuple[float, int]:
+        return max((scores[d], -d) for d in articles[doc_id])
+
+    heads = []
+    for group_ids in members.values():
+        shown = max(group_ids, key=best)
+        score, neg = best(shown)
+        heads.append((-score, -neg, shown, group_ids))
+    top = heapq.nsmallest(window, heads)
+    ranked = []
+    for neg_score, docnum, shown, group_ids in top:
+        parts = sorted(articles[shown], key=lambda d: (-scores[d], d))[:MAX_PARTS]
+        others = sorted(info[g][2] for g in group_ids if g != shown)
+        ranked.append(
+            Ranked(
+                docnum=docnum,
+                score=-neg_score,
+                parts=tuple(parts),
+                path=info[shown][2],
+                also_in=tuple(others[:ALSO_IN_SHOWN]),
+                folded=len(others),
+            )
+        )
+    return ranked, len(members)
+
+
+def fold_near(reader: Any, ranked: list[Ranked]) -> tuple[list[Ranked], int]:
+    """``ranked`` with near duplicates folded into the better-ranked one, and how many
+    results were folded away."""
+    cols = Columns(reader)
+    sketches = [cols.sketch(r.docnum) for r in ranked]
+    buckets: dict[int, list[int]] = {}
+    for i, s in enumerate(sketches):
+        if len(s) >= MIN_SHINGLES:
+            for h in s:
+                buckets.setdefault(h, []).append(i)
+    shared: dict[tuple[int, int], int] = {}
+    for holders in buckets.values():
+        if 1 < len(holders) <= 64:  # a hash in many texts: a common trigram, no evidence
+            for x, i in enumerate(holders):
+                for j in holders[x + 1 :]:
+                    shared[(i, j)] = shared.get((i, j), 0) + 1
+    into: dict[int, int] = {}  # folded result → the one it folds into
+    for i, j in sorted(shared):
+        if shared[(i, j)] < SKETCH_SIZE * NEAR / 2 or j in into:
+            continue
+        target = into.get(i, i)
+        if similarity(sketches[i], sketches[j]) >= NEAR:
+            into[j] = target
+    if not into:
+        return ranked, 0
+    merged: dict[int, Ranked] = {}
+    for i, r in enumerate(ranked):
+        if i in into:
+            t = into[i]
+            kept = merged[t]
+            paths = (*kept.also_in, r.path, *r.also_in)
+            merged[t] = replace(
+                kept, also_in=paths[:ALSO_IN_SHOWN], folded=kept.folded + 1 + r.folded
+            )
+        else:
+            merged[i] = r
+    return list(merged.values()), len(into)
