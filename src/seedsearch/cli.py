@@ -260,12 +260,25 @@ Line = list[Segment]
 MARK = "bold black on yellow"
 
 
-def _write(lines: list[Line]) -> None:
+def _write(lines: list[Line], pager: bool = False) -> None:
+    """Print styled lines on a terminal (through ``$PAGER``, else ``less -R``, when
+    ``pager``), plain text when piped."""
     # Terminal escapes from documents go nowhere, whether stdout is a terminal or a pipe.
     lines = [[(terminal_text(text), style) for text, style in line] for line in lines]
     if sys.stdout.isatty():
         from rich.text import Text
 
+        if pager:
+            import io
+
+            from rich.console import Console
+
+            con = Console(file=io.StringIO(), force_terminal=True, highlight=False)
+            con.size = _console().size  # the real terminal's width
+            for line in lines:
+                con.print(Text.assemble(*line))
+            click.echo_via_pager(con.file.getvalue(), color=True)  # type: ignore[attr-defined]
+            return
         con = _console()
         for line in lines:
             con.print(Text.assemble(*line))
@@ -330,6 +343,11 @@ def _print_result(result: SearchResult) -> None:
             [(f"{rank}. ", "bold"), (head.title, "bold cyan")],
             [(f"   {head.doc_id} · {display_path(head.path)}", "dim")],
         ]
+        if head.folded:
+            paths = ", ".join(display_path(p) for p in head.also_in)
+            more = head.folded - len(head.also_in)
+            paths += f" (+{more})" if more > 0 else ""
+            lines.append([(f"   aussi dans : {paths}", "dim")])
         for hit in hits:
             line: Line = [("   · ", "bold")]
             if hit.section and hit.section != hit.text:
@@ -384,7 +402,7 @@ def show_cmd(ctx: click.Context, doc_id: str, highlight: str | None, as_json: bo
             lines.append([("  │ ", "dim"), *body])
         else:
             lines += [[], body]
-    _write(lines)
+    _write(lines, pager=True)
 
 
 @main.command("stats")

@@ -25,10 +25,12 @@ from urllib.parse import urlsplit, urlunsplit
 
 KEYS = "fold"  # column: doc_id, text hash, URL, path (NUL-separated UTF-8)
 SKETCH = "sketch"  # column: the article's sketch (packed uint32)
-SKETCH_SIZE = 64
+SKETCH_SIZE = 128
 SHINGLE = 3
-# Estimated Jaccard similarity of the trigram sets from which two articles are one.
-NEAR = 0.7
+# Estimated Jaccard similarity of the trigram sets from which two articles are one. Distinct
+# pages of one manual (wcschr(3) and wcsrchr(3)) reach 0.8; an article of a few hundred
+# words saved with two different footers stays above 0.9.
+NEAR = 0.9
 # Articles with fewer distinct trigrams are folded on exact text only: in a short text a
 # few shared words would weigh too much.
 MIN_SHINGLES = 20
@@ -121,13 +123,15 @@ class Columns:
         self._keys = reader.column_reader(KEYS) if reader.has_column(KEYS) else None
         self._sketch = reader.column_reader(SKETCH) if reader.has_column(SKETCH) else None
 
-    def keys(self, docnum: int) -> tuple[str, str, str, str]:
-        """(article id, text hash, URL key, path) of a part."""
+    def raw(self, docnum: int) -> list[bytes]:
+        """[article id, text hash, URL key, path] of a part, undecoded."""
         raw = self._keys[docnum] if self._keys is not None else b""
         if not raw:  # an index document that is no article part: its own article
-            return (f"#{docnum}", "", "", "")
-        doc_id, text, url, path = bytes(raw).decode("utf-8", "surrogatepass").split(_SEP, 3)
-        return doc_id, text, url, path
+            return [b"#%d" % docnum, b"", b"", b""]
+        return bytes(raw).split(b"\x00", 3)
+
+    def path(self, docnum: int) -> str:
+        return self.raw(docnum)[3].decode("utf-8", "surrogatepass")
 
     def sketch(self, docnum: int) -> tuple[int, ...]:
         raw = self._sketch[docnum] if self._sketch is not None else b""
@@ -139,56 +143,68 @@ def group(reader: Any, scores: dict[int, float], window: int) -> tuple[list[Rank
     parts of one article make one result scoring as the best of them, exact duplicates
     (same text, same URL) one result shown as its best-scoring article."""
     cols = Columns(reader)
-    articles: dict[str, list[int]] = {}
-    info: dict[str, tuple[str, str, str]] = {}
-    for docnum in scores:
-        doc_id, text, url, path = cols.keys(docnum)
-        articles.setdefault(doc_id, []).append(docnum)
-        info[doc_id] = (text, url, path)
-    parent = {doc_id: doc_id for doc_id in articles}
+    best: dict[bytes, tuple[float, int]] = {}  # article → (best score, -its docnum)
+    more: dict[bytes, list[int]] = {}  # article → all its matched parts, when several
+    owners: dict[bytes, bytes] = {}  # text hash or URL key → the first article holding it
+    links: list[tuple[bytes, bytes]] = []  # articles that are duplicates of each other
+    for docnum, score in scores.items():
+        doc_id, text, url, _path = cols.raw(docnum)
+        here = (score, -docnum)
+        seen = best.get(doc_id)
+        if seen is None:
+            best[doc_id] = here
+            for key in (b"t" + text if text else b"", b"u" + url if url else b""):
+                if key:
+                    other = owners.setdefault(key, doc_id)
+                    if other != doc_id:
+                        links.append((other, doc_id))
+        else:
+            more.setdefault(doc_id, [-seen[1]]).append(docnum)
+            if here > seen:
+                best[doc_id] = here
+    members: dict[bytes, list[bytes]] = {}
+    if links:  # union-find over the few duplicates
+        parent: dict[bytes, bytes] = {}
 
-    def root(x: str) -> str:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
+        def root(x: bytes) -> bytes:
+            while parent.get(x, x) != x:
+                x = parent[x]
+            return x
 
-    owners: dict[tuple[int, str], str] = {}
-    for doc_id, (text, url, _path) in info.items():
-        for kind, key in ((0, text), (1, url)):
-            if key:
-                other = owners.setdefault((kind, key), doc_id)
-                a, b = root(other), root(doc_id)
-                if a != b:
-                    parent[max(a, b)] = min(a, b)
-    members: dict[str, list[str]] = {}
-    for doc_id in articles:
-        members.setdefault(root(doc_id), []).append(doc_id)
-
-    def best(doc_id: str) -> tuple[float, int]:
-        return max((scores[d], -d) for d in articles[doc_id])
-
-    heads = []
-    for group_ids in members.values():
-        shown = max(group_ids, key=best)
-        score, neg = best(shown)
-        heads.append((-score, -neg, shown, group_ids))
-    top = heapq.nsmallest(window, heads)
+        for a, b in links:
+            ra, rb = root(a), root(b)
+            if ra != rb:
+                parent[max(ra, rb)] = min(ra, rb)
+        for doc_id in parent:
+            members.setdefault(root(doc_id), [root(doc_id)])
+        for doc_id in parent:
+            if doc_id != root(doc_id):
+                members[root(doc_id)].append(doc_id)
+        folded_away = {d for group_ids in members.values() for d in group_ids}
+        heads = [(best[d], d) for d in best if d not in folded_away]
+        heads += [max((best[d], d) for d in group_ids) for group_ids in members.values()]
+        total = len(heads)
+        by_shown = {max(g, key=best.__getitem__): g for g in members.values()}
+    else:
+        heads = [(b, d) for d, b in best.items()]
+        total = len(heads)
+        by_shown = {}
+    top = heapq.nsmallest(window, heads, key=lambda h: (-h[0][0], -h[0][1]))
     ranked = []
-    for neg_score, docnum, shown, group_ids in top:
-        parts = sorted(articles[shown], key=lambda d: (-scores[d], d))[:MAX_PARTS]
-        others = sorted(info[g][2] for g in group_ids if g != shown)
+    for (score, neg), doc_id in top:
+        parts = sorted(more.get(doc_id, [-neg]), key=lambda d: (-scores[d], d))[:MAX_PARTS]
+        others = sorted(cols.path(-best[g][1]) for g in by_shown.get(doc_id, ()) if g != doc_id)
         ranked.append(
             Ranked(
-                docnum=docnum,
-                score=-neg_score,
+                docnum=-neg,
+                score=score,
                 parts=tuple(parts),
-                path=info[shown][2],
+                path=cols.path(-neg),
                 also_in=tuple(others[:ALSO_IN_SHOWN]),
                 folded=len(others),
             )
         )
-    return ranked, len(members)
+    return ranked, total
 
 
 def fold_near(reader: Any, ranked: list[Ranked]) -> tuple[list[Ranked], int]:
