@@ -230,3 +230,29 @@ def test_show_goes_through_the_pager_on_a_terminal(
 def test_show_json_is_still_the_whole_article(index_dir: Path, long_id: str, cli) -> None:
     d = json.loads(cli("show", "--json", long_id, index=index_dir).stdout)
     assert d["text"] == TEXT and len(d["passages"]) == 1201
+
+
+@pytest.mark.browser
+def test_the_page_fetches_the_next_windows_as_one_scrolls(
+    index_dir: Path, long_id: str, server_factory
+) -> None:
+    if not Path("/usr/bin/chromium").exists():
+        pytest.skip("Debian's chromium is not installed")
+    from playwright.sync_api import sync_playwright
+
+    server = server_factory(index_dir)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1000, "height": 700})
+        problems: list[str] = []
+        page.on("pageerror", lambda e: problems.append(str(e)))
+        page.goto(f"{server.url}/doc/{long_id}?q=minage&p=1051#p1051")
+        assert page.evaluate("location.hash") == "#p1051"
+        # Served: passages 1001 to 1100 (later ones may already be on their way).
+        assert page.locator("#p1051").is_visible() and page.locator("#p1000").count() == 0
+        page.locator("#p1100").scroll_into_view_if_needed()
+        page.wait_for_selector("#p1200", state="attached")  # the last window, fetched
+        assert page.locator("#p1200 mark").count() == 1
+        assert page.locator('a.more[rel="next"]').count() == 0  # nothing left to load
+        browser.close()
+    assert problems == []

@@ -37,7 +37,17 @@ def free_port() -> int:
 
 def generate(folder: Path, megabytes: float) -> None:
     rng = random.Random(7)
-    words = "minage bitcoin énergie centre données calcul réseau électricité serveur".split()
+    words = [
+        "minage",
+        "bitcoin",
+        "énergie",
+        "centre",
+        "données",
+        "calcul",
+        "réseau",
+        "électricité",
+        "serveur",
+    ]
     paragraphs = []
     size = 0
     while size < megabytes * 1_000_000:
@@ -60,9 +70,7 @@ def largest(index_dir: Path) -> tuple[str, int, int, str]:
             sizes[f["doc_id"]] += len(f.get("article", ""))
         doc_id, size = sizes.most_common(1)[0]
         window = ix.window(doc_id, 0, 200)
-    words = Counter(
-        w.strip(".,;:()«»\"'").lower() for p in window.passages for w in p.text.split()
-    )
+    words = Counter(w.strip(".,;:()«»\"'").lower() for p in window.passages for w in p.text.split())
     word = next(w for w, _ in words.most_common() if len(w) >= 6 and w.isalpha())
     return doc_id, size, window.passage_count, word
 
@@ -121,8 +129,16 @@ def main() -> None:
         ]
         port = free_port()
         server = subprocess.Popen(
-            [sys.executable, "-m", "seedsearch.cli", "--index", str(index_dir), "serve"]
-            + ["--port", str(port)],
+            [
+                sys.executable,
+                "-m",
+                "seedsearch.cli",
+                "--index",
+                str(index_dir),
+                "serve",
+                "--port",
+                str(port),
+            ],
             stderr=subprocess.DEVNULL,
         )
         try:
