@@ -19,6 +19,7 @@ import hashlib
 import heapq
 import zlib
 from array import array
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -39,6 +40,7 @@ MIN_SHINGLES = 20
 MAX_PARTS = 32
 # Other locations listed with a result (how many were folded is always given).
 ALSO_IN_SHOWN = 10
+BUCKETED = 16
 _SEP = "\x00"
 
 
@@ -123,109 +125,129 @@ class Columns:
         self._keys = reader.column_reader(KEYS) if reader.has_column(KEYS) else None
         self._sketch = reader.column_reader(SKETCH) if reader.has_column(SKETCH) else None
 
-    def raw(self, docnum: int) -> list[bytes]:
-        """[article id, text hash, URL key, path] of a part, undecoded."""
-        raw = self._keys[docnum] if self._keys is not None else b""
-        if not raw:  # an index document that is no article part: its own article
-            return [b"#%d" % docnum, b"", b"", b""]
-        return bytes(raw).split(b"\x00", 3)
+    def value(self, docnum: int) -> bytes:
+        return bytes(self._keys[docnum]) if self._keys is not None else b""
+
+    def values(self) -> Iterable[bytes]:
+        """Every document's keys, in document order (read in bulk)."""
+        if self._keys is None:
+            return iter(())
+        return (bytes(v) for v in self._keys)
 
     def path(self, docnum: int) -> str:
-        return self.raw(docnum)[3].decode("utf-8", "surrogatepass")
+        raw = self.value(docnum)
+        return raw.split(b"\x00", 3)[3].decode("utf-8", "surrogatepass") if raw else ""
 
     def sketch(self, docnum: int) -> tuple[int, ...]:
         raw = self._sketch[docnum] if self._sketch is not None else b""
         return tuple(array("I", bytes(raw))) if raw else ()
 
 
-def group(reader: Any, scores: dict[int, float], window: int) -> tuple[list[Ranked], int]:
+def _fold(values: Iterable[tuple[int, bytes]]) -> tuple[dict[int, int], dict[int, int]]:
+    """(docnum → its article, docnum → its group of duplicates), each named by a docnum,
+    for the documents given with their keys column."""
+    article: dict[int, int] = {}
+    ids: dict[bytes, int] = {}
+    owners: dict[bytes, int] = {}  # text hash or URL key → the first article holding it
+    parent: dict[int, int] = {}
+
+    def root(x: int) -> int:
+        while parent.get(x, x) != x:
+            x = parent[x]
+        return x
+
+    for docnum, raw in values:
+        if not raw:  # an index document that is no article part: its own article
+            article[docnum] = docnum
+            continue
+        doc_id, text, url, _path = raw.split(b"\x00", 3)
+        a = article[docnum] = ids.setdefault(doc_id, docnum)
+        if a != docnum:
+            continue
+        for key in (b"t" + text if text else b"", b"u" + url if url else b""):
+            if key and (other := owners.setdefault(key, a)) != a:
+                ra, rb = root(a), root(other)
+                if ra != rb:
+                    parent[max(ra, rb)] = min(ra, rb)
+    if not parent:
+        return article, article
+    return article, {d: root(a) for d, a in article.items()}
+
+
+class FoldMap:
+    """Which article and which group of duplicates every document of an index belongs to:
+    read once per generation, it spares large searches a column read per match."""
+
+    def __init__(self, cols: Columns) -> None:
+        self.article, self.group = _fold(enumerate(cols.values()))
+
+
+def group(
+    cols: Columns, scores: dict[int, float], window: int, folds: FoldMap | None = None
+) -> tuple[list[Ranked], int]:
     """The top ``window`` results among the scored parts, and how many results there are:
     parts of one article make one result scoring as the best of them, exact duplicates
     (same text, same URL) one result shown as its best-scoring article."""
-    cols = Columns(reader)
-    best: dict[bytes, tuple[float, int]] = {}  # article → (best score, -its docnum)
-    more: dict[bytes, list[int]] = {}  # article → all its matched parts, when several
-    owners: dict[bytes, bytes] = {}  # text hash or URL key → the first article holding it
-    links: list[tuple[bytes, bytes]] = []  # articles that are duplicates of each other
-    for docnum, score in scores.items():
-        doc_id, text, url, _path = cols.raw(docnum)
-        here = (score, -docnum)
-        seen = best.get(doc_id)
-        if seen is None:
-            best[doc_id] = here
-            for key in (b"t" + text if text else b"", b"u" + url if url else b""):
-                if key:
-                    other = owners.setdefault(key, doc_id)
-                    if other != doc_id:
-                        links.append((other, doc_id))
-        else:
-            more.setdefault(doc_id, [-seen[1]]).append(docnum)
-            if here > seen:
-                best[doc_id] = here
-    members: dict[bytes, list[bytes]] = {}
-    if links:  # union-find over the few duplicates
-        parent: dict[bytes, bytes] = {}
-
-        def root(x: bytes) -> bytes:
-            while parent.get(x, x) != x:
-                x = parent[x]
-            return x
-
-        for a, b in links:
-            ra, rb = root(a), root(b)
-            if ra != rb:
-                parent[max(ra, rb)] = min(ra, rb)
-        for doc_id in parent:
-            members.setdefault(root(doc_id), [root(doc_id)])
-        for doc_id in parent:
-            if doc_id != root(doc_id):
-                members[root(doc_id)].append(doc_id)
-        folded_away = {d for group_ids in members.values() for d in group_ids}
-        heads = [(best[d], d) for d in best if d not in folded_away]
-        heads += [max((best[d], d) for d in group_ids) for group_ids in members.values()]
-        total = len(heads)
-        by_shown = {max(g, key=best.__getitem__): g for g in members.values()}
+    if folds is not None:
+        article, grouped = folds.article, folds.group
     else:
-        heads = [(b, d) for d, b in best.items()]
-        total = len(heads)
-        by_shown = {}
+        article, grouped = _fold((d, cols.value(d)) for d in scores)
+    best: dict[int, tuple[float, int]] = {}  # article → (best score, -its docnum)
+    parts: dict[int, list[int]] = {}  # article → its matched parts, when several
+    for docnum, score in scores.items():
+        a = article[docnum]
+        here = (score, -docnum)
+        seen = best.get(a)
+        if seen is None:
+            best[a] = here
+        else:
+            parts.setdefault(a, [-seen[1]]).append(docnum)
+            if here > seen:
+                best[a] = here
+    members: dict[int, list[int]] = {}
+    for a in best:
+        members.setdefault(grouped[a], []).append(a)
+    heads = [max((best[a], a) for a in group_ids) for group_ids in members.values()]
     top = heapq.nsmallest(window, heads, key=lambda h: (-h[0][0], -h[0][1]))
     ranked = []
-    for (score, neg), doc_id in top:
-        parts = sorted(more.get(doc_id, [-neg]), key=lambda d: (-scores[d], d))[:MAX_PARTS]
-        others = sorted(cols.path(-best[g][1]) for g in by_shown.get(doc_id, ()) if g != doc_id)
+    for (score, neg), a in top:
+        shown = sorted(parts.get(a, [-neg]), key=lambda d: (-scores[d], d))[:MAX_PARTS]
+        others = sorted(cols.path(-best[o][1]) for o in members[grouped[a]] if o != a)
         ranked.append(
             Ranked(
                 docnum=-neg,
                 score=score,
-                parts=tuple(parts),
+                parts=tuple(shown),
                 path=cols.path(-neg),
                 also_in=tuple(others[:ALSO_IN_SHOWN]),
                 folded=len(others),
             )
         )
-    return ranked, total
+    return ranked, len(members)
 
 
-def fold_near(reader: Any, ranked: list[Ranked]) -> tuple[list[Ranked], int]:
+def fold_near(cols: Columns, ranked: list[Ranked]) -> tuple[list[Ranked], int]:
     """``ranked`` with near duplicates folded into the better-ranked one, and how many
     results were folded away."""
-    cols = Columns(reader)
     sketches = [cols.sketch(r.docnum) for r in ranked]
+    # Candidates share half their BUCKETED smallest hashes (texts alike at 0.9 share nearly
+    # all of them; pages with a common boilerplate line share one or two); the estimate
+    # over the whole sketches then decides.
     buckets: dict[int, list[int]] = {}
     for i, s in enumerate(sketches):
         if len(s) >= MIN_SHINGLES:
-            for h in s:
+            for h in s[:BUCKETED]:
                 buckets.setdefault(h, []).append(i)
     shared: dict[tuple[int, int], int] = {}
     for holders in buckets.values():
-        if 1 < len(holders) <= 64:  # a hash in many texts: a common trigram, no evidence
+        if len(holders) <= 64:  # a trigram common to many texts: no evidence, and quadratic
             for x, i in enumerate(holders):
                 for j in holders[x + 1 :]:
                     shared[(i, j)] = shared.get((i, j), 0) + 1
+    pairs = [pair for pair, n in shared.items() if n >= BUCKETED // 2]
     into: dict[int, int] = {}  # folded result → the one it folds into
-    for i, j in sorted(shared):
-        if shared[(i, j)] < SKETCH_SIZE * NEAR / 2 or j in into:
+    for i, j in sorted(pairs):
+        if j in into:
             continue
         target = into.get(i, i)
         if similarity(sketches[i], sketches[j]) >= NEAR:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from .collapse import Ranked, group
+from .collapse import Columns, FoldMap, Ranked, group
 from .compile import Compiler, Cost, Spelling, any_of, bounded, text_of
 from .query import Node, has_text_leaf
 
@@ -36,7 +36,8 @@ def run(
     if words is not None:
         need = 1 if loose else min_should_match(len(set(words)))
         scores, values = _conjunction(searcher, words, compiler.cost, need, compiler.families)
-        ranked, total = group(searcher.reader(), scores, window)
+        cols, folds = _folds(spelling, scores)
+        ranked, total = group(cols, scores, window, folds)
         compiler.postings = {d: values.get(d, {}) for r in ranked for d in r.parts}
         return compiler, ranked, total
     if compiler.terms and has_text_leaf(node):
@@ -50,8 +51,19 @@ def run(
     collector.replace = 0
     searcher.search_with_collector(bounded(q, compiler.cost), collector)  # deadline
     scores = {docnum: float(score or 0.0) for score, docnum in collector.items}
-    ranked, total = group(searcher.reader(), scores, window)
+    cols, folds = _folds(spelling, scores)
+    ranked, total = group(cols, scores, window, folds)
     return compiler, ranked, total
+
+
+# From this many matches on, the index's fold map (read once per generation) beats reading
+# the keys of each match.
+FOLD_MAP_FROM = 2000
+
+
+def _folds(spelling: Spelling, scores: dict[int, float]) -> tuple[Columns, FoldMap | None]:
+    index, searcher = spelling.index, spelling.searcher
+    return index.columns(searcher), index.folds(searcher, build=len(scores) >= FOLD_MAP_FROM)
 
 
 def _plain_terms(q: Any, loose: bool = False) -> list[str] | None:

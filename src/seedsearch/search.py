@@ -102,7 +102,7 @@ def search(
 
     # Prefix and fuzzy words past the query's expansion budget were left out.
     ignored += [word for word in compiler.dropped if word not in ignored]
-    ranked, near = fold_near(searcher.reader(), ranked)
+    ranked, near = fold_near(index.columns(searcher), ranked)
     total -= near
     if has_text_leaf(node):
         ranked = rerank(index, searcher, compiler, ranked)

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .collapse import Columns, FoldMap
 from .errors import DocumentNotFoundError, IndexAccessError, IndexNotFoundError
 from .generation import preflight
 from .schema import (
@@ -68,6 +69,8 @@ class Index:
         self._searcher: Searcher | None = None
         self._passage_stats: tuple[int, tuple[int, float]] | None = None
         self._spelling: tuple[int, tuple[list[str], list[int]]] | None = None
+        self._columns: tuple[int, Columns] | None = None
+        self._folds: tuple[int, FoldMap] | None = None
 
     def searcher(self) -> Searcher:
         """The current searcher, reopened if the index has a newer generation on disk."""
@@ -207,6 +210,27 @@ class Index:
             with reading(self.index_dir):
                 self._spelling = (key, spelling_words(s))
         return self._spelling[1]
+
+    def folds(self, searcher: Searcher, build: bool = True) -> FoldMap | None:
+        """The fold map of the searcher's generation (see :class:`FoldMap`): the one read
+        before, else a new one when ``build``, else None."""
+        key = searcher.reader().generation()
+        if self._folds is not None and self._folds[0] == key:
+            return self._folds[1]
+        if not build:
+            return None
+        with reading(self.index_dir):
+            folds = FoldMap(self.columns(searcher))
+        self._folds = (key, folds)
+        return folds
+
+    def columns(self, searcher: Searcher) -> Columns:
+        """The searcher's column readers (opening one reads its table of offsets)."""
+        key = searcher.reader().generation()
+        if self._columns is None or self._columns[0] != key:
+            with reading(self.index_dir):
+                self._columns = (key, Columns(searcher.reader()))
+        return self._columns[1]
 
     def stats(self) -> IndexStats:
         with reading(self.index_dir):
