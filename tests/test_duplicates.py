@@ -220,3 +220,19 @@ def test_a_text_is_its_own_duplicate(text: str) -> None:
     s = tuple(array("I", sketch(text)))
     assert similarity(s, s) == (1.0 if s else 0.0)
     assert text_key(text) == text_key(f"  {text.upper()}\n")
+
+
+@pytest.mark.parametrize("query", ["centrale", "title:penly", "réseau OR tarif", "centrale -penly"])
+def test_the_index_wide_fold_map_folds_as_reading_each_match_does(
+    corpus: Path, query: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import seedsearch.ranking as ranking
+
+    with Index(corpus) as ix:
+        per_match = ix.search(query).to_dict()
+    monkeypatch.setattr(ranking, "FOLD_MAP_FROM", 0)  # large result sets use the map
+    with Index(corpus) as ix:
+        mapped = ix.search(query).to_dict()
+        assert ix.folds(ix.searcher(), build=False) is not None
+    assert per_match["total"] > 0
+    assert per_match | {"took_ms": 0} == mapped | {"took_ms": 0}

@@ -61,10 +61,15 @@ def test_the_article_is_long_enough_to_be_stored_in_several_parts(index_dir: Pat
         assert ix.stats().documents == 1 + len(SHORT)
 
 
+@pytest.mark.parametrize("fold_map", [False, True])
 @pytest.mark.parametrize("query", ["minage", "numéro", "minage OR réseau", "minage -héron"])
 def test_a_long_article_is_one_result_in_totals_and_on_every_page(
-    index_dir: Path, long_id: str, query: str
+    index_dir: Path, long_id: str, query: str, fold_map: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    import seedsearch.ranking as ranking
+
+    if fold_map:  # as large result sets are folded
+        monkeypatch.setattr(ranking, "FOLD_MAP_FROM", 0)
     with Index(index_dir) as ix:
         first = ix.search(query, limit=10)
         assert first.total == 1 + len(SHORT)
