@@ -89,6 +89,24 @@ def test_every_hyphen_splits_into_parts_plus_joined_form(text: str) -> None:
     ]
 
 
+def test_a_slash_between_words_splits_like_a_hyphen() -> None:
+    toks = list(analyse("entrer/quitter/dégrouper"))
+    assert [(t.text, t.pos, t.joined) for t in toks] == [
+        ("entr", 0, False),
+        ("entrerquiterdegroup", 0, True),
+        ("quit", 1, False),
+        ("degroup", 2, False),
+    ]
+    assert (toks[-1].start, toks[-1].end) == (15, 24)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"), [("1/2", ["1", "2"]), ("24/11/2026", ["24", "11", "2026"])]
+)
+def test_a_slash_between_numbers_joins_nothing(text: str, expected: list[str]) -> None:
+    assert [t.text for t in analyse(text)] == expected
+
+
 def test_hyphenated_and_spaced_forms_share_terms() -> None:
     assert set(plain_terms("infrastructure first")) == set(plain_terms("infrastructure‑first"))
     # the joined form lets "offtake" meet "off‑taker"

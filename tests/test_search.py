@@ -411,3 +411,27 @@ def test_plain_word_queries_rank_as_the_general_path_does(
     assert fast_total == general_total
     assert [r.docnum for r in fast] == [r.docnum for r in general]
     assert [round(r.score, 6) for r in fast] == [round(r.score, 6) for r in general]
+
+
+def test_slash_joined_words_match_as_written_then_each_on_its_own(
+    tmp_path: Path,
+) -> None:
+    root = tmp_path / "articles"
+    root.mkdir()
+    (root / "menu.txt").write_text(
+        "Menu Groupe\n\nLa commande Entrer/Quitter/Dégrouper du menu Groupe.\n", "utf-8"
+    )
+    (root / "aide.txt").write_text(
+        "Aide\n\nPour entrer dans un groupe, puis le quitter, ou le dégrouper.\n", "utf-8"
+    )
+    update_index(tmp_path / "ix", [root])
+    with Index(tmp_path / "ix") as ix:
+        written = ix.search("entrer/quitter/dégrouper")
+        assert [h.title for h in written.hits] == ["Menu Groupe"]
+        hit = written.hits[0]
+        marked = {hit.text[a:b] for a, b in hit.spans}
+        assert {"Entrer", "Quitter", "Dégrouper"} <= marked or "Entrer/Quitter/Dégrouper" in marked
+        assert {h.title for h in ix.search("quitter").hits} == {"Menu Groupe", "Aide"}
+        # Nothing holds the words in a row but "Aide" holds each: the parts are words.
+        apart = ix.search("sortir/quitter")
+        assert apart.total >= 1 and apart.corrected_query == "sortir OR quitter"

@@ -189,13 +189,18 @@ def test_the_server_answers_head_without_a_body(
     server = server_factory(seed_index_dir)
     for path in ("/", "/?q=minage", "/api/stats"):
         conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
-        conn.request("GET", path)
-        get = conn.getresponse()
-        body = get.read()
-        conn.request("HEAD", path)
-        head = conn.getresponse()
-        assert head.status == get.status == 200
-        assert head.read() == b""
-        assert head.getheader("content-length") == str(len(body))
-        assert head.getheader("cache-control") == "no-store"
-        conn.close()
+        try:
+            conn.request("GET", path)
+            get = conn.getresponse()
+            body = get.read()
+            conn.request("HEAD", path)
+            head = conn.getresponse()
+            assert head.status == get.status == 200
+            assert head.read() == b""
+            length = int(head.getheader("content-length") or -1)
+            # A results page shows the search's time ("9.9 ms" or "10.1 ms"): same page,
+            # a character or two apart.
+            assert length == len(body) if "q=" not in path else abs(length - len(body)) <= 4
+            assert head.getheader("cache-control") == "no-store"
+        finally:
+            conn.close()

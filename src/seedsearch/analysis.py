@@ -21,7 +21,7 @@ from whoosh.analysis import Tokenizer
 
 # Bump when the tokens produced for a given text change: an index built with another
 # version must be rebuilt, and the index stage refuses to mix them.
-ANALYSIS_VERSION = 2
+ANALYSIS_VERSION = 3
 
 APOSTROPHES = "'\u2019\u02bc\u2018\u201b\u0060\u00b4\u2032\uff07"
 # ASCII hyphen-minus, U+2010 hyphen, U+2011 non-breaking hyphen, U+2012 figure dash,
@@ -37,11 +37,14 @@ SOFT_HYPHEN = "\u00ad"
 COMBINING_MARKS = "\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"
 # A letter or digit run, with any combining marks after its letters.
 _RUN = rf"[^\W_]+(?:[{COMBINING_MARKS}]+[^\W_]*)*"
-# A run of letters/digits, possibly joined by apostrophes, hyphens or decimal marks.
+# A run of letters/digits, possibly joined by apostrophes, hyphens or decimal marks, or by
+# a slash between letters: ``entrer/quitter/dégrouper`` is read like a hyphenated word (its
+# parts, plus the joined form); ``1/2`` and ``24/11/2026`` are not.
 _JOINERS = re.escape(APOSTROPHES + HYPHENS + SOFT_HYPHEN)
-_WORD_RE = re.compile(rf"{_RUN}(?:(?:[{_JOINERS}]|[.,](?=\d)){_RUN})*")
+_SLASH = r"(?<=[^\W\d_])/(?=[^\W\d_])"
+_WORD_RE = re.compile(rf"{_RUN}(?:(?:[{_JOINERS}]|[.,](?=\d)|{_SLASH}){_RUN})*")
 _APOS_RE = re.compile(f"[{re.escape(APOSTROPHES)}]")
-_HYPHEN_RE = re.compile(f"[{re.escape(HYPHENS)}]")
+_HYPHEN_RE = re.compile(f"[{re.escape(HYPHENS)}/]")
 _NUMBER_RE = re.compile(r"\d+(?:[.,]\d+)*")
 
 ELISIONS = frozenset(

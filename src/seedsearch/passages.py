@@ -11,6 +11,7 @@ import math
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
+from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
 from .collapse import Ranked
@@ -28,6 +29,9 @@ PASSAGES_PER_ARTICLE = 3
 # The articles re-ranked with their best passage's score, and the weight it gets.
 RERANK_DEPTH = 30
 PASSAGE_WEIGHT = 1.0
+# Neighbouring query words found within this many positions (stop words count), in order.
+PROXIMITY_WINDOW = 3
+PROXIMITY_WEIGHT = 1.0
 
 _K1 = 1.2
 _B = 0.75
@@ -103,17 +107,50 @@ def _passage_score(
     groups: Sequence[frozenset[Any]],
     idf: dict[Any, float],
     mean_length: float,
+    proximity: bool = False,
 ) -> float:
     """BM25 over the passage, times the share of the query's words it holds (Lucene's
-    classic coordination factor): a passage with every word beats one with a few."""
+    classic coordination factor): a passage with every word beats one with a few. With
+    ``proximity``, query words that follow each other in the query and meet close together
+    in the passage add a score (see :func:`_proximity`): evidence that an article is about
+    the query, used to rank articles, not to choose which of an article's passages to show
+    (a short table row holding the words side by side would then crowd out the heading or
+    paragraph that discusses them)."""
     norm = _K1 * (1 - _B + _B * length / mean_length)
     total = 0.0
     for key, where in found.items():
         f = len(where)
         total += idf.get(key, 0.0) * f * (_K1 + 1) / (f + norm)
     if groups:
+        if proximity:
+            total += _proximity(found, groups, idf)
         total *= sum(1 for g in groups if not g.isdisjoint(found)) / len(groups)
     return total
+
+
+def _proximity(
+    found: dict[Any, list[int]], groups: Sequence[frozenset[Any]], idf: dict[Any, float]
+) -> float:
+    """For each pair of words next to each other in the query, how often they come within
+    PROXIMITY_WINDOW positions of each other, in that order, in the passage (saturated as
+    BM25 saturates a term's frequency), weighted by the rarer word's idf: the dependence
+    between neighbouring query words (``Taille d'impression``, ``Gestion de la pile``) that
+    a bag of words misses."""
+    if PROXIMITY_WEIGHT == 0 or len(groups) < 2:
+        return 0.0
+    total = 0.0
+    for left, right in pairwise(groups):
+        before = sorted(p for k in left if isinstance(k, str) for p in found.get(k, ()))
+        after = {p for k in right if isinstance(k, str) for p in found.get(k, ())}
+        if not before or not after:
+            continue
+        pairs = sum(
+            1 for p in before if any(p + d in after for d in range(1, PROXIMITY_WINDOW + 1))
+        )
+        if pairs:
+            weight = min(max(idf.get(k, 0.0) for k in left), max(idf.get(k, 0.0) for k in right))
+            total += weight * pairs * (_K1 + 1) / (pairs + _K1)
+    return PROXIMITY_WEIGHT * total
 
 
 class _Evidence:
@@ -144,28 +181,31 @@ class _Evidence:
                 self.idf[t] = self.idf.get(t, 0.0) * FAMILY_WEIGHT
 
     def scored(
-        self, docnum: int, table: Sequence[Sequence[Any]]
+        self, docnum: int, table: Sequence[Sequence[Any]], proximity: bool = False
     ) -> tuple[dict[int, dict[Any, list[int]]], dict[int, float]]:
-        """(passage → matched key → positions, passage → score) of one article."""
+        """(passage → matched key → positions, passage → score) of one article;
+        ``proximity`` adds the neighbouring query words' proximity score."""
         found = _passage_matches(table, self.positions[docnum], self.terms, self.compiler.phrases)
+        groups, idf, mean = self.compiler.groups, self.idf, self.mean_length
         scores = {
-            n: _passage_score(table[n][6], keys, self.compiler.groups, self.idf, self.mean_length)
+            n: _passage_score(table[n][6], keys, groups, idf, mean, proximity)
             for n, keys in found.items()
         }
         return found, scores
 
 
 def _best_passages(
-    searcher: Searcher, evidence: _Evidence, parts: Sequence[int]
+    searcher: Searcher, evidence: _Evidence, parts: Sequence[int], proximity: bool = False
 ) -> list[tuple[float, int, int, dict[str, Any], dict[Any, list[int]]]]:
     """Every matched passage of an article's parts, best first: (score, passage number in
-    the article, docnum of its part, the part's stored fields, what matched where)."""
+    the article, number of the passage in its part, the part's stored fields, what matched
+    where); ``proximity`` as in :meth:`_Evidence.scored`."""
     out = []
     for docnum in parts:
         evidence.compiler.cost.check()
         fields = searcher.stored_fields(docnum)
         table = fields.get("passages", [])
-        found, scores = evidence.scored(docnum, table)
+        found, scores = evidence.scored(docnum, table, proximity)
         first = fields.get("first", 0)
         out += [(score, first + n, n, fields, found[n]) for n, score in scores.items()]
     out.sort(key=lambda item: (-item[0], item[1]))
@@ -188,7 +228,7 @@ def rerank(
     evidence = _Evidence(index, searcher, compiler, [d for r in top for d in r.parts])
     rescored = []
     for r in top:
-        found = _best_passages(searcher, evidence, r.parts)
+        found = _best_passages(searcher, evidence, r.parts, proximity=True)
         best = found[0][0] if found else 0.0
         rescored.append(replace(r, score=r.score + PASSAGE_WEIGHT * best))
     rescored.sort(key=lambda r: (-r.score, r.docnum))

@@ -84,6 +84,7 @@ def unparse(node: Node) -> str:
 
 _OPERATORS = {"AND", "OR", "NOT"}
 _FUZZY_RE = re.compile(r"~(\d*)$")
+_SLASH_RE = re.compile(r"(?<=[^\W\d_]{2})/(?=[^\W\d_]{2})")
 
 
 @dataclass
@@ -338,12 +339,21 @@ def leaves(node: Node, positive: bool = True) -> Iterator[tuple[Word | Phrase, b
 
 
 def relaxed(node: Node) -> Node | None:
-    """The OR form of a plain list of words, for when no passage has all of them."""
-    if not isinstance(node, And):
+    """The OR form of a plain list of words, for when no passage has all of them.
+
+    A slash-joined word (``entrer/quitter/dégrouper``) is matched as written first (its
+    parts in a row, or joined); here its parts become words of their own.
+    """
+    children = node.children if isinstance(node, And) else [node]
+    if not all(isinstance(c, (Word, Phrase)) and c.field is None for c in children):
         return None
-    if not all(isinstance(c, (Word, Phrase)) and c.field is None for c in node.children):
-        return None
-    kept = without_stop_words(list(node.children))
+    words: list[Node] = []
+    for child in children:
+        if isinstance(child, Word) and not child.prefix and child.fuzzy is None:
+            words.extend(Word(part) for part in _SLASH_RE.split(child.text))
+        else:
+            words.append(child)
+    kept = without_stop_words(words)
     return Or(kept) if len(kept) > 1 else None
 
 

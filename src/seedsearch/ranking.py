@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 TITLE_WEIGHT = 1.0
 # A word's derivational family (affichage for afficher) adds to its match at this weight.
-FAMILY_WEIGHT = 0.25
+FAMILY_WEIGHT = 0.4
 
 
 def run(
@@ -35,10 +35,10 @@ def run(
     words = _plain_terms(q, loose)
     if words is not None:
         need = 1 if loose else min_should_match(len(set(words)))
-        scores, values = _conjunction(searcher, words, compiler.cost, need, compiler.families)
+        scores, terms = _conjunction(searcher, words, compiler.cost, need, compiler.families)
         cols, folds = _folds(spelling, scores)
         ranked, total = group(cols, scores, window, folds)
-        compiler.postings = {d: values.get(d, {}) for r in ranked for d in r.parts}
+        compiler.postings = _raw_postings(searcher, terms, [d for r in ranked for d in r.parts])
         return compiler, ranked, total
     if compiler.terms and has_text_leaf(node):
         # The query words found in an article's title add their weight: the article
@@ -98,9 +98,9 @@ def _conjunction(
     cost: Cost,
     need: int | None = None,
     families: dict[str, tuple[str, ...]] | None = None,
-) -> tuple[dict[int, float], dict[int, dict[str, bytes]]]:
+) -> tuple[dict[int, float], list[str]]:
     """The score of every article (part) holding at least ``need`` of the words (default:
-    all), and their raw body postings (their positions), read on the way.
+    all), and the body terms that made the match (the words and their families).
 
     A word is held through its own term or a term of its derivational family
     (``families``). An article scores the BM25F of each term it holds (family terms at
@@ -122,9 +122,8 @@ def _conjunction(
         if present_terms:
             groups.append(present_terms)
     if len(groups) < need:
-        return {}, {}
+        return {}, []
     groups.sort(key=lambda g: sum(reader.doc_frequency("body", t) for t, _ in g))
-    values: dict[int, dict[str, bytes]] = {}
     held: dict[int, int] = {}  # docnum → bit mask of the groups it holds
     if n == 1 and len(groups[0]) == 1:  # every article matches: score them on the way
         word = groups[0][0][0]
@@ -133,7 +132,6 @@ def _conjunction(
         while m.is_active():
             docnum = m.id()
             scores[docnum] = m.score()
-            values[docnum] = {word: m.value()}
             m.next()
     else:
         seeds = len(groups) - need + 1
@@ -146,39 +144,67 @@ def _conjunction(
         for g in range(seeds, len(groups)):
             for term, _ in groups[g]:
                 cost.check()
-                for docnum in present(searcher.postings("body", term), candidates, _nothing)[0]:
+                for docnum in _members(searcher, term, candidates):
                     held[docnum] |= 1 << g
             left = len(groups) - g - 1  # groups still to ask: drop what can no longer make it
             candidates = [d for d in candidates if held[d].bit_count() + left >= need]
             if not candidates:
-                return {}, {}
+                return {}, []
         scores = dict.fromkeys(candidates, 0.0)
         for group in groups:
             for term, weight in group:
                 cost.check()
-                found, points = present(searcher.postings("body", term), candidates, _scored)
-                for docnum, (score, value) in zip(found, points, strict=True):
+                found, points = present(searcher.postings("body", term), candidates, _score)
+                for docnum, score in zip(found, points, strict=True):
                     scores[docnum] += weight * score
-                    values.setdefault(docnum, {})[term] = value
     ranked = sorted(scores)
     for group in groups:
         for term, weight in group:
             if ("title", term) in reader:
-                found, points = present(searcher.postings("title", term), ranked, _scored)
-                for docnum, (score, _value) in zip(found, points, strict=True):
+                found, points = present(searcher.postings("title", term), ranked, _score)
+                for docnum, score in zip(found, points, strict=True):
                     scores[docnum] += weight * TITLE_WEIGHT * score
     if held:
         for docnum in scores:
             scores[docnum] *= held[docnum].bit_count() / n
-    return scores, values
+    return scores, [term for group in groups for term, _ in group]
+
+
+def _raw_postings(
+    searcher: Searcher, terms: list[str], docnums: list[int]
+) -> dict[int, dict[str, bytes]]:
+    """The raw body postings (positions) of ``terms`` in the given documents only (decoding
+    them for every match costs more)."""
+    shown = sorted(docnums)
+    values: dict[int, dict[str, bytes]] = {d: {} for d in shown}
+    for term in terms:
+        found, raw = present(searcher.postings("body", term), shown, _value)
+        for docnum, value in zip(found, raw, strict=True):
+            values[docnum][term] = value
+    return values
+
+
+def _members(searcher: Searcher, term: str, candidates: list[int]) -> list[int]:
+    """The candidates (ascending) whose body holds ``term``. A list much longer than the
+    candidates is skipped through; a shorter one is read whole (decoded a block at a time,
+    far cheaper than one skip per candidate)."""
+    m = searcher.postings("body", term)
+    if searcher.reader().doc_frequency("body", term) > 4 * len(candidates):
+        return present(m, candidates, _nothing)[0]
+    wanted = set(candidates)
+    return [d for d in m.all_ids() if d in wanted]
 
 
 def _nothing(m: Any) -> None:
     return None
 
 
-def _scored(m: Any) -> tuple[float, bytes]:
-    return float(m.score()), m.value()
+def _score(m: Any) -> float:
+    return float(m.score())
+
+
+def _value(m: Any) -> bytes:
+    return bytes(m.value())
 
 
 def present(m: Any, docnums: list[int], value: Callable[[Any], Any]) -> tuple[list[int], list[Any]]:
