@@ -236,3 +236,28 @@ def test_the_index_wide_fold_map_folds_as_reading_each_match_does(
         assert ix.folds(ix.searcher(), build=False) is not None
     assert per_match["total"] > 0
     assert per_match | {"took_ms": 0} == mapped | {"took_ms": 0}
+
+
+@pytest.mark.parametrize(("first", "second"), [("a", "b"), ("b", "a")])
+def test_the_duplicate_shown_does_not_depend_on_the_order_of_indexing(
+    tmp_path: Path, first: str, second: str
+) -> None:
+    root = tmp_path / "articles"
+    root.mkdir()
+    texts = {
+        "a": f"Article a\n\n{OTHER}",  # near duplicates: another title line
+        "b": f"Article b\n\n{OTHER}",
+        "c": f"Copie\n\n{BODY}",  # exact duplicates
+        "d": f"Copie\n\n{BODY}",
+    }
+    shown = []
+    for order in ((first, "c"), (second, "d")):
+        for name in order:
+            (root / f"{name}.txt").write_text(texts[name], encoding="utf-8")
+        update_index(tmp_path / "ix", [root])  # one file of each pair, then the other
+    update_index(tmp_path / "fresh", [root])
+    for ix_dir in (tmp_path / "ix", tmp_path / "fresh"):
+        with Index(ix_dir) as ix:
+            result = ix.search("centrale")
+        shown.append(sorted((Path(h.path).name, h.folded) for h in result.hits))
+    assert shown[0] == shown[1] == [("a.txt", 1)] * 3 + [("c.txt", 1)] * 3

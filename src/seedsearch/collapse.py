@@ -114,6 +114,7 @@ class Ranked:
     score: float
     parts: tuple[int, ...]  # its parts that matched, best first (at most MAX_PARTS)
     path: str = ""
+    doc_id: str = ""
     also_in: tuple[str, ...] = field(default=())  # the duplicates' paths
     folded: int = 0  # how many duplicates were folded into it
 
@@ -133,6 +134,10 @@ class Columns:
         if self._keys is None:
             return iter(())
         return (bytes(v) for v in self._keys)
+
+    def doc_id(self, docnum: int) -> str:
+        raw = self.value(docnum)
+        return raw.split(b"\x00", 1)[0].decode("utf-8", "surrogatepass") if raw else ""
 
     def path(self, docnum: int) -> str:
         raw = self.value(docnum)
@@ -207,7 +212,16 @@ def group(
     members: dict[int, list[int]] = {}
     for a in best:
         members.setdefault(grouped[a], []).append(a)
-    heads = [max((best[a], a) for a in group_ids) for group_ids in members.values()]
+
+    def pick(group_ids: list[int]) -> tuple[tuple[float, int], int]:
+        # The best-scoring article; duplicates score alike: then the first by id, not by
+        # where the index happens to hold them.
+        if len(group_ids) == 1:
+            return best[group_ids[0]], group_ids[0]
+        a = min(group_ids, key=lambda a: (-best[a][0], cols.doc_id(-best[a][1])))
+        return best[a], a
+
+    heads = [pick(group_ids) for group_ids in members.values()]
     top = heapq.nsmallest(window, heads, key=lambda h: (-h[0][0], -h[0][1]))
     ranked = []
     for (score, neg), a in top:
@@ -219,6 +233,7 @@ def group(
                 score=score,
                 parts=tuple(shown),
                 path=cols.path(-neg),
+                doc_id=cols.doc_id(-neg),
                 also_in=tuple(others[:ALSO_IN_SHOWN]),
                 folded=len(others),
             )
@@ -257,12 +272,13 @@ def fold_near(cols: Columns, ranked: list[Ranked]) -> tuple[list[Ranked], int]:
     merged: dict[int, Ranked] = {}
     for i, r in enumerate(ranked):
         if i in into:
-            t = into[i]
-            kept = merged[t]
+            kept = merged[into[i]]
+            folded = kept.folded + 1 + r.folded
+            if (r.score, kept.doc_id) == (kept.score, max(kept.doc_id, r.doc_id)):
+                # A tie: shown is the first by id, whatever the order of the index.
+                kept, r = replace(r, score=kept.score), kept
             paths = (*kept.also_in, r.path, *r.also_in)
-            merged[t] = replace(
-                kept, also_in=paths[:ALSO_IN_SHOWN], folded=kept.folded + 1 + r.folded
-            )
+            merged[into[i]] = replace(kept, also_in=paths[:ALSO_IN_SHOWN], folded=folded)
         else:
             merged[i] = r
     return list(merged.values()), len(into)
