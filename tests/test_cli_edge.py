@@ -87,7 +87,8 @@ def test_no_terminal_escape_from_a_document_reaches_a_terminal(hostile_index: Pa
             stdin=child,
             stdout=child,
             stderr=child,
-            env={**UTF8, "TERM": "xterm-256color", "COLUMNS": "200"},
+            # show pages its output on a terminal: cat as the pager passes it through.
+            env={**UTF8, "TERM": "xterm-256color", "COLUMNS": "200", "PAGER": "cat"},
         )
         os.close(child)
         received = b""

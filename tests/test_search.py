@@ -311,6 +311,8 @@ def test_json_contract(seed_index: Index) -> None:
         "score",
         "page",
         "meta",
+        "also_in",
+        "folded",
     }
     assert set(d["hits"][0]["meta"]) == {"date", "author", "source", "format", "url", "language"}
 
@@ -410,8 +412,8 @@ def test_plain_word_queries_rank_as_the_general_path_does(
     monkeypatch.setattr(ranking, "_plain_terms", lambda q, loose=False: None)
     _, general, general_total = ranking.run(searcher, spelling, node, 10)
     assert fast_total == general_total
-    assert [d for d, _ in fast] == [d for d, _ in general]
-    assert [round(s, 6) for _, s in fast] == [round(s, 6) for _, s in general]
+    assert [r.docnum for r in fast] == [r.docnum for r in general]
+    assert [round(r.score, 6) for r in fast] == [round(r.score, 6) for r in general]
 
 
 def test_slash_joined_words_match_as_written_then_each_on_its_own(

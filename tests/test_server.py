@@ -18,9 +18,10 @@ from seedsearch.index import update_index
 from seedsearch.store import Index
 from test_robustness import write_corpus
 
-# Every search is bounded (see test_query_limits); a whole 12 MB article, highlighted, is
-# the slow request: a few seconds of work.
-SLOW_PAGE = "/doc/longue-{}?q=minage+bitcoin"
+# Every search is bounded (see test_query_limits), and the article page shows a window of
+# passages; a whole 12 MB article asked for with all=1, highlighted, is the slow request:
+# a few seconds of work.
+SLOW_PAGE = "/doc/longue-{}?q=minage+bitcoin&all=1"
 
 
 @pytest.fixture(scope="module")

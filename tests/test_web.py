@@ -127,7 +127,7 @@ def test_search_page_renders_results_without_javascript(client: TestClient) -> N
     assert "2 résultats" in html  # articles, each with its best passages
     assert html.count('class="group"') == 2
     assert "<mark>énergie</mark>" in html or "<mark>énergies</mark>" in html
-    assert re.search(r'href="/doc/[^"]+\?q=energie#p\d+"', html)
+    assert re.search(r'href="/doc/[^"]+\?q=energie&amp;p=(\d+)#p\1"', html)
 
 
 def test_search_page_shows_correction_ignored_and_suggestion(client: TestClient) -> None:

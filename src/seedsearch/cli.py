@@ -556,17 +556,56 @@ Line = list[Segment]
 MARK = "bold black on yellow"
 
 
-def _write(lines: list[Line]) -> None:
+def _write(lines: list[Line], pager: bool = False) -> None:
+    """Print styled lines on a terminal (through ``$PAGER``, else ``less -R``, when
+    ``pager``), plain text when piped."""
     # Terminal escapes from documents go nowhere, whether stdout is a terminal or a pipe.
     lines = [[(terminal_text(text), style) for text, style in line] for line in lines]
     if sys.stdout.isatty():
         from rich.text import Text
 
+        if pager:
+            import io
+
+            from rich.console import Console
+
+            con = Console(file=io.StringIO(), force_terminal=True, highlight=False)
+            con.size = _console().size  # the real terminal's width
+            for line in lines:
+                con.print(Text.assemble(*line))
+            click.echo_via_pager(con.file.getvalue(), color=True)  # type: ignore[attr-defined]
+            return
         con = _console()
         for line in lines:
             con.print(Text.assemble(*line))
     else:
         click.echo("\n".join("".join(text for text, _ in line) for line in lines))
+
+
+def _write_paged(chunks: Iterator[list[Line]]) -> None:
+    """Print chunks of styled lines as they come: through ``$PAGER`` (else ``less -R``) on
+    a terminal, plain when piped; a huge article is never rendered whole."""
+    if not sys.stdout.isatty():
+        for lines in chunks:
+            _write(lines)
+        return
+    import io
+
+    from rich.console import Console
+    from rich.text import Text
+
+    width = _console().size  # the real terminal's width
+
+    def rendered() -> Iterator[str]:
+        for lines in chunks:
+            buffer = io.StringIO()
+            con = Console(file=buffer, force_terminal=True, highlight=False)
+            con.size = width
+            for line in lines:
+                con.print(Text.assemble(*[(terminal_text(t), style) for t, style in line]))
+            yield buffer.getvalue()
+
+    click.echo_via_pager(rendered(), color=True)
 
 
 def _excerpt(
@@ -635,6 +674,11 @@ def _print_result(result: SearchResult) -> None:
             from .explain import describe
 
             lines += [[(f"   why: {line}", "dim")] for line in describe(head.why)]
+        if head.folded:
+            paths = ", ".join(display_path(p) for p in head.also_in)
+            more = head.folded - len(head.also_in)
+            paths += f" (+{more})" if more > 0 else ""
+            lines.append([(f"   aussi dans : {paths}", "dim")])
         for hit in hits:
             line: Line = [("   · ", "bold")]
             if hit.section and hit.section != hit.text:
@@ -683,23 +727,28 @@ def show_cmd(ctx: click.Context, doc_id: str, highlight: str | None, as_json: bo
             return
         meta = head.get("meta") or {}
         about = " · ".join(v for k in ("date", "author", "source") if (v := meta.get(k)))
-        lines: list[Line] = [
+        title: list[Line] = [
             [(head.get("title", ""), "bold cyan")] + ([(f"  {about}", "green")] if about else []),
             [(f"{doc_id} · {display_path(head.get('path', ''))}", "dim")],
         ]
-        for fields in itertools.chain([head], parts):
-            for p in stored_passages(fields):
-                body = _excerpt(p.text, marker.spans(p.text))
-                if p.kind == "heading":
-                    lines += [[], [(t, style or "bold") for t, style in body]]
-                elif p.kind == "item":
-                    lines.append([("  • ", ""), *body])
-                elif p.kind == "row":
-                    lines.append([("  │ ", "dim"), *body])
-                else:
-                    lines += [[], body]
-            _write(lines)
-            lines = []
+
+        def chunks() -> Iterator[list[Line]]:
+            yield title
+            for fields in itertools.chain([head], parts):
+                lines: list[Line] = []
+                for p in stored_passages(fields):
+                    body = _excerpt(p.text, marker.spans(p.text))
+                    if p.kind == "heading":
+                        lines += [[], [(t, style or "bold") for t, style in body]]
+                    elif p.kind == "item":
+                        lines.append([("  • ", ""), *body])
+                    elif p.kind == "row":
+                        lines.append([("  │ ", "dim"), *body])
+                    else:
+                        lines += [[], body]
+                yield lines
+
+        _write_paged(chunks())
 
 
 @main.command("similar")

@@ -22,6 +22,8 @@ from .results import Hit, Reason
 if TYPE_CHECKING:
     from whoosh.searching import Searcher
 
+    from .collapse import Ranked
+
 TEXT_CHARS = 30_000  # of an article's text looked through when the passages lack a word
 LABELS = {
     "exact": "exact",
@@ -196,7 +198,7 @@ def explain_page(
     compiler: Compiler,
     typed: Node,
     searched: Node,
-    page: Sequence[tuple[int, float]],
+    page: Sequence[Ranked],
     shown: list[Hit],
 ) -> list[Hit]:
     """``shown`` with each hit's ``why`` (the hits of one article share it)."""
@@ -209,7 +211,7 @@ def explain_page(
         if i >= len(page):
             out.append(hit)
             continue
-        docnum = page[i][0]
+        docnum = page[i].docnum  # the article's best part
         if docnum not in cache:
             texts = [h.text for h in shown if h.rank == hit.rank]
             cache[docnum] = reasons(compiler.searcher, docnum, texts, words)

@@ -27,7 +27,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import analysis, filters
+from . import analysis, collapse, filters
 from .errors import OptionError, SourceError
 from .generation import committed, fault, save_sidecar, session
 from .schema import (
@@ -169,6 +169,7 @@ def _prepared_parts(
     # Every part carries the filter fields (a filter must hold where the words matched)
     # and the metadata its hits show.
     filter_fields = filters.index_fields(meta, doc.path)
+    folding = collapse.columns(doc.doc_id, doc.path, doc.text, doc.meta.url)
     for first, offset, text, passages in shares:
         positions: dict[str, list[int]] = {}
         sections: dict[str, int] = {}
@@ -205,6 +206,7 @@ def _prepared_parts(
             "passages": table,
             "meta": meta,
             **filter_fields,
+            **folding,
         }
         if offset == 0:
             fields["head"] = "1"

@@ -10,9 +10,11 @@ from __future__ import annotations
 import math
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
+from .collapse import Ranked
 from .compile import SYNONYM_WEIGHT, Compiler, Cost, decode_positions
 from .highlight import Highlighter, mark_html, merge_spans
 from .ranking import FAMILY_WEIGHT, present
@@ -207,27 +209,44 @@ class _Evidence:
         return found, scores
 
 
+def _best_passages(
+    searcher: Searcher, evidence: _Evidence, parts: Sequence[int], proximity: bool = False
+) -> list[tuple[float, int, int, dict[str, Any], dict[Any, list[int]]]]:
+    """Every matched passage of an article's parts, best first: (score, passage number in
+    the article, number of the passage in its part, the part's stored fields, what matched
+    where); ``proximity`` as in :meth:`_Evidence.scored`."""
+    out = []
+    for docnum in parts:
+        evidence.compiler.cost.check()
+        fields = searcher.stored_fields(docnum)
+        table = fields.get("passages", [])
+        found, scores = evidence.scored(docnum, table, proximity)
+        first = fields.get("first", 0)
+        out += [(score, first + n, n, fields, found[n]) for n, score in scores.items()]
+    out.sort(key=lambda item: (-item[0], item[1]))
+    return out
+
+
 def rerank(
     index: Index,
     searcher: Searcher,
     compiler: Compiler,
-    ranked: Sequence[tuple[int, float]],
+    ranked: Sequence[Ranked],
     depth: int = RERANK_DEPTH,
-) -> list[tuple[int, float]]:
+) -> list[Ranked]:
     """The top ``depth`` articles re-ordered with their best passage's score added (at
     PASSAGE_WEIGHT): an article whose words meet in one passage beats one, often longer,
     that holds them far apart."""
     top = list(ranked[:depth])
     if len(top) < 2:
         return list(ranked)
-    evidence = _Evidence(index, searcher, compiler, [d for d, _ in top])
+    evidence = _Evidence(index, searcher, compiler, [d for r in top for d in r.parts])
     rescored = []
-    for docnum, score in top:
-        compiler.cost.check()
-        table = searcher.stored_fields(docnum).get("passages", [])
-        best = max(evidence.scored(docnum, table, proximity=True)[1].values(), default=0.0)
-        rescored.append((docnum, score + PASSAGE_WEIGHT * best))
-    rescored.sort(key=lambda item: (-item[1], item[0]))
+    for r in top:
+        found = _best_passages(searcher, evidence, r.parts, proximity=True)
+        best = found[0][0] if found else 0.0
+        rescored.append(replace(r, score=r.score + PASSAGE_WEIGHT * best))
+    rescored.sort(key=lambda r: (-r.score, r.docnum))
     return rescored + list(ranked[depth:])
 
 
@@ -235,41 +254,44 @@ def hits(
     index: Index,
     searcher: Searcher,
     compiler: Compiler,
-    page: Sequence[tuple[int, float]],
+    page: Sequence[Ranked],
     first_rank: int,
     text_query: bool,
 ) -> list[Hit]:
-    """The best passages (up to PASSAGES_PER_ARTICLE) of each article on the page.
+    """The best passages (up to PASSAGES_PER_ARTICLE) of each article on the page, from
+    any of its parts.
 
     Which passages matched, and where, comes from the positions of the query's terms in
     the article (each passage owns a range of positions); the matched words are marked
     from those positions too, so only the shown passages are tokenised again.
     """
     from .analysis import spans_at
-    from .schema import StoredPassage, stored_passage_fields
+    from .schema import stored_passage_fields
 
-    evidence = _Evidence(index, searcher, compiler, [d for d, _ in page]) if text_query else None
+    parts = [d for r in page for d in r.parts]
+    evidence = _Evidence(index, searcher, compiler, parts) if text_query else None
     highlighter = Highlighter(frozenset(compiler.terms), tuple(compiler.phrases))
     hits = []
-    for rank, (docnum, score) in enumerate(page, start=first_rank):
+    for rank, r in enumerate(page, start=first_rank):
         compiler.cost.check()
-        f = searcher.stored_fields(docnum)
-        table: list[StoredPassage] = f.get("passages", [])
-        if not table:
-            continue
-        stored_meta = f.get("meta") or {}
-        meta = {k: str(stored_meta.get(k) or "") for k in HIT_META}
-        found: dict[int, dict[Any, list[int]]] = {}
-        chosen: list[int] = []
+        chosen: list[tuple[dict[str, Any], int, dict[Any, list[int]] | None]] = []
         if evidence is not None:
-            found, scores = evidence.scored(docnum, table)
-            chosen = sorted(scores, key=lambda n: (-scores[n], n))[:PASSAGES_PER_ARTICLE]
-        for n in chosen or [0]:
+            best = _best_passages(searcher, evidence, r.parts)[:PASSAGES_PER_ARTICLE]
+            chosen = [(fields, n, found) for _, _, n, fields, found in best]
+        if not chosen:
+            fields = searcher.stored_fields(min(r.parts))
+            if not fields.get("passages"):
+                continue
+            chosen = [(fields, 0, None)]
+        for f, n, where_found in chosen:
             number, _kind, section, start, end, text = stored_passage_fields(f, n)
-            if n in found:
-                first = table[n][5]
+            entry = f["passages"][n]
+            stored_meta = f.get("meta") or {}  # every part carries its article's metadata
+            meta = {k: str(stored_meta.get(k) or "") for k in HIT_META}
+            if where_found is not None:
+                first = f["passages"][n][5]
                 marked: set[int] = set()
-                for key, where in found[n].items():
+                for key, where in where_found.items():
                     width = len(key) if isinstance(key, tuple) else 1
                     marked.update(p - first + i for p in where for i in range(width))
                 spans = merge_spans(sorted(spans_at(text, marked, highlighter.terms)), text)
@@ -287,10 +309,12 @@ def hits(
                     end=end,
                     text=text,
                     snippet=mark_html(text, spans),
-                    score=round(score, 4),
+                    score=round(r.score, 4),
                     spans=tuple(spans),
-                    page=table[n][7] if len(table[n]) > 7 else None,
+                    page=entry[7] if len(entry) > 7 else None,
                     meta=meta,
+                    also_in=r.also_in,
+                    folded=r.folded,
                 )
             )
     return hits

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from .collapse import Columns, FoldMap, Ranked, group
 from .compile import SYNONYM_WEIGHT, Compiler, Cost, Spelling, Synonymous, any_of, bounded, text_of
 from .query import Node, has_filter, has_text_leaf
 
@@ -19,49 +20,63 @@ FAMILY_WEIGHT = 0.4
 
 def run(
     searcher: Searcher, spelling: Spelling, node: Node, window: int, loose: bool = False
-) -> tuple[Compiler, list[Any], int]:
-    """(compiler, the top ``window`` articles as (docnum, score), exact number matching).
+) -> tuple[Compiler, list[Ranked], int]:
+    """(compiler, the top ``window`` results, exact number of results).
 
-    A plain list of words needs :func:`min_should_match` of them; ``loose`` (the OR form
-    of such a list) needs any one.
+    Results are articles (an article in parts scores as its best part), exact duplicates
+    folded into one (see :mod:`.collapse`). A plain list of words needs
+    :func:`min_should_match` of them; ``loose`` (the OR form of such a list) needs any one.
     """
-    from whoosh.collectors import TopCollector
+    from whoosh.collectors import UnlimitedCollector
     from whoosh.query import AndMaybe, Term
 
     compiler = Compiler(searcher, spelling)
     q = compiler.compile(node)
     if has_filter(node) and not has_text_leaf(node):
-        ranked, total = _newest(searcher, q, window, compiler.cost)
+        ranked, total = _newest(spelling, q, window, compiler.cost)
         return compiler, ranked, total
     rest, filters = _split_filters(q)
     words = _plain_terms(rest, loose)
     if words is not None:
         allowed = _matching(searcher, filters, compiler.cost) if filters else None
         need = 1 if loose else min_should_match(len(set(words)))
-        ranked, total, compiler.postings = _conjunction(
+        scores, terms = _conjunction(
             searcher,
             words,
-            window,
             compiler.cost,
             need,
             compiler.families,
             compiler.synonyms,
             allowed,
         )
+        cols, folds = _folds(spelling, scores)
+        ranked, total = group(cols, scores, window, folds)
+        compiler.postings = _raw_postings(searcher, terms, [d for r in ranked for d in r.parts])
         return compiler, ranked, total
     if compiler.terms and has_text_leaf(node):
         # The query words found in an article's title add their weight: the article
         # that is *about* them comes first. The title alone never makes a match.
         title = [Term("title", t, boost=TITLE_WEIGHT) for t in sorted(compiler.terms)]
         q = AndMaybe(q, title[0] if len(title) == 1 else any_of(title))  # flat OR: cost
-    # No block-quality skipping and no matcher replacement: either one makes Whoosh's count
-    # of matching documents wrong while it claims to be exact (and counting the matches
-    # apart costs more than scoring them all here).
-    collector = TopCollector(limit=window, usequality=False, replace=0)
+    # Every match is scored and kept (parts fold into articles afterwards). No block-quality
+    # skipping and no matcher replacement: either one makes Whoosh skip matches.
+    collector = UnlimitedCollector()
+    collector.replace = 0
     searcher.search_with_collector(bounded(q, compiler.cost), collector)  # deadline
-    results = collector.results()
-    ranked = [(hit.docnum, float(hit.score or 0.0)) for hit in results]
-    return compiler, ranked, len(results)
+    scores = {docnum: float(score or 0.0) for score, docnum in collector.items}
+    cols, folds = _folds(spelling, scores)
+    ranked, total = group(cols, scores, window, folds)
+    return compiler, ranked, total
+
+
+# From this many matches on, the index's fold map (read once per generation) beats reading
+# the keys of each match.
+FOLD_MAP_FROM = 2000
+
+
+def _folds(spelling: Spelling, scores: dict[int, float]) -> tuple[Columns, FoldMap | None]:
+    index, searcher = spelling.index, spelling.searcher
+    return index.columns(searcher), index.folds(searcher, build=len(scores) >= FOLD_MAP_FROM)
 
 
 def _split_filters(q: Any) -> tuple[Any, list[Any]]:
@@ -88,19 +103,22 @@ def _matching(searcher: Searcher, filters: list[Any], cost: Cost) -> set[int]:
     return set(bounded(q, cost).matcher(searcher, searcher.boolean_context()).all_ids())
 
 
-def _newest(searcher: Searcher, q: Any, window: int, cost: Cost) -> tuple[list[Any], int]:
+def _newest(spelling: Spelling, q: Any, window: int, cost: Cost) -> tuple[list[Ranked], int]:
     """The articles (first parts) a query of filters only matches, newest first (those
-    without a date last), and how many there are."""
-    import heapq
+    without a date last; duplicates folded), and how many there are."""
+    from dataclasses import replace
 
     from whoosh.query import And as WAnd
     from whoosh.query import Term
 
+    searcher = spelling.searcher
     matched = bounded(WAnd([q, Term("head", "1")]), cost)
     docnums = list(matched.matcher(searcher, searcher.boolean_context()).all_ids())
     days = searcher.reader().column_reader("date")
-    top = heapq.nsmallest(window, docnums, key=lambda d: (-(days[d] or 0), d))
-    return [(d, 0.0) for d in top], len(docnums)
+    by_date = {d: float(days[d] or 0) for d in docnums}  # the date orders, as a score would
+    cols, folds = _folds(spelling, by_date)
+    ranked, total = group(cols, by_date, window, folds)
+    return [replace(r, score=0.0) for r in ranked], total
 
 
 def _plain_terms(q: Any, loose: bool = False) -> list[str] | None:
@@ -133,16 +151,14 @@ def min_should_match(n: int) -> int:
 def _conjunction(
     searcher: Searcher,
     words: list[str],
-    window: int,
     cost: Cost,
     need: int | None = None,
     families: dict[str, tuple[str, ...]] | None = None,
     synonyms: dict[str, tuple[str, ...]] | None = None,
     allowed: set[int] | None = None,
-) -> tuple[list[tuple[int, float]], int, dict[int, dict[str, bytes]]]:
-    """Top ``window`` articles holding at least ``need`` of the words (default: all),
-    how many there are, and the top articles' raw body postings (their positions), read on
-    the way.
+) -> tuple[dict[int, float], list[str]]:
+    """The score of every article (part) holding at least ``need`` of the words (default:
+    all), and the body terms that made the match (the words and their families).
 
     A word is held through its own term, a term of its derivational family
     (``families``) or a synonym (``synonyms``). An article scores the BM25F of each term
@@ -154,8 +170,6 @@ def _conjunction(
     are only asked about them, a fraction of the steps.
     Only the articles in ``allowed`` (when given: those a query's filters let in) count.
     """
-    import heapq
-
     reader = searcher.reader()
     families = families or {}
     synonyms = synonyms or {}
@@ -170,9 +184,8 @@ def _conjunction(
         if present_terms:
             groups.append(present_terms)
     if len(groups) < need:
-        return [], 0, {}
+        return {}, []
     groups.sort(key=lambda g: sum(reader.doc_frequency("body", t) for t, _ in g))
-    values: dict[int, dict[str, bytes]] = {}
     held: dict[int, int] = {}  # docnum → bit mask of the groups it holds
     if n == 1 and len(groups[0]) == 1:  # every article matches: score them on the way
         word = groups[0][0][0]
@@ -199,7 +212,7 @@ def _conjunction(
             left = len(groups) - g - 1  # groups still to ask: drop what can no longer make it
             candidates = [d for d in candidates if held[d].bit_count() + left >= need]
             if not candidates:
-                return [], 0, {}
+                return {}, []
         scores = dict.fromkeys(candidates, 0.0)
         for group in groups:
             for term, weight in group:
@@ -217,15 +230,21 @@ def _conjunction(
     if held:
         for docnum in scores:
             scores[docnum] *= held[docnum].bit_count() / n
-    top = heapq.nsmallest(window, scores.items(), key=lambda item: (-item[1], item[0]))
-    if top:  # the positions of the top articles only (decoding them all costs more)
-        shown = sorted(d for d, _ in top)
-        for group in groups:
-            for term, _ in group:
-                found, raw = present(searcher.postings("body", term), shown, _value)
-                for docnum, value in zip(found, raw, strict=True):
-                    values.setdefault(docnum, {})[term] = value
-    return top, len(scores), {d: values.get(d, {}) for d, _ in top}
+    return scores, [term for group in groups for term, _ in group]
+
+
+def _raw_postings(
+    searcher: Searcher, terms: list[str], docnums: list[int]
+) -> dict[int, dict[str, bytes]]:
+    """The raw body postings (positions) of ``terms`` in the given documents only (decoding
+    them for every match costs more)."""
+    shown = sorted(docnums)
+    values: dict[int, dict[str, bytes]] = {d: {} for d in shown}
+    for term in terms:
+        found, raw = present(searcher.postings("body", term), shown, _value)
+        for docnum, value in zip(found, raw, strict=True):
+            values[docnum][term] = value
+    return values
 
 
 def _members(searcher: Searcher, term: str, candidates: list[int]) -> list[int]:

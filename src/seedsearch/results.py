@@ -30,12 +30,15 @@ class Hit:
     meta: dict[str, str] = field(default_factory=dict, compare=False)
     # Why the article matched, when asked (see :mod:`.explain`); in the JSON only then.
     why: tuple[Reason, ...] = field(default=(), repr=False, compare=False)
+    also_in: tuple[str, ...] = ()  # where duplicates of the article are (some of them)
+    folded: int = 0  # how many duplicates were folded into this result
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         del d["spans"]
         if not self.why:
             del d["why"]
+        d["also_in"] = list(self.also_in)
         return d
 
 

@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 
 META_FILE = "seedsearch.json"
 # Bump when the schema or what is stored changes; older indexes must be rebuilt.
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 INDEX_NAME = "MAIN"
 ARTICLE = "article"
 DICTIONARY = "dictionary"  # collection statistics
@@ -65,7 +65,9 @@ class PreparedText(TEXT):  # type: ignore[misc]
 
 
 def schema() -> Any:
-    from whoosh.fields import ID, NUMERIC, STORED, Schema
+    from whoosh.fields import COLUMN, ID, NUMERIC, STORED, Schema
+
+    from .collapse import KEYS, SKETCH
 
     french = analysis.FrenchTokenizer()
     return Schema(
@@ -93,6 +95,8 @@ def schema() -> Any:
         folder=ID(),
         words=STORED(),
         counts=STORED(),
+        # What folds parts into articles and duplicates into one result (see collapse).
+        **{KEYS: COLUMN(), SKETCH: COLUMN()},
     )
 
 

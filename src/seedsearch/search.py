@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from .analysis import normalise_word
+from .collapse import Ranked, fold_near
 from .compile import TIME_BUDGET, Compiler, Cost, Spelling, correct
 from .errors import OptionError, QueryError
 from .highlight import Highlighter
@@ -73,7 +74,7 @@ class _Matches:
 
     searcher: Searcher
     compiler: Compiler
-    ranked: list[tuple[int, float]]
+    ranked: list[Ranked]
     total: int
     text_query: bool
     corrected: str | None = None
@@ -96,8 +97,10 @@ def search(
 ) -> SearchResult:
     """Run ``query`` against ``index``: a page of ranked articles with their best passages.
 
-    ``limit`` and ``offset`` count articles; ``total`` is the exact number of matching
-    articles. Each article brings its best passages (up to ``PASSAGES_PER_ARTICLE``).
+    ``limit`` and ``offset`` count results; ``total`` is the exact number of matching
+    articles, a group of duplicates counting once (exact duplicates always, near
+    duplicates when found among the ranked candidates). Each article brings its best
+    passages (up to ``PASSAGES_PER_ARTICLE``).
     ``cost`` holds the search's limits and counts what it spends (by default a new one
     with :func:`time_budget`); a search past its deadline is stopped with
     :class:`~.errors.QueryTooExpensiveError`. ``prefix_last`` is for a query being typed:
@@ -106,7 +109,7 @@ def search(
     """
     started = time.perf_counter()
     _validate(query, limit, offset)
-    found = _matches(index, query, offset + limit, cost, prefix_last)
+    found = _matches(index, query, offset + limit, cost, prefix_last, margin=limit)
     if found is None:
         _, ignored = parse(query)
         return SearchResult(query, 0, _ms(started), None, tuple(ignored), (), None, limit, offset)
@@ -161,7 +164,12 @@ _LAST_WORD_RE = re.compile(r"(?:^|[\s(:!+-])(\w{2,})$")
 
 
 def _matches(
-    index: Index, query: str, window: int | None, cost: Cost | None, prefix_last: bool
+    index: Index,
+    query: str,
+    window: int | None,
+    cost: Cost | None,
+    prefix_last: bool,
+    margin: int = 0,
 ) -> _Matches | None:
     """The ranked matches of ``query`` (the top ``window``, or all with None); None for a
     query with nothing searchable."""
@@ -189,7 +197,8 @@ def _matches(
         node = fixed
         corrected = unparse(node)
     everything = window is None
-    window = searcher.doc_count_all() if window is None else max(window, RERANK_DEPTH)
+    # A little more than asked: near duplicates folded below leave room for others.
+    window = searcher.doc_count_all() if window is None else max(window, RERANK_DEPTH) + margin
     compiler, ranked, total = run(searcher, spelling, node, max(window, 1))
     if total == 0 and (loose := relaxed(node)) is not None:
         compiler, ranked, total = run(searcher, spelling, loose, max(window, 1), loose=True)
@@ -208,6 +217,8 @@ def _matches(
         words = spelling.prefix(normalise_word(typed))[:MAX_COMPLETIONS]  # narrowed above
         if words:
             completed[typed] = words
+    ranked, near = fold_near(index.columns(searcher), ranked)
+    total -= near
     text_query = has_text_leaf(node)
     if text_query:
         ranked = rerank(index, searcher, compiler, ranked)

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import os
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .collapse import Columns, FoldMap
 from .errors import DocumentNotFoundError, IndexAccessError, IndexNotFoundError
 from .generation import preflight
 from .schema import (
@@ -24,8 +26,12 @@ from .schema import (
     read_meta,
     reading,
     spelling_words,
+    stored_passage,
     stored_passages,
 )
+
+# Passages of an article read at a time for a page of it (see Index.window).
+WINDOW = 100
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -75,6 +81,8 @@ class Index:
         self._passage_stats: tuple[int, tuple[int, float]] | None = None
         self._spelling: tuple[int, tuple[list[str], list[int]]] | None = None
         self.synonyms_file: str | None = None  # the user's list, besides the folder's own
+        self._columns: tuple[int, Columns] | None = None
+        self._folds: tuple[int, FoldMap] | None = None
 
     def synonyms(self) -> Synonyms:
         """The synonyms searches use (reloaded when a file changes)."""
@@ -191,6 +199,42 @@ class Index:
     def _first(s: Searcher, number: int) -> int:
         return int(s.stored_fields(number).get("first", 0))
 
+    def window(self, doc_id: str, start: int = 0, count: int = WINDOW) -> ArticleWindow:
+        """Passages ``start`` to ``start + count`` of an article, reading only the parts
+        that hold them (an article of megabytes is many parts)."""
+        with reading(self.index_dir):
+            s = self.searcher()
+            docnums = sorted(s.document_numbers(doc_id=doc_id, kind=ARTICLE))
+            if not docnums:
+                raise DocumentNotFoundError(f"no document with id {doc_id!r}")
+            head = s.stored_fields(docnums[0])
+            last = head if len(docnums) == 1 else s.stored_fields(docnums[-1])
+            total = last.get("first", 0) + len(last.get("passages", []))
+            start = max(0, min(start, total))
+            end = min(total, start + max(0, count))
+            parts = _covering(s, docnums, start, end, {docnums[0]: head, docnums[-1]: last})
+            passages = tuple(
+                stored_passage(f, n - f.get("first", 0))
+                for n in range(start, end)
+                for f in parts
+                if f.get("first", 0) <= n < f.get("first", 0) + len(f["passages"])
+            )
+            a, b = (passages[0].start, passages[-1].end) if passages else (0, 0)
+            text = "".join(
+                f["article"][max(0, a - f.get("offset", 0)) : max(0, b - f.get("offset", 0))]
+                for f in parts
+            )
+        return ArticleWindow(
+            doc_id=doc_id,
+            title=head.get("title", ""),
+            path=head.get("path", ""),
+            passages=passages,
+            passage_count=total,
+            text=text,
+            text_start=a,
+            meta=dict(head.get("meta") or {}),
+        )
+
     def passages(self) -> Iterator[tuple[str, Passage]]:
         """(doc_id, passage) for every passage in the index."""
         with reading(self.index_dir):
@@ -232,6 +276,27 @@ class Index:
         with reading(self.index_dir):
             return str(indexed_meta(self.searcher()).get("updated", ""))
 
+    def folds(self, searcher: Searcher, build: bool = True) -> FoldMap | None:
+        """The fold map of the searcher's generation (see :class:`FoldMap`): the one read
+        before, else a new one when ``build``, else None."""
+        key = searcher.reader().generation()
+        if self._folds is not None and self._folds[0] == key:
+            return self._folds[1]
+        if not build:
+            return None
+        with reading(self.index_dir):
+            folds = FoldMap(self.columns(searcher))
+        self._folds = (key, folds)
+        return folds
+
+    def columns(self, searcher: Searcher) -> Columns:
+        """The searcher's column readers (opening one reads its table of offsets)."""
+        key = searcher.reader().generation()
+        if self._columns is None or self._columns[0] != key:
+            with reading(self.index_dir):
+                self._columns = (key, Columns(searcher.reader()))
+        return self._columns[1]
+
     def stats(self) -> IndexStats:
         with reading(self.index_dir):
             s = self.searcher()
@@ -248,6 +313,73 @@ class Index:
                 last_update=str(meta.get("updated", "")),
                 roots=tuple(meta.get("roots", ())),
             )
+
+
+@dataclass(frozen=True)
+class ArticleWindow:
+    """Some consecutive passages of an article, with what is needed to page through it."""
+
+    doc_id: str
+    title: str
+    path: str
+    passages: tuple[Passage, ...]
+    passage_count: int  # in the whole article
+    text: str = ""  # the article's text from the window's first passage to its last
+    text_start: int = 0  # where that text begins in the article
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def first(self) -> int:
+        return self.passages[0].n if self.passages else self.passage_count
+
+    def to_dict(self) -> dict[str, Any]:
+        """The article's JSON form, with the window's passages and the text they span
+        (``text_start`` is where that text begins in the article)."""
+        from dataclasses import asdict
+
+        return {
+            "doc_id": self.doc_id,
+            "title": self.title,
+            "path": self.path,
+            "text": self.text,
+            "text_start": self.text_start,
+            "passages": [asdict(p) for p in self.passages],
+            "meta": self.meta,
+            "first": self.first,
+            "passage_count": self.passage_count,
+        }
+
+
+def _covering(
+    s: Searcher, docnums: list[int], start: int, end: int, known: dict[int, dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The stored fields of the parts holding passages ``start`` to ``end``. Parts are
+    written in order, so their document numbers are in passage order: a binary search
+    reads a few; should that ever not hold, every part is read."""
+
+    def fields(docnum: int) -> dict[str, Any]:
+        if docnum not in known:
+            known[docnum] = s.stored_fields(docnum)
+        return known[docnum]
+
+    lo, hi = 0, len(docnums) - 1
+    while lo < hi:  # the last part whose first passage is at or before start
+        mid = (lo + hi + 1) // 2
+        if fields(docnums[mid]).get("first", 0) <= start:
+            lo = mid
+        else:
+            hi = mid - 1
+    out = []
+    for docnum in docnums[lo:]:
+        f = fields(docnum)
+        if f.get("first", 0) >= max(end, start + 1):
+            break
+        out.append(f)
+    firsts = [f.get("first", 0) for f in out]
+    covered = bool(out) and firsts[0] <= start and firsts == sorted(firsts)
+    if not covered and end > start:
+        out = sorted((fields(d) for d in docnums), key=lambda f: f.get("first", 0))
+    return out
 
 
 def open_index(index_dir: str | os.PathLike[str]) -> Index:

@@ -23,7 +23,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Annotated, Any, Literal
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
@@ -37,12 +37,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .. import __version__
 from ..display import display_path, dumps, json_safe
+from ..documents import Passage
 from ..errors import IndexNotFoundError, SeedsearchError
 from ..export import FORMATS as EXPORT_TYPES
 from ..highlight import Highlighter
-from ..schema import Article
 from ..search import MAX_LIMIT, MAX_OFFSET, MAX_QUERY_CHARS, highlighter_for
-from ..store import Index
+from ..store import WINDOW, Index
 
 HERE = Path(__file__).resolve().parent
 PAGE_SIZE = 10
@@ -58,6 +58,8 @@ HOW = {
     "family": "même famille",
     "synonym": "synonyme",
 }
+MAX_COUNT = 1000  # passages of an article in one API answer
+MAX_PASSAGES = 10**9  # the whole article
 LOG = logging.getLogger("seedsearch.web")
 
 # Host names always accepted besides IP literals (which DNS rebinding cannot use).
@@ -117,6 +119,8 @@ class HitModel(BaseModel):
     meta: HitMetaModel
 
     why: list[ReasonModel] | None = None  # with explain=true
+    also_in: list[str]
+    folded: int
 
 
 class SearchModel(BaseModel):
@@ -162,8 +166,11 @@ class ArticleModel(BaseModel):
     title: str
     path: str
     text: str
+    text_start: int
     passages: list[PassageModel]
     meta: ArticleMetaModel
+    first: int
+    passage_count: int
 
 
 class SimilarArticleModel(BaseModel):
@@ -461,21 +468,55 @@ def create_app(
         return render("search.html", **context)
 
     @app.get("/doc/{doc_id}", response_class=HTMLResponse, include_in_schema=False)
-    def article_page(doc_id: str, q: str = "") -> Response:
+    def article_page(
+        doc_id: str,
+        q: str = "",
+        p: Annotated[int | None, Query(ge=0)] = None,
+        start: Annotated[int, Query(alias="from", ge=0)] = 0,
+        whole: Annotated[bool, Query(alias="all")] = False,
+    ) -> Response:
+        # A window of passages around the linked one (``p``) or from ``from``; ``all``
+        # renders the whole article, however long.
+        if p is not None:
+            start = max(0, p - WINDOW // 2)
         with holder.lend() as index:
-            article = index.document(doc_id)
+            window = index.window(doc_id, 0 if whole else start, MAX_PASSAGES if whole else WINDOW)
             marker = highlighter_for(index, q) if q.strip() else Highlighter()
             similar = json_safe(index.similar(doc_id, limit=SIMILAR_ON_PAGE).to_dict())
+        base = f"/doc/{quote(doc_id, safe='')}"
+
+        def page_link(first: int) -> str:
+            params = {"q": q} if q.strip() else {}
+            return f"{base}?{urlencode({**params, 'from': first})}"
+
         return render(
             "article.html",
             article=dataclasses.replace(
-                article, title=json_safe(article.title), path=display_path(article.path)
+                window, title=json_safe(window.title), path=display_path(window.path)
             ),
-            blocks=_blocks(article, marker),
+            window=window,
+            blocks=_blocks(window.passages, marker),
             q=q,
             back=_link(q, 1) if q.strip() else "/",
             similar=similar["articles"],
+            page_link=page_link,
+            prev_from=max(0, window.first - WINDOW),
+            next_from=window.first + len(window.passages),
+            all_link=f"{base}?{urlencode({'q': q, 'all': 1} if q.strip() else {'all': 1})}",
         )
+
+    @app.get("/doc/{doc_id}/passages", response_class=HTMLResponse, include_in_schema=False)
+    def article_fragment(
+        doc_id: str, q: str = "", start: Annotated[int, Query(alias="from", ge=0)] = 0
+    ) -> Response:
+        """A window of passages as an HTML fragment, which the page adds as one scrolls."""
+        with holder.lend() as index:
+            window = index.window(doc_id, start, WINDOW)
+            marker = highlighter_for(index, q) if q.strip() else Highlighter()
+        response = render("passages.html", blocks=_blocks(window.passages, marker))
+        response.headers["X-Next-From"] = str(window.first + len(window.passages))
+        response.headers["X-Passage-Count"] = str(window.passage_count)
+        return response
 
     @app.get("/docs", response_class=HTMLResponse, include_in_schema=False)
     async def api_docs() -> Response:
@@ -564,10 +605,28 @@ def create_app(
         responses={**ERRORS, 404: {"model": ErrorBody, "description": "Unknown document"}},
         tags=["documents"],
     )
-    def api_document(doc_id: str) -> Response:
-        """A whole article with its passages."""
+    def api_document(
+        doc_id: str,
+        start: Annotated[
+            int | None, Query(alias="from", ge=0, description="First passage to return.")
+        ] = None,
+        count: Annotated[
+            int | None,
+            Query(ge=1, le=MAX_COUNT, description=f"Passages to return (at most {MAX_COUNT})."),
+        ] = None,
+    ) -> Response:
+        """An article with its passages: the whole of it, or with `from` and/or `count`
+        the passages from `from` (default 0), `count` of them (default 100), with the text
+        they span (`text_start` is where it begins in the article)."""
         with holder.lend() as index:
-            return _json(index.document(doc_id).to_dict())
+            if start is None and count is None:
+                article = index.document(doc_id)
+                whole = article.to_dict()
+                return _json(
+                    {**whole, "first": 0, "passage_count": len(article.passages), "text_start": 0}
+                )
+            window = index.window(doc_id, start or 0, count or WINDOW)
+            return _json(window.to_dict())
 
     @app.get(
         "/api/docs/{doc_id}/similar",
@@ -658,10 +717,10 @@ def _group(hits: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return list(groups.values())
 
 
-def _blocks(article: Article, marker: Highlighter) -> list[dict[str, Any]]:
-    """The article's passages as renderable blocks: consecutive items and rows together."""
+def _blocks(passages: Iterable[Passage], marker: Highlighter) -> list[dict[str, Any]]:
+    """Passages as renderable blocks: consecutive items and rows together."""
     blocks: list[dict[str, Any]] = []
-    for p in article.passages:
+    for p in passages:
         html = marker.html(p.text)
         entry = {"n": p.n, "html": html, "cells": html.split(" · ") if p.kind == "row" else []}
         if blocks and blocks[-1]["kind"] == p.kind and p.kind in ("item", "row"):

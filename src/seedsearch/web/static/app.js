@@ -22,7 +22,8 @@
     "/api/export?" + new URLSearchParams(typing ? { q, format, prefix: "last" } : { q, format });
   const pageUrl = (q, page) => "/?" + new URLSearchParams(page > 1 ? { q, page } : { q });
   const docUrl = (id, q, n) =>
-    `/doc/${encodeURIComponent(id)}?${new URLSearchParams({ q })}` + (n === undefined ? "" : `#p${n}`);
+    `/doc/${encodeURIComponent(id)}?${new URLSearchParams(n === undefined ? { q } : { q, p: n })}` +
+    (n === undefined ? "" : `#p${n}`);
   const isEditable = (node) =>
     node && (node.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(node.tagName));
 
@@ -52,7 +53,10 @@
     return true;
   }
 
-  if (!results) return; // article pages: only the shortcuts above
+  if (!results) {
+    morePassages(); // article pages: the shortcuts above, and the passages as one scrolls
+    return;
+  }
 
   input.addEventListener("input", () => {
     clearTimeout(timer);
@@ -184,12 +188,19 @@
         link.append(snippet);
         list.append(el("li", {}, link));
       }
-      out.push(el("article", { class: "group" },
+      const group = el("article", { class: "group" },
         el("h2", {}, el("span", { class: "rank" }, `${hits[0].rank}.`), " ",
           el("a", { href: docUrl(docId, data.query) }, hits[0].title)),
         ...byline(hits[0].meta),
-        el("p", { class: "path" }, hits[0].path),
-        list, ...why(hits[0].why)));
+        el("p", { class: "path" }, hits[0].path));
+      if (hits[0].folded) {
+        const n = hits[0].folded;
+        const more = n > hits[0].also_in.length ? ` (+${n - hits[0].also_in.length})` : "";
+        group.append(el("p", { class: "also-in" }, `aussi dans : ${hits[0].also_in.join(", ")}${more} `,
+          el("span", { class: "folded" }, `(${n} doublon${n > 1 ? "s" : ""} replié${n > 1 ? "s" : ""})`)));
+      }
+      group.append(list, ...why(hits[0].why));
+      out.push(group);
     }
     const pages = Math.min(Math.max(1, Math.ceil(data.total / PAGE_SIZE)), 1000);
     if (pages > 1) {
@@ -200,5 +211,43 @@
       out.push(nav);
     }
     results.replaceChildren(...out);
+  }
+
+  // A long article's page holds a window of its passages; the next windows come from
+  // /doc/{id}/passages as the reader nears the end (the links page without script).
+  function morePassages() {
+    const box = document.querySelector(".doc .passages");
+    const next = document.querySelector('.doc a.more[rel="next"]');
+    if (!box || !next || !("IntersectionObserver" in window)) return;
+    let loading = false;
+    const observer = new IntersectionObserver(async (entries) => {
+      if (loading || !entries.some((e) => e.isIntersecting)) return;
+      loading = true;
+      const params = new URLSearchParams({ from: next.dataset.from });
+      if (box.dataset.q) params.set("q", box.dataset.q);
+      try {
+        const response = await fetch(
+          `/doc/${encodeURIComponent(box.dataset.doc)}/passages?${params}`);
+        if (!response.ok) throw new Error(String(response.status));
+        const html = await response.text(); // rendered and escaped by the server
+        box.insertAdjacentHTML("beforeend", html);
+        const from = Number(response.headers.get("X-Next-From"));
+        if (from >= Number(response.headers.get("X-Passage-Count"))) {
+          observer.disconnect();
+          next.parentElement.remove();
+        } else {
+          next.dataset.from = String(from);
+          const url = new URL(next.href);
+          url.searchParams.set("from", String(from));
+          next.href = url.pathname + url.search;
+          observer.unobserve(next); // observed again: fires at once if still in view
+          observer.observe(next);
+        }
+      } catch (error) {
+        observer.disconnect(); // the link still pages
+      }
+      loading = false;
+    }, { rootMargin: "800px" });
+    observer.observe(next);
   }
 })();

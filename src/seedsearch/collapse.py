@@ -1,0 +1,284 @@
+"""One result per article, and duplicates folded into one result.
+
+The index may hold a long article in parts (see ``schema.PART_CHARS``), each a Whoosh
+document of its own: ranking scores parts, and this stage turns the scored parts into
+articles, an article scoring as its best part. Every part carries, in a column (cheap to
+read, unlike stored fields), its article's id and path, a hash of its normalised text, its
+canonical URL (when the metadata gives one) and a sketch of its word shingles.
+
+Articles with the same normalised text or the same canonical URL are *exact* duplicates:
+one result, counted once in the total, listing the others' paths. *Near* duplicates (the
+same article with another footer) are found among the ranked candidates of a search by
+comparing their sketches (bottom-k MinHash of word trigrams, estimating the Jaccard
+similarity of the two texts' trigram sets), and folded the same way.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import heapq
+import zlib
+from array import array
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+KEYS = "fold"  # column: doc_id, text hash, URL, path (NUL-separated UTF-8)
+SKETCH = "sketch"  # column: the article's sketch (packed uint32)
+SKETCH_SIZE = 128
+SHINGLE = 3
+# Estimated Jaccard similarity of the trigram sets from which two articles are one. Distinct
+# pages of one manual (wcschr(3) and wcsrchr(3)) reach 0.8; an article of a few hundred
+# words saved with two different footers stays above 0.9.
+NEAR = 0.9
+# Articles with fewer distinct trigrams are folded on exact text only: in a short text a
+# few shared words would weigh too much.
+MIN_SHINGLES = 20
+# The best-scoring parts of an article whose passages are looked at (bounds the work on an
+# article of many megabytes that matches everywhere).
+MAX_PARTS = 32
+# Other locations listed with a result (how many were folded is always given).
+ALSO_IN_SHOWN = 10
+BUCKETED = 16
+_SEP = "\x00"
+
+
+# --- at index time --------------------------------------------------------------------
+
+
+def _words(text: str) -> list[str]:
+    return text.casefold().split()
+
+
+def text_key(text: str) -> str:
+    """Hash of the text once case and runs of white space are set aside."""
+    return hashlib.blake2b(
+        " ".join(_words(text)).encode("utf-8", "surrogatepass"), digest_size=12
+    ).hexdigest()
+
+
+def url_key(url: str) -> str:
+    """A URL in a canonical form (scheme and host lower-cased, no fragment, no trailing
+    slash, no default port), or "" when there is none."""
+    url = url.strip()
+    if not url:
+        return ""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    host = (parts.hostname or "").lower()
+    if parts.port and (parts.scheme, parts.port) not in (("http", 80), ("https", 443)):
+        host = f"{host}:{parts.port}"
+    scheme = parts.scheme.lower()
+    if scheme == "http":  # the same page served both ways
+        scheme = "https"
+    return urlunsplit((scheme, host, parts.path.rstrip("/"), parts.query, ""))
+
+
+def sketch(text: str) -> bytes:
+    """The bottom-k MinHash sketch of the text's word trigrams: the SKETCH_SIZE smallest of
+    their (CRC-32) hashes, one hash per trigram, so an article of megabytes costs little."""
+    words = _words(text)
+    hashes = {
+        zlib.crc32(" ".join(words[i : i + SHINGLE]).encode("utf-8", "surrogatepass"))
+        for i in range(max(0, len(words) - SHINGLE + 1))
+    }
+    return array("I", sorted(heapq.nsmallest(SKETCH_SIZE, hashes))).tobytes()
+
+
+def columns(doc_id: str, path: str, text: str, url: str) -> dict[str, bytes]:
+    """The column values every part of an article carries."""
+    keys = _SEP.join((doc_id, text_key(text), url_key(url), path))
+    return {KEYS: keys.encode("utf-8", "surrogatepass"), SKETCH: sketch(text)}
+
+
+def similarity(a: tuple[int, ...], b: tuple[int, ...]) -> float:
+    """Estimated Jaccard similarity of two texts' trigram sets, from their sketches."""
+    if not a or not b:
+        return 0.0
+    both = set(a) & set(b)
+    union = sorted(set(a) | set(b))[:SKETCH_SIZE]
+    return sum(1 for h in union if h in both) / len(union)
+
+
+# --- at search time -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """A ranked result: an article (or a group of duplicates shown as one)."""
+
+    docnum: int  # the best-scoring part of the article shown
+    score: float
+    parts: tuple[int, ...]  # its parts that matched, best first (at most MAX_PARTS)
+    path: str = ""
+    doc_id: str = ""
+    also_in: tuple[str, ...] = field(default=())  # the duplicates' paths
+    folded: int = 0  # how many duplicates were folded into it
+
+
+class Columns:
+    """Reads the columns of the parts a search matched."""
+
+    def __init__(self, reader: Any) -> None:
+        self._keys = reader.column_reader(KEYS) if reader.has_column(KEYS) else None
+        self._sketch = reader.column_reader(SKETCH) if reader.has_column(SKETCH) else None
+
+    def value(self, docnum: int) -> bytes:
+        return bytes(self._keys[docnum]) if self._keys is not None else b""
+
+    def values(self) -> Iterable[bytes]:
+        """Every document's keys, in document order (read in bulk)."""
+        if self._keys is None:
+            return iter(())
+        return (bytes(v) for v in self._keys)
+
+    def doc_id(self, docnum: int) -> str:
+        raw = self.value(docnum)
+        return raw.split(b"\x00", 1)[0].decode("utf-8", "surrogatepass") if raw else ""
+
+    def path(self, docnum: int) -> str:
+        raw = self.value(docnum)
+        return raw.split(b"\x00", 3)[3].decode("utf-8", "surrogatepass") if raw else ""
+
+    def sketch(self, docnum: int) -> tuple[int, ...]:
+        raw = self._sketch[docnum] if self._sketch is not None else b""
+        return tuple(array("I", bytes(raw))) if raw else ()
+
+
+def _fold(values: Iterable[tuple[int, bytes]]) -> tuple[dict[int, int], dict[int, int]]:
+    """(docnum → its article, docnum → its group of duplicates), each named by a docnum,
+    for the documents given with their keys column."""
+    article: dict[int, int] = {}
+    ids: dict[bytes, int] = {}
+    owners: dict[bytes, int] = {}  # text hash or URL key → the first article holding it
+    parent: dict[int, int] = {}
+
+    def root(x: int) -> int:
+        while parent.get(x, x) != x:
+            x = parent[x]
+        return x
+
+    for docnum, raw in values:
+        if not raw:  # an index document that is no article part: its own article
+            article[docnum] = docnum
+            continue
+        doc_id, text, url, _path = raw.split(b"\x00", 3)
+        a = article[docnum] = ids.setdefault(doc_id, docnum)
+        if a != docnum:
+            continue
+        for key in (b"t" + text if text else b"", b"u" + url if url else b""):
+            if key and (other := owners.setdefault(key, a)) != a:
+                ra, rb = root(a), root(other)
+                if ra != rb:
+                    parent[max(ra, rb)] = min(ra, rb)
+    if not parent:
+        return article, article
+    return article, {d: root(a) for d, a in article.items()}
+
+
+class FoldMap:
+    """Which article and which group of duplicates every document of an index belongs to:
+    read once per generation, it spares large searches a column read per match."""
+
+    def __init__(self, cols: Columns) -> None:
+        self.article, self.group = _fold(enumerate(cols.values()))
+
+
+def group(
+    cols: Columns, scores: dict[int, float], window: int, folds: FoldMap | None = None
+) -> tuple[list[Ranked], int]:
+    """The top ``window`` results among the scored parts, and how many results there are:
+    parts of one article make one result scoring as the best of them, exact duplicates
+    (same text, same URL) one result shown as its best-scoring article."""
+    if folds is not None:
+        article, grouped = folds.article, folds.group
+    else:
+        article, grouped = _fold((d, cols.value(d)) for d in scores)
+    best: dict[int, tuple[float, int]] = {}  # article → (best score, -its docnum)
+    parts: dict[int, list[int]] = {}  # article → its matched parts, when several
+    for docnum, score in scores.items():
+        a = article[docnum]
+        here = (score, -docnum)
+        seen = best.get(a)
+        if seen is None:
+            best[a] = here
+        else:
+            parts.setdefault(a, [-seen[1]]).append(docnum)
+            if here > seen:
+                best[a] = here
+    members: dict[int, list[int]] = {}
+    for a in best:
+        members.setdefault(grouped[a], []).append(a)
+
+    def pick(group_ids: list[int]) -> tuple[tuple[float, int], int]:
+        # The best-scoring article; duplicates score alike: then the first by id, not by
+        # where the index happens to hold them.
+        if len(group_ids) == 1:
+            return best[group_ids[0]], group_ids[0]
+        a = min(group_ids, key=lambda a: (-best[a][0], cols.doc_id(-best[a][1])))
+        return best[a], a
+
+    heads = [pick(group_ids) for group_ids in members.values()]
+    top = heapq.nsmallest(window, heads, key=lambda h: (-h[0][0], -h[0][1]))
+    ranked = []
+    for (score, neg), a in top:
+        shown = sorted(parts.get(a, [-neg]), key=lambda d: (-scores[d], d))[:MAX_PARTS]
+        others = sorted(cols.path(-best[o][1]) for o in members[grouped[a]] if o != a)
+        ranked.append(
+            Ranked(
+                docnum=-neg,
+                score=score,
+                parts=tuple(shown),
+                path=cols.path(-neg),
+                doc_id=cols.doc_id(-neg),
+                also_in=tuple(others[:ALSO_IN_SHOWN]),
+                folded=len(others),
+            )
+        )
+    return ranked, len(members)
+
+
+def fold_near(cols: Columns, ranked: list[Ranked]) -> tuple[list[Ranked], int]:
+    """``ranked`` with near duplicates folded into the better-ranked one, and how many
+    results were folded away."""
+    sketches = [cols.sketch(r.docnum) for r in ranked]
+    # Candidates share half their BUCKETED smallest hashes (texts alike at 0.9 share nearly
+    # all of them; pages with a common boilerplate line share one or two); the estimate
+    # over the whole sketches then decides.
+    buckets: dict[int, list[int]] = {}
+    for i, s in enumerate(sketches):
+        if len(s) >= MIN_SHINGLES:
+            for h in s[:BUCKETED]:
+                buckets.setdefault(h, []).append(i)
+    shared: dict[tuple[int, int], int] = {}
+    for holders in buckets.values():
+        if len(holders) <= 64:  # a trigram common to many texts: no evidence, and quadratic
+            for x, i in enumerate(holders):
+                for j in holders[x + 1 :]:
+                    shared[(i, j)] = shared.get((i, j), 0) + 1
+    pairs = [pair for pair, n in shared.items() if n >= BUCKETED // 2]
+    into: dict[int, int] = {}  # folded result → the one it folds into
+    for i, j in sorted(pairs):
+        if j in into:
+            continue
+        target = into.get(i, i)
+        if similarity(sketches[i], sketches[j]) >= NEAR:
+            into[j] = target
+    if not into:
+        return ranked, 0
+    merged: dict[int, Ranked] = {}
+    for i, r in enumerate(ranked):
+        if i in into:
+            kept = merged[into[i]]
+            folded = kept.folded + 1 + r.folded
+            if (r.score, kept.doc_id) == (kept.score, max(kept.doc_id, r.doc_id)):
+                # A tie: shown is the first by id, whatever the order of the index.
+                kept, r = replace(r, score=kept.score), kept
+            paths = (*kept.also_in, r.path, *r.also_in)
+            merged[into[i]] = replace(kept, also_in=paths[:ALSO_IN_SHOWN], folded=folded)
+        else:
+            merged[i] = r
+    return list(merged.values()), len(into)
