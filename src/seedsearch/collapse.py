@@ -52,9 +52,11 @@ def _words(text: str) -> list[str]:
 
 
 def text_key(text: str) -> str:
-    """Hash of the text once case and runs of white space are set aside."""
+    """Hash of the text once case and runs of white space are set aside. Upper-cased
+    first: case folding alone keeps apart a few letters whose capitals meet (``ı`` and
+    ``i`` are both ``I``), so a text and its capitals would get different keys."""
     return hashlib.blake2b(
-        " ".join(_words(text)).encode("utf-8", "surrogatepass"), digest_size=12
+        " ".join(_words(text.upper())).encode("utf-8", "surrogatepass"), digest_size=12
     ).hexdigest()
 
 
