@@ -14,23 +14,23 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from seedsearch.cli import main
-from seedsearch.compile import (
+from seedsearch.budget import (
     MAX_FUZZY_LETTERS,
     MAX_FUZZY_WORDS,
     MAX_VISITS,
     OR_POSTINGS,
     QUERY_EXPANSIONS,
     QUERY_POSTINGS,
-    Compiler,
     Cost,
-    Spelling,
 )
+from seedsearch.cli import main
+from seedsearch.compile import Compiler
 from seedsearch.errors import QueryError, QueryTooExpensiveError
 from seedsearch.index import update_index
 from seedsearch.query import MAX_DEPTH, And, Node, Not, Or, Phrase, Word, leaves, parse, unparse
 from seedsearch.ranking import _plain_terms
 from seedsearch.search import MAX_QUERY_CHARS, search
+from seedsearch.spelling import Spelling
 from seedsearch.store import Index
 
 SEEDSEARCH = str(Path(sys.executable).with_name("seedsearch"))

@@ -400,7 +400,8 @@ def test_plain_word_queries_rank_as_the_general_path_does(
     seed_index: Index, query: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import seedsearch.ranking as ranking
-    from seedsearch.compile import Compiler, Spelling
+    from seedsearch.compile import Compiler
+    from seedsearch.spelling import Spelling
 
     # The general path has no derivational families: compare both without them.
     monkeypatch.setattr(Compiler, "family", lambda self, folded, term: ())

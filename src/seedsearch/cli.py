@@ -15,182 +15,42 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, NoReturn
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from .display import article_json, display_path, dumps, terminal_text
+from .cli_output import (
+    Line,
+    _batch_printer,
+    _emit_json,
+    _errors,
+    _excerpt,
+    _fail,
+    _print_doc_eval,
+    _print_report,
+    _print_result,
+    _progress,
+    _size,
+    _warn,
+    _write,
+    _write_paged,
+)
+from .cli_signals import _Interrupted, _interruptible
+from .cli_strict import StrictGroup
+from .display import article_json, display_path, dumps
 from .errors import OptionError, SeedsearchError, UsageError
 
 if TYPE_CHECKING:
-    from rich.console import Console
-
-    from .evaluation_docs import DocEvalReport
-    from .index import IndexReport
-    from .results import Hit, SearchResult
     from .store import Index
 
 DEFAULT_INDEX = "index"
-
-
-def _fail(err: SeedsearchError, as_json: bool) -> NoReturn:
-    if as_json:
-        click.echo(dumps(err.to_dict()))
-    else:
-        click.echo(f"seedsearch: error: {terminal_text(err.message)}", err=True)
-    sys.exit(err.exit_code)
-
-
-@contextmanager
-def _errors(as_json: bool) -> Iterator[None]:
-    try:
-        yield
-    except SeedsearchError as err:
-        _fail(err, as_json)
-
-
-def _emit_json(payload: Any) -> None:
-    click.echo(dumps(payload, indent=2))
-
-
-def _console(stderr: bool = False) -> Console:
-    from rich.console import Console
-
-    return Console(stderr=stderr, highlight=False, soft_wrap=False)
 
 
 def _open(ctx: click.Context) -> Index:
     from .store import Index
 
     return Index(ctx.obj["index"])
-
-
-# --- a strict command line ------------------------------------------------------------
-
-# A word that starts with one dash and is not an option is a query word ("-bitcoin" is NOT
-# bitcoin); it is marked with a character no command-line argument can hold (NUL) while
-# click parses, so click takes it for an argument, then unmarked.
-_DASH_WORD = "\0"
-
-
-class StrictCommand(click.Command):
-    """A command that refuses what it does not understand: an unknown option is a one-line
-    usage error naming the nearest known one, with exit status 2 (or a JSON error object
-    on stdout when the line holds ``--json``). Every command also takes ``--index DIR``
-    after its name, and ``-h``/``--help``. With ``dash_words=True`` a word such as
-    ``-bitcoin`` that is not an option is an argument; after ``--`` every word is one."""
-
-    def __init__(self, *args: Any, dash_words: bool = False, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.dash_words = dash_words
-        if not any("--index" in p.opts for p in self.params):
-            self.params.append(
-                click.Option(
-                    ["--index", "index_dir"],
-                    metavar="DIR",
-                    expose_value=False,
-                    callback=_set_index,
-                    help="Index folder (also taken before the command, or SEEDSEARCH_INDEX).",
-                )
-            )
-
-    def make_context(
-        self,
-        info_name: str | None,
-        args: list[str],
-        parent: click.Context | None = None,
-        **extra: Any,
-    ) -> click.Context:
-        given = list(args)  # click's parser consumes the list it is given
-        try:
-            return super().make_context(info_name, args, parent, **extra)
-        except click.UsageError as err:
-            _usage_fail(err, given)
-
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        if not self.dash_words:
-            return super().parse_args(ctx, args)
-        rest = super().parse_args(ctx, self._mark_dash_words(ctx, args))
-        for name, value in ctx.params.items():
-            if isinstance(value, tuple):
-                ctx.params[name] = tuple(
-                    v.removeprefix(_DASH_WORD) if isinstance(v, str) else v for v in value
-                )
-        return rest
-
-    def _mark_dash_words(self, ctx: click.Context, args: list[str]) -> list[str]:
-        known: dict[str, bool] = {}  # option name -> whether it takes a value
-        for param in self.get_params(ctx):
-            if isinstance(param, click.Option):
-                for name in (*param.opts, *param.secondary_opts):
-                    known[name] = not (param.is_flag or param.count)
-        out: list[str] = []
-        takes_value = False
-        for i, arg in enumerate(args):
-            if arg == "--" and not takes_value:
-                return out + args[i:]
-            single = arg.startswith("-") and not arg.startswith("--") and len(arg) > 1
-            if single and not takes_value and arg not in known:
-                out.append(_DASH_WORD + arg)
-            else:
-                out.append(arg)
-            takes_value = not takes_value and known.get(arg, False)
-        return out
-
-
-class StrictGroup(click.Group):
-    """The command group: its commands are :class:`StrictCommand`, and its own usage
-    errors (an unknown option before the command, an unknown command) are one line too."""
-
-    command_class = StrictCommand
-
-    def make_context(
-        self,
-        info_name: str | None,
-        args: list[str],
-        parent: click.Context | None = None,
-        **extra: Any,
-    ) -> click.Context:
-        given = list(args)  # click's parser consumes the list it is given
-        try:
-            return super().make_context(info_name, args, parent, **extra)
-        except click.UsageError as err:
-            _usage_fail(err, given)
-
-    def resolve_command(
-        self, ctx: click.Context, args: list[str]
-    ) -> tuple[str | None, click.Command | None, list[str]]:
-        try:
-            return super().resolve_command(ctx, args)
-        except click.UsageError as err:
-            _usage_fail(err, args)
-
-
-def _set_index(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
-    if value is not None:
-        ctx.ensure_object(dict)["index"] = value
-
-
-def _usage_fail(err: click.UsageError, args: Sequence[str]) -> NoReturn:
-    """A click usage error as one line (JSON with ``--json``), exit status 2."""
-    if type(err).__name__ == "NoArgsIsHelpError" and err.ctx is not None:
-        click.echo(err.ctx.get_help())  # a bare "seedsearch": its help, as asked
-        sys.exit(0)
-    if isinstance(err, click.NoSuchOption):
-        name = err.option_name
-        message = f"no such option {name}"
-        if err.possibilities:
-            message += f"; did you mean {err.possibilities[0]}?"
-        elif err.ctx is not None:
-            message += f" (see '{err.ctx.command_path} --help')"
-    else:
-        message = err.format_message()
-    message = " ".join(message.split()).replace(". Did you mean", "; did you mean")
-    message = message[:1].lower() + message[1:]
-    words = list(args[: args.index("--")] if "--" in args else args)
-    _fail(UsageError(message.rstrip(".")), "--json" in words)
 
 
 @click.group(cls=StrictGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -294,123 +154,6 @@ def _watch(index_dir: str, jobs: int, as_json: bool) -> None:
         # watchfiles turns the signal into a plain KeyboardInterrupt: ``received`` says which.
         click.echo("seedsearch: stopped watching; every batch so far is committed", err=True)
         sys.exit(128 + (received[0] if received else signal.SIGINT))
-
-
-def _warn(message: str) -> None:
-    click.echo(f"seedsearch: error: {terminal_text(message)}", err=True)
-
-
-def _batch_printer(as_json: bool) -> Callable[[IndexReport], None]:
-    import time
-
-    def on_batch(report: IndexReport) -> None:
-        if as_json:
-            click.echo(dumps(report.to_dict()))
-            return
-        skipped = f", {len(report.skipped)} skipped" if report.skipped else ""
-        gone = "; missing, kept: " + ", ".join(map(display_path, report.vanished))
-        click.echo(
-            f"{time.strftime('%H:%M:%S')} {report.added} added, {report.updated} updated, "
-            f"{report.removed} removed{skipped} ({report.seconds:.2f} s)"
-            f"{gone if report.vanished else ''}"
-        )
-
-    return on_batch
-
-
-class _Interrupted(KeyboardInterrupt):
-    """Ctrl-C or SIGTERM during an index run: unwinds like Ctrl-C, so the run's cleanup
-    (cancelled writer, stopped workers) happens, then exits with 128 + the signal."""
-
-    def __init__(self, signum: int) -> None:
-        super().__init__(signum)
-        self.signum = signum
-
-
-def _ignore(signum: int, frame: object) -> None:
-    pass
-
-
-@contextmanager
-def _interruptible(received: list[int] | None = None) -> Iterator[None]:
-    def stop(signum: int, frame: object) -> None:
-        if received is not None:
-            received.append(signum)
-        # Once: a second signal must not break into the cleanup the first one started.
-        # Not SIG_IGN, which processes started during the cleanup would inherit, and
-        # then not stop when terminated.
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(sig, _ignore)
-        raise _Interrupted(signum)
-
-    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-
-
-@contextmanager
-def _progress(enabled: bool) -> Iterator[Callable[[str, int, int], None] | None]:
-    if not enabled:
-        yield None
-        return
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        ProgressColumn,
-        SpinnerColumn,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
-    from rich.text import Text
-
-    class Rate(ProgressColumn):
-        def render(self, task: Any) -> Text:
-            return Text(f"{task.speed:,.0f} files/s" if task.speed else "", style="cyan")
-
-    columns = (
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        Rate(),
-        TimeElapsedColumn(),
-        TextColumn("ETA"),
-        TimeRemainingColumn(),
-    )
-    with Progress(*columns, console=_console(stderr=True), transient=True) as bar:
-        tasks: dict[str, Any] = {}
-        labels = {"scan": "Scanning", "index": "Indexing", "commit": "Writing index"}
-
-        def update(stage: str, done: int, total: int) -> None:
-            if stage not in tasks:
-                tasks[stage] = bar.add_task(labels.get(stage, stage), total=total or None)
-            bar.update(tasks[stage], completed=done, total=total or None)
-
-        yield update
-
-
-def _print_report(report: IndexReport) -> None:
-    verb = "Updated" if report.changed else "Index up to date:"
-    where = display_path(report.index_dir)
-    click.echo(
-        f"{verb} {where}: {report.documents} documents, {report.passages} passages "
-        f"({report.added} added, {report.updated} updated, {report.removed} removed, "
-        f"{report.unchanged} unchanged, {len(report.skipped)} skipped) in {report.seconds:.2f} s"
-    )
-    for s in report.skipped:
-        click.echo(f"  skipped {display_path(s.path)}: {terminal_text(s.reason)}")
-    from .sources import display_name
-
-    for root in report.vanished:
-        name = display_path(display_name(root))
-        click.echo(
-            f"  source missing, its articles are kept: {name} (seedsearch forget drops them)"
-        )
 
 
 # --- sources, forget -------------------------------------------------------------------
@@ -549,149 +292,6 @@ def _export(ctx: click.Context, text: str, fmt: str, synonyms: str | None) -> No
         sys.exit(1)
 
 
-# Output is built as lines of (text, rich style) segments: styled by rich on a terminal,
-# written plain (and without importing rich) when piped.
-Segment = tuple[str, str]
-Line = list[Segment]
-MARK = "bold black on yellow"
-
-
-def _write(lines: list[Line], pager: bool = False) -> None:
-    """Print styled lines on a terminal (through ``$PAGER``, else ``less -R``, when
-    ``pager``), plain text when piped."""
-    # Terminal escapes from documents go nowhere, whether stdout is a terminal or a pipe.
-    lines = [[(terminal_text(text), style) for text, style in line] for line in lines]
-    if sys.stdout.isatty():
-        from rich.text import Text
-
-        if pager:
-            import io
-
-            from rich.console import Console
-
-            con = Console(file=io.StringIO(), force_terminal=True, highlight=False)
-            con.size = _console().size  # the real terminal's width
-            for line in lines:
-                con.print(Text.assemble(*line))
-            click.echo_via_pager(con.file.getvalue(), color=True)  # type: ignore[attr-defined]
-            return
-        con = _console()
-        for line in lines:
-            con.print(Text.assemble(*line))
-    else:
-        click.echo("\n".join("".join(text for text, _ in line) for line in lines))
-
-
-def _write_paged(chunks: Iterator[list[Line]]) -> None:
-    """Print chunks of styled lines as they come: through ``$PAGER`` (else ``less -R``) on
-    a terminal, plain when piped; a huge article is never rendered whole."""
-    if not sys.stdout.isatty():
-        for lines in chunks:
-            _write(lines)
-        return
-    import io
-
-    from rich.console import Console
-    from rich.text import Text
-
-    width = _console().size  # the real terminal's width
-
-    def rendered() -> Iterator[str]:
-        for lines in chunks:
-            buffer = io.StringIO()
-            con = Console(file=buffer, force_terminal=True, highlight=False)
-            con.size = width
-            for line in lines:
-                con.print(Text.assemble(*[(terminal_text(t), style) for t, style in line]))
-            yield buffer.getvalue()
-
-    click.echo_via_pager(rendered(), color=True)
-
-
-def _excerpt(
-    text: str, spans: Sequence[tuple[int, int]], width: int | None = None
-) -> list[Segment]:
-    """Text with matches marked; long text trimmed to ``width`` around the first match."""
-    start, end = 0, len(text)
-    if width is not None and len(text) > width:
-        first = spans[0][0] if spans else 0
-        start = max(0, min(first - width // 3, len(text) - width))
-        end = min(len(text), start + width)
-        # Cut at word boundaries so the excerpt does not begin or end mid-word.
-        if start > 0:
-            start = text.find(" ", start) + 1 or start
-        if end < len(text) and text.rfind(" ", start, end) > start:
-            end = text.rfind(" ", start, end)
-    out: list[Segment] = [("…", "")] if start > 0 else []
-    pos = start
-    for s, e in spans:
-        s, e = max(s, start), min(e, end)
-        if s >= e:
-            continue
-        out += [(text[pos:s], ""), (text[s:e], MARK)]
-        pos = e
-    out.append((text[pos:end], ""))
-    if end < len(text):
-        out.append(("…", ""))
-    return out
-
-
-def _print_result(result: SearchResult) -> None:
-    lines: list[Line] = []
-    if result.corrected_query:
-        lines.append([("Showing results for: ", ""), (result.corrected_query, "bold")])
-    if result.ignored:
-        lines.append([(f"Ignored: {' '.join(result.ignored)}", "dim")])
-    if result.also_searched:
-        lines.append([(f"Also searched: {', '.join(result.also_searched)}", "dim")])
-    if not result.hits:
-        if result.total and result.offset:
-            lines.append([(f"No articles past {result.offset}; there are {result.total}.", "")])
-        else:
-            lines.append([(f"No article matches {result.query!r}.", "")])
-        if result.suggestion:
-            lines.append([("Did you mean: ", ""), (result.suggestion, "bold"), ("?", "")])
-        _write(lines)
-        return
-    first, last = result.hits[0].rank, result.hits[-1].rank
-    noun = "article" if result.total == 1 else "articles"
-    summary = f"{result.total} {noun}, showing {first}-{last} ({result.took_ms:.1f} ms)"
-    lines.append([(summary, "dim")])
-    groups: dict[int, list[Hit]] = {}
-    for hit in result.hits:
-        groups.setdefault(hit.rank, []).append(hit)
-    for rank, hits in groups.items():
-        head = hits[0]
-        known = [head.meta.get(k, "") for k in ("date", "author", "source")]
-        about = " · ".join(v for v in known if v)
-        lines += [
-            [],
-            [(f"{rank}. ", "bold"), (head.title, "bold cyan")]
-            + ([(f"  {about}", "green")] if about else []),
-            [(f"   {head.doc_id} · {display_path(head.path)}", "dim")],
-        ]
-        if head.why:
-            from .explain import describe
-
-            lines += [[(f"   why: {line}", "dim")] for line in describe(head.why)]
-        if head.folded:
-            paths = ", ".join(display_path(p) for p in head.also_in)
-            more = head.folded - len(head.also_in)
-            paths += f" (+{more})" if more > 0 else ""
-            lines.append([(f"   aussi dans : {paths}", "dim")])
-        for hit in hits:
-            line: Line = [("   · ", "bold")]
-            if hit.section and hit.section != hit.text:
-                section = hit.section if len(hit.section) <= 48 else hit.section[:47] + "…"
-                line.append((f"[{section}] ", "magenta"))
-            if hit.page is not None:
-                line.append((f"(p. {hit.page}) ", "dim"))
-            lines.append(line + _excerpt(hit.text, hit.spans, width=300))
-    if last < result.total:
-        lines += [[], [(f"More: --offset {last}", "dim")]]
-    _write(lines)
-
-
 # --- show, stats, eval -----------------------------------------------------------------
 
 
@@ -794,15 +394,6 @@ def stats_cmd(ctx: click.Context, as_json: bool) -> None:
         click.echo(f"source:       {display_path(root)}")
 
 
-def _size(n: int) -> str:
-    size = float(n)
-    for unit in ("B", "KB", "MB", "GB"):
-        if size < 1024 or unit == "GB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024
-    return f"{n} B"
-
-
 @main.command("check")
 @click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
 @click.pass_context
@@ -899,38 +490,6 @@ def eval_cmd(
                 else "no relevant hit in top 10"
             )
             click.echo(f"  {q.query!r}: {rank}; top hit: {q.top_hit[:100]!r}")
-
-
-def _print_doc_eval(
-    reports: Sequence[tuple[str, DocEvalReport]], show_misses: bool, as_json: bool
-) -> None:
-    if as_json:
-        _emit_json({name: report.to_dict() for name, report in reports})
-        return
-    first = reports[0][1]
-    names = [name for name, _ in reports]
-    head = "| variant | source | queries | " + " | ".join(
-        f"{m} {n}" if len(reports) > 1 else m
-        for m in ("P@1", "MRR@10", "Recall@10", "nDCG@10")
-        for n in names
-    )
-    click.echo(head + " |")
-    click.echo("|---" * (3 + 4 * len(reports)) + "|")
-    for variant in [*first.variants, "all"]:
-        for source in [*first.sources, "all"]:
-            figs = [r.figures(source, variant) for _, r in reports]
-            if not figs[0].queries:
-                continue
-            cells = [
-                f"{getattr(f, key):.3f}"
-                for key in ("p_at_1", "mrr_at_10", "recall_at_10", "ndcg_at_10")
-                for f in figs
-            ]
-            click.echo(f"| {variant} | {source} | {figs[0].queries} | " + " | ".join(cells) + " |")
-    if show_misses:
-        for q in first.misses:
-            top = q.ranked[0] if q.ranked else "(no hits)"
-            click.echo(f"miss@1 [{q.source}/{q.variant}] {q.query!r}: {top}")
 
 
 @main.command("serve")

@@ -1,19 +1,13 @@
 """Compiling a query tree to Whoosh queries: vocabulary look-ups, spelling correction,
 prefix and fuzzy expansion, and the exact-phrase matcher.
 
-Every search has a bounded cost (:class:`Cost`): its prefix and fuzzy words together expand
-to ``QUERY_EXPANSIONS`` terms and about ``QUERY_POSTINGS`` postings at most (the most
-frequent words first; a word past the budget is dropped and reported), its ORed words read
-``OR_POSTINGS`` postings at most, the dictionary walks of its expansions and corrections
-stop after ``MAX_VISITS`` (an automaton step on a word of n letters counts n), words longer
-than ``MAX_FUZZY_LETTERS`` are neither corrected nor fuzzy-matched, and a deadline, checked
-in the loops that can run long, ends it (:class:`~.errors.QueryTooExpensiveError`).
+Every search has a bounded cost (:class:`~.budget.Cost`, with the limits of
+:mod:`~.budget`); a search past its deadline ends with
+:class:`~.errors.QueryTooExpensiveError`.
 """
 
 from __future__ import annotations
 
-import time
-from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import replace
 from itertools import accumulate
@@ -28,7 +22,14 @@ from whoosh.query.spans import Span, SpanWrappingMatcher
 from whoosh.query.wrappers import WrappingQuery
 
 from .analysis import analyse, family_key, is_number, is_stop_word, normalise_word, term_for
-from .errors import QueryTooExpensiveError
+from .budget import (
+    MAX_EXPANSIONS,
+    MAX_FAMILY_SCAN,
+    OR_POSTINGS,
+    QUERY_EXPANSIONS,
+    QUERY_POSTINGS,
+    Cost,
+)
 from .filters import TEXT_FILTERS, date_range, folder_key, format_name
 from .query import (
     And,
@@ -42,175 +43,19 @@ from .query import (
     unparse,
     without_stop_words,
 )
+from .spelling import Spelling, _budget, _edit_distance, text_of
 from .synonyms import find_runs
 
 if TYPE_CHECKING:
     from whoosh.searching import Searcher
 
-    from .store import Index
     from .synonyms import Entry
 
-MAX_EXPANSIONS = 64  # terms one prefix or fuzzy word expands to at most
-MAX_FAMILY_SCAN = 3000  # dictionary words looked at for a word's family
-QUERY_EXPANSIONS = 128  # terms all the prefix and fuzzy words of a query expand to at most
-QUERY_POSTINGS = 20_000  # articles' postings of those terms, at most (what matching costs)
-OR_POSTINGS = 60_000  # postings of the plain words and phrases under an OR, at most
-MAX_PREFIX_WORDS = 5000  # dictionary words one prefix looks at (the first, alphabetically)
-MAX_VISITS = 100_000  # dictionary words looked at by all the expansions and corrections
-MAX_FUZZY_LETTERS = 30  # longer words are matched as they are: no correction, no fuzzy
-MAX_FUZZY_WORDS = 20  # distinct words walked through a Levenshtein automaton per search
-TIME_BUDGET = 2.0  # seconds
 # A word's synonyms (AI for IA) add to its match at this weight.
 SYNONYM_WEIGHT = 0.8
 
 
-class Cost:
-    """What one search has spent, against its limits; shared by all its compilations.
-
-    ``visited`` counts dictionary words looked at (prefix ranges, Levenshtein walks),
-    ``expanded`` the terms prefix and fuzzy words added and ``postings`` their postings,
-    over every compilation.
-    """
-
-    def __init__(self, seconds: float = TIME_BUDGET) -> None:
-        self.seconds = seconds
-        self.deadline = time.monotonic() + seconds
-        self.visited = 0
-        self.expanded = 0
-        self.postings = 0
-        self.automata = 0  # Levenshtein automata built (MAX_FUZZY_WORDS at most)
-        self.longest = 0  # letters of the longest word an automaton was built for
-        self.compilations = 0
-        self._ticks = 0
-
-    def check(self) -> None:
-        if time.monotonic() >= self.deadline:
-            raise QueryTooExpensiveError(
-                f"the query took more than {self.seconds:g} s and was stopped: "
-                "try fewer or longer prefixes, or fewer fuzzy words"
-            )
-
-    def tick(self) -> None:
-        """For inner loops: a clock read every 256 steps."""
-        self._ticks += 1
-        if not self._ticks & 255:
-            self.check()
-
-    def visit(self, n: int = 1) -> bool:
-        """Count ``n`` more visits; False once the budget is spent (the walk stops)."""
-        if self.visited + n > MAX_VISITS:
-            return False
-        self.visited += n
-        self.tick()
-        return True
-
-
 # --- compiling to Whoosh ---------------------------------------------------------------
-
-
-def _budget(folded: str) -> int:
-    """Edits allowed when correcting a word: none under 5 letters, 1 up to 8, then 2."""
-    n = len(folded)
-    return 0 if n < 5 else 1 if n <= 8 else 2
-
-
-def _edit_distance(a: str, b: str) -> int:
-    """Damerau–Levenshtein (optimal string alignment) distance."""
-    prev2: list[int] = []
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        cur = [i] + [0] * len(b)
-        for j, cb in enumerate(b, 1):
-            cost = 0 if ca == cb else 1
-            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
-            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
-                cur[j] = min(cur[j], prev2[j - 2] + 1)
-        prev2, prev = prev, cur
-    return prev[-1]
-
-
-def text_of(t: str | bytes) -> str:
-    return t.decode("utf-8") if isinstance(t, bytes) else t
-
-
-class Spelling:
-    """Look-ups in the index's spelling dictionary (folded words), loaded on first use."""
-
-    def __init__(self, index: Index, searcher: Searcher, cost: Cost | None = None) -> None:
-        self.index = index
-        self.searcher = searcher
-        self.cost = cost or Cost()
-        self._words: tuple[list[str], list[int]] | None = None
-        # Expansions already worked out in this search: a repeated word costs nothing.
-        self._prefixes: dict[str, list[str]] = {}
-        self._near: dict[tuple[str, int], list[str]] = {}
-
-    @property
-    def lists(self) -> tuple[list[str], list[int]]:
-        if self._words is None:
-            self._words = self.index.spelling(self.searcher)
-        return self._words
-
-    def freq(self, word: str) -> int:
-        words, counts = self.lists
-        i = bisect_left(words, word)
-        return counts[i] if i < len(words) and words[i] == word else 0
-
-    def prefix(self, prefix: str) -> list[str]:
-        """The most frequent words (up to MAX_EXPANSIONS, most frequent first) among the
-        first MAX_PREFIX_WORDS starting with ``prefix``."""
-        if prefix not in self._prefixes:
-            words, counts = self.lists
-            lo = bisect_left(words, prefix)
-            hi = min(bisect_left(words, prefix + "\U0010ffff", lo), lo + MAX_PREFIX_WORDS)
-            hi = lo + max(0, min(hi - lo, MAX_VISITS - self.cost.visited))
-            self.cost.visit(hi - lo)
-            top = sorted(range(lo, hi), key=lambda i: -counts[i])[:MAX_EXPANSIONS]
-            self._prefixes[prefix] = [words[i] for i in top]
-        return self._prefixes[prefix]
-
-    def narrow_prefix(self, prefix: str, most: int) -> list[str]:
-        """Make ``prefix`` stand for its ``most`` most frequent words in this search (a
-        word being typed: fewer terms to read, as quick as a finished word)."""
-        self._prefixes[prefix] = self.prefix(prefix)[:most]
-        return self._prefixes[prefix]
-
-    def starting_with(self, prefix: str, most: int) -> list[str]:
-        """The first ``most`` words (alphabetically) starting with ``prefix``."""
-        words, _ = self.lists
-        lo = bisect_left(words, prefix)
-        hi = min(bisect_left(words, prefix + "\U0010ffff", lo), lo + most)
-        hi = lo + max(0, min(hi - lo, MAX_VISITS - self.cost.visited))
-        self.cost.visit(hi - lo)
-        return words[lo:hi]
-
-    def within(self, word: str, maxdist: int) -> list[str]:
-        """Words within ``maxdist`` Levenshtein edits, found by walking a Levenshtein
-        automaton through the sorted word list (Whoosh's own method for its lexicons).
-        Nothing for a word longer than MAX_FUZZY_LETTERS, or past MAX_FUZZY_WORDS words."""
-        from whoosh.automata.fsa import find_all_matches
-        from whoosh.automata.lev import levenshtein_automaton
-
-        key = (word, maxdist)
-        if key in self._near:
-            return self._near[key]
-        if len(word) > MAX_FUZZY_LETTERS or self.cost.automata >= MAX_FUZZY_WORDS:
-            return []
-        self.cost.automata += 1
-        self.cost.longest = max(self.cost.longest, len(word))
-        words, _ = self.lists
-        cost = self.cost
-
-        def first_at_least(key: str) -> str | None:
-            # A step costs about the word's length; None ends the walk.
-            if not cost.visit(len(word)):
-                return None
-            i = bisect_left(words, key)
-            return words[i] if i < len(words) else None
-
-        dfa = levenshtein_automaton(word, maxdist).to_dfa()
-        self._near[key] = list(find_all_matches(dfa, first_at_least))
-        return self._near[key]
 
 
 class Compiler:

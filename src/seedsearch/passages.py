@@ -14,8 +14,9 @@ from dataclasses import replace
 from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
+from .budget import Cost
 from .collapse import Ranked
-from .compile import SYNONYM_WEIGHT, Compiler, Cost, decode_positions
+from .compile import SYNONYM_WEIGHT, Compiler, decode_positions
 from .highlight import Highlighter, mark_html, merge_spans
 from .ranking import FAMILY_WEIGHT, present
 from .results import HIT_META, Hit

@@ -6,9 +6,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from .budget import Cost
 from .collapse import Columns, FoldMap, Ranked, group
-from .compile import SYNONYM_WEIGHT, Compiler, Cost, Spelling, Synonymous, any_of, bounded, text_of
+from .compile import SYNONYM_WEIGHT, Compiler, Synonymous, any_of, bounded
 from .query import Node, has_filter, has_text_leaf
+from .spelling import Spelling, text_of
 
 if TYPE_CHECKING:
     from whoosh.searching import Searcher

@@ -16,14 +16,16 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from .analysis import normalise_word
+from .budget import TIME_BUDGET, Cost
 from .collapse import Ranked, fold_near
-from .compile import TIME_BUDGET, Compiler, Cost, Spelling, correct
+from .compile import Compiler, correct
 from .errors import OptionError, QueryError
 from .highlight import Highlighter
 from .passages import RERANK_DEPTH, hits, rerank
 from .query import Node, has_text_leaf, parse, relaxed, unparse
 from .ranking import run
 from .results import Hit, SearchResult
+from .spelling import Spelling
 
 if TYPE_CHECKING:
     from whoosh.searching import Searcher

@@ -14,12 +14,10 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import ipaddress
 import itertools
-import logging
 import os
 import threading
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -30,10 +28,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from pydantic import BaseModel
-from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .. import __version__
 from ..display import display_path, dumps, json_safe
@@ -43,6 +38,16 @@ from ..export import FORMATS as EXPORT_TYPES
 from ..highlight import Highlighter
 from ..search import MAX_LIMIT, MAX_OFFSET, MAX_QUERY_CHARS, highlighter_for
 from ..store import WINDOW, Index
+from .edge import EdgeMiddleware, HostPolicy, _error_response, _wants_html_path
+from .models import (
+    ERRORS,
+    ArticleModel,
+    ErrorBody,
+    HealthModel,
+    SearchModel,
+    SimilarModel,
+    StatsModel,
+)
 
 HERE = Path(__file__).resolve().parent
 PAGE_SIZE = 10
@@ -60,155 +65,6 @@ HOW = {
 }
 MAX_COUNT = 1000  # passages of an article in one API answer
 MAX_PASSAGES = 10**9  # the whole article
-LOG = logging.getLogger("seedsearch.web")
-
-# Host names always accepted besides IP literals (which DNS rebinding cannot use).
-LOOPBACK_NAMES = ("localhost",)
-# Answers under these paths are files that may be cached; everything else is not stored.
-CACHEABLE = ("/static/", "/docs/assets/")
-
-CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
-    "form-action 'self'; frame-ancestors 'none'"
-)
-
-
-# --- response models (the OpenAPI schema of the JSON API) ------------------------------
-
-
-class ErrorDetail(BaseModel):
-    code: str
-    message: str
-
-
-class ErrorBody(BaseModel):
-    error: ErrorDetail
-
-
-class HitMetaModel(BaseModel):
-    date: str
-    author: str
-    source: str
-    format: str
-    url: str
-    language: str
-
-
-class ReasonModel(BaseModel):
-    word: str
-    found: str
-    how: str
-    fields: list[str]
-    title_score: float
-
-
-class HitModel(BaseModel):
-    rank: int
-    doc_id: str
-    title: str
-    path: str
-    section: str
-    passage: int
-    start: int
-    end: int
-    text: str
-    snippet: str
-    score: float
-    page: int | None
-    meta: HitMetaModel
-
-    why: list[ReasonModel] | None = None  # with explain=true
-    also_in: list[str]
-    folded: int
-
-
-class SearchModel(BaseModel):
-    query: str
-    total: int
-    took_ms: float
-    corrected_query: str | None
-    ignored: list[str]
-    suggestion: str | None
-    limit: int
-    offset: int
-    also_searched: list[str]
-    completed: dict[str, list[str]]
-    hits: list[HitModel]
-
-
-class PassageModel(BaseModel):
-    n: int
-    kind: str
-    section: str
-    start: int
-    end: int
-    text: str
-    page: int | None
-
-
-class ArticleMetaModel(BaseModel):
-    title: str
-    date: str
-    date_source: str
-    author: str
-    source: str
-    language: str
-    url: str
-    format: str
-    folder: str
-    tags: list[str]
-    description: str
-
-
-class ArticleModel(BaseModel):
-    doc_id: str
-    title: str
-    path: str
-    text: str
-    text_start: int
-    passages: list[PassageModel]
-    meta: ArticleMetaModel
-    first: int
-    passage_count: int
-
-
-class SimilarArticleModel(BaseModel):
-    rank: int
-    doc_id: str
-    title: str
-    path: str
-    score: float
-
-
-class SimilarModel(BaseModel):
-    doc_id: str
-    title: str
-    terms: list[str]
-    articles: list[SimilarArticleModel]
-
-
-class StatsModel(BaseModel):
-    index_dir: str
-    documents: int
-    passages: int
-    terms: int
-    size_bytes: int
-    last_update: str
-    roots: list[str]
-
-
-class HealthModel(BaseModel):
-    status: str
-    index: bool
-
-
-ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"model": ErrorBody, "description": "Bad query or parameters"},
-    422: {"model": ErrorBody, "description": "Invalid parameters"},
-    503: {"model": ErrorBody, "description": "No usable index"},
-}
-
 
 # --- the app ---------------------------------------------------------------------------
 
@@ -246,102 +102,6 @@ class _IndexPool:
                 index.close()
             self._open.clear()
             self._idle.clear()
-
-
-class HostPolicy:
-    """Which ``Host`` headers are answered: a page of another site whose name was made to
-    point at this server (DNS rebinding) is refused, since its name is not in the list."""
-
-    def __init__(self, names: Iterable[str] = ()) -> None:
-        given = {n.strip().lower().rstrip(".") for n in names if n.strip()}
-        self.any = "*" in given
-        self.names = frozenset(given | set(LOOPBACK_NAMES))
-
-    def allows(self, host: str | None) -> bool:
-        if self.any or host is None:  # no Host header: no browser sent it
-            return True
-        name = host.strip().lower()
-        if name.startswith("["):  # [::1]:8000
-            name = name[1 : name.find("]")] if "]" in name else name[1:]
-        elif name.count(":") == 1:
-            name = name.split(":", 1)[0]
-        name = name.rstrip(".")
-        if name in self.names:
-            return True
-        try:
-            ipaddress.ip_address(name)
-        except ValueError:
-            return False
-        return True
-
-
-def _security_headers(headers: MutableHeaders, path: str) -> None:
-    headers["Content-Security-Policy"] = CSP
-    headers["X-Content-Type-Options"] = "nosniff"
-    headers["Referrer-Policy"] = "same-origin"
-    headers["X-Frame-Options"] = "DENY"
-    if not path.startswith(CACHEABLE) and "cache-control" not in headers:
-        # Results change with each index generation, and pages carry the query.
-        headers["Cache-Control"] = "no-store"
-
-
-class EdgeMiddleware:
-    """The outermost layer of the app (see the module docstring)."""
-
-    def __init__(self, app: ASGIApp, hosts: HostPolicy, error_page: Any) -> None:
-        self.app = app
-        self.hosts = hosts
-        self.error_page = error_page
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        path: str = scope["path"]
-        head = scope["method"] == "HEAD"
-        if head:
-            scope = {**scope, "method": "GET"}
-        started = False
-
-        async def send_guarded(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-                _security_headers(MutableHeaders(scope=message), path)
-            elif message["type"] == "http.response.body" and head:
-                message = {**message, "body": b""}
-            await send(message)
-
-        host = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"host"), None)
-        if not self.hosts.allows(host):
-            response: Response = _error_response(
-                400, "bad_host", f"host {host!r} is not served here (see --allowed-host)"
-            )
-            await response(scope, receive, send_guarded)
-            return
-        try:
-            await self.app(scope, receive, send_guarded)
-        except Exception:
-            LOG.exception("unexpected error answering %s", path)
-            if started:  # too late to change the answer: the server drops the connection
-                raise
-            if _wants_html_path(path):
-                response = self.error_page(500, "Erreur interne du serveur.")
-            else:
-                response = _error_response(500, "internal_error", "internal server error")
-            await response(scope, receive, send_guarded)
-
-
-def _error_response(
-    status: int, code: str, message: str, headers: Mapping[str, str] | None = None
-) -> JSONResponse:
-    return JSONResponse(
-        {"error": {"code": code, "message": message}}, status_code=status, headers=headers
-    )
-
-
-def _wants_html_path(path: str) -> bool:
-    return not path.startswith(("/api/", "/healthz", "/openapi"))
 
 
 def _wants_html(request: Request) -> bool:
