@@ -80,7 +80,12 @@ def test_no_control_character_from_a_document_reaches_piped_output(
 
 def test_no_terminal_escape_from_a_document_reaches_a_terminal(hostile_index: Path) -> None:
     doc_id = doc_id_of(hostile_index, "x-")
-    for args in (["search", "minage"], ["show", doc_id, "--highlight", "minage"]):
+    for args in (
+        ["search", "minage"],
+        ["show", doc_id, "--highlight", "minage"],
+        ["search", "minage", "--format", "csv"],
+        ["search", "minage", "--format", "jsonl"],
+    ):
         parent, child = pty.openpty()
         proc = subprocess.Popen(
             [SEEDSEARCH, "--index", str(hostile_index), *args],

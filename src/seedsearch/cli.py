@@ -38,7 +38,7 @@ from .cli_output import (
 )
 from .cli_signals import _Interrupted, _interruptible
 from .cli_strict import StrictGroup
-from .display import article_json, display_path, dumps
+from .display import article_json, display_path, dumps, terminal_text
 from .errors import OptionError, SeedsearchError, UsageError
 
 if TYPE_CHECKING:
@@ -284,10 +284,13 @@ def _export(ctx: click.Context, text: str, fmt: str, synonyms: str | None) -> No
             found += 1
             yield row
 
+    # On a terminal, no control character from a document gets through (CSV cells are
+    # written as they are; JSON escapes them anyway).
+    safe = terminal_text if sys.stdout.isatty() else str
     with _errors(False), _open(ctx) as index:
         index.synonyms_file = synonyms
         for line in lines(counted(), fmt):
-            sys.stdout.write(line)
+            sys.stdout.write(safe(line))
     if not found:
         sys.exit(1)
 
