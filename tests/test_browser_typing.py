@@ -3,38 +3,22 @@
 from __future__ import annotations
 
 import json
-import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
 
 from seedsearch.index import update_index
-
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync"]
+from test_browser import browser  # noqa: F401  (the shared Chromium fixture)
 
 pytestmark = pytest.mark.browser
 
-if not CHROMIUM.exists():
-    if os.environ.get("SEEDSEARCH_REQUIRE_BROWSER"):
-        raise RuntimeError("SEEDSEARCH_REQUIRE_BROWSER is set but /usr/bin/chromium is missing")
-    pytest.skip("Debian's chromium is not installed", allow_module_level=True)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield b
-        b.close()
-
 
 def test_typing_sauvegarde_letter_by_letter_never_flickers_a_correction(
-    browser, tmp_path: Path, server_factory: Callable
+    browser,  # noqa: F811
+    tmp_path: Path,
+    server_factory: Callable,
 ) -> None:
     root = tmp_path / "articles"
     root.mkdir()

@@ -24,7 +24,24 @@ from .errors import UsageError
 _DASH_WORD = "\0"
 
 
-class StrictCommand(click.Command):
+class _OneLineUsage(click.Command):
+    """Usage errors as one line (or a JSON error object with ``--json``), exit status 2."""
+
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        given = list(args)  # click's parser consumes the list it is given
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except click.UsageError as err:
+            _usage_fail(err, given)
+
+
+class StrictCommand(_OneLineUsage):
     """A command that refuses what it does not understand: an unknown option is a one-line
     usage error naming the nearest known one, with exit status 2 (or a JSON error object
     on stdout when the line holds ``--json``). Every command also takes ``--index DIR``
@@ -44,19 +61,6 @@ class StrictCommand(click.Command):
                     help="Index folder (also taken before the command, or SEEDSEARCH_INDEX).",
                 )
             )
-
-    def make_context(
-        self,
-        info_name: str | None,
-        args: list[str],
-        parent: click.Context | None = None,
-        **extra: Any,
-    ) -> click.Context:
-        given = list(args)  # click's parser consumes the list it is given
-        try:
-            return super().make_context(info_name, args, parent, **extra)
-        except click.UsageError as err:
-            _usage_fail(err, given)
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         if not self.dash_words:
@@ -89,24 +93,11 @@ class StrictCommand(click.Command):
         return out
 
 
-class StrictGroup(click.Group):
+class StrictGroup(_OneLineUsage, click.Group):
     """The command group: its commands are :class:`StrictCommand`, and its own usage
     errors (an unknown option before the command, an unknown command) are one line too."""
 
     command_class = StrictCommand
-
-    def make_context(
-        self,
-        info_name: str | None,
-        args: list[str],
-        parent: click.Context | None = None,
-        **extra: Any,
-    ) -> click.Context:
-        given = list(args)  # click's parser consumes the list it is given
-        try:
-            return super().make_context(info_name, args, parent, **extra)
-        except click.UsageError as err:
-            _usage_fail(err, given)
 
     def resolve_command(
         self, ctx: click.Context, args: list[str]
