@@ -189,6 +189,24 @@ class FoldMap:
         self.article, self.group = _fold(enumerate(cols.values()))
 
 
+def siblings(searcher: Any, cols: Columns) -> dict[int, tuple[int, ...]]:
+    """Every part of an article indexed in several parts → all that article's parts
+    (ascending); articles in one part are left out. A search's words may sit in different
+    parts of one long file, and that file holds them all."""
+    from whoosh.query import Term
+
+    from .schema import ARTICLE, heads, live
+
+    first = set(heads(searcher))
+    ids = {cols.doc_id(d) for d in live(searcher, ARTICLE) if d not in first}
+    out: dict[int, tuple[int, ...]] = {}
+    for doc_id in sorted(ids - {""}):
+        parts = tuple(sorted(Term("doc_id", doc_id).docs(searcher)))
+        for d in parts:
+            out[d] = parts
+    return out
+
+
 def group(
     cols: Columns, scores: dict[int, float], window: int, folds: FoldMap | None = None
 ) -> tuple[list[Ranked], int]:

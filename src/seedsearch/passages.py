@@ -18,7 +18,8 @@ from .budget import Cost
 from .collapse import Ranked
 from .compile import SYNONYM_WEIGHT, Compiler, decode_positions
 from .highlight import Highlighter, mark_html, merge_spans
-from .ranking import FAMILY_WEIGHT, present
+from .postings import present
+from .ranking import FAMILY_WEIGHT
 from .results import HIT_META, Hit
 
 if TYPE_CHECKING:

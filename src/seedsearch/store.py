@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .collapse import Columns, FoldMap
+from .collapse import Columns, FoldMap, siblings
 from .errors import DocumentNotFoundError, IndexAccessError, IndexNotFoundError
 from .generation import preflight
 from .schema import (
@@ -83,6 +83,7 @@ class Index:
         self.synonyms_file: str | None = None  # the user's list, besides the folder's own
         self._columns: tuple[int, Columns] | None = None
         self._folds: tuple[int, FoldMap] | None = None
+        self._siblings: tuple[int, dict[int, tuple[int, ...]]] | None = None
 
     def synonyms(self) -> Synonyms:
         """The synonyms searches use (reloaded when a file changes)."""
@@ -288,6 +289,15 @@ class Index:
             folds = FoldMap(self.columns(searcher))
         self._folds = (key, folds)
         return folds
+
+    def siblings(self, searcher: Searcher) -> dict[int, tuple[int, ...]]:
+        """The parts of the articles held in several parts (see
+        :func:`.collapse.siblings`), read once per generation."""
+        key = searcher.reader().generation()
+        if self._siblings is None or self._siblings[0] != key:
+            with reading(self.index_dir):
+                self._siblings = (key, siblings(searcher, self.columns(searcher)))
+        return self._siblings[1]
 
     def columns(self, searcher: Searcher) -> Columns:
         """The searcher's column readers (opening one reads its table of offsets)."""
