@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from . import postings
+from .bm25 import Lengths, Scorer
 from .budget import Cost
 from .collapse import Columns, FoldMap, Ranked, group
 from .compile import SYNONYM_WEIGHT, Compiler, Synonymous, any_of, bounded
-from .postings import present
 from .query import Node, has_filter, has_text_leaf
 from .spanning import whole_articles
 from .spelling import Spelling, text_of
@@ -52,6 +53,7 @@ def run(
             compiler.synonyms,
             allowed,
             spelling.index.siblings(searcher),
+            lambda field: spelling.index.field_lengths(searcher, field),
         )
         cols, folds = _folds(spelling, scores)
         ranked, total = group(cols, scores, window, folds)
@@ -165,6 +167,7 @@ def _conjunction(
     synonyms: dict[str, tuple[str, ...]] | None = None,
     allowed: set[int] | None = None,
     siblings: dict[int, tuple[int, ...]] | None = None,
+    lengths: Lengths | None = None,
 ) -> tuple[dict[int, float], list[str]]:
     """The score of every article (part) holding at least ``need`` of the words (default:
     all), and the body terms that made the match (the words and their families).
@@ -173,16 +176,18 @@ def _conjunction(
     (``families``) or a synonym (``synonyms``). An article scores the BM25F of each term
     it holds (family terms at FAMILY_WEIGHT, synonyms at SYNONYM_WEIGHT), plus each
     term's BM25F in the title, times the share of the words it holds (Lucene's classic
-    coordination factor). Whoosh's matchers leapfrog between posting lists one step at a
-    time; here the candidates come from the rarest words' lists (an article holding
-    ``need`` of ``n`` words holds one of the ``n - need + 1`` rarest) and the other lists
-    are only asked about them, a fraction of the steps.
+    coordination factor). The candidates come from the rarest words' lists (an article
+    holding ``need`` of ``n`` words holds one of the ``n - need + 1`` rarest); of the other
+    lists only the blocks that may hold a candidate are read (:mod:`.postings`), and the
+    scores are computed from those blocks (:mod:`.bm25`), not a matcher call per posting.
     Only the articles in ``allowed`` (when given: those a query's filters let in) count.
     An article indexed in parts (``siblings``: part → all its parts) holds the words any
     of its parts holds: each part scores the words it holds, the coordination factor
-    counts the article's.
+    counts the article's. ``lengths``: the fields' lengths (read from the index if not
+    given).
     """
     reader = searcher.reader()
+    scorer = Scorer(searcher, lengths)
     families = families or {}
     synonyms = synonyms or {}
     sib = siblings or {}
@@ -200,49 +205,52 @@ def _conjunction(
         return {}, []
     groups.sort(key=lambda g: sum(reader.doc_frequency("body", t) for t, _ in g))
     held: dict[int, int] = {}  # docnum → bit mask of the groups it holds
-    if n == 1 and len(groups[0]) == 1:  # every article matches: score them on the way
+    if n == 1 and len(groups[0]) == 1:  # every article matches: score them all
         word = groups[0][0][0]
-        m = searcher.postings("body", word)
-        scores = {}
-        while m.is_active():
-            docnum = m.id()
-            if allowed is None or docnum in allowed:
-                scores[docnum] = m.score()
-            m.next()
+        cost.check()
+        found = postings.weights(reader, "body", word)
+        if allowed is not None:
+            found = {d: tf for d, tf in found.items() if d in allowed}
+        scores = scorer.scores("body", word, found)
     else:
         seeds = len(groups) - need + 1
+        read: dict[str, dict[int, float]] = {}  # term → weights (at least the candidates')
         for g, group in enumerate(groups[:seeds]):
+            bit = 1 << g
             for term, _ in group:
                 cost.check()
-                for docnum in searcher.postings("body", term).all_ids():
-                    held[docnum] = held.get(docnum, 0) | (1 << g)
+                read[term] = postings.weights(reader, "body", term)
+                for docnum in read[term]:
+                    held[docnum] = held.get(docnum, 0) | bit
         for docnum in [d for d in held if d in sib]:
             for other in sib[docnum]:  # may hold the words the seeds' part lacks
                 held.setdefault(other, 0)
         candidates = sorted(held if allowed is None else held.keys() & allowed)
         for g in range(seeds, len(groups)):
+            bit = 1 << g
             for term, _ in groups[g]:
                 cost.check()
-                for docnum in _members(searcher, term, candidates):
-                    held[docnum] |= 1 << g
+                read[term] = postings.weights(reader, "body", term, candidates)
+                for docnum in read[term]:
+                    held[docnum] |= bit
             left = len(groups) - g - 1  # groups still to ask: drop what can no longer make it
             candidates = [d for d in candidates if _holds(held, sib, d) + left >= need]
             if not candidates:
                 return {}, []
         scores = dict.fromkeys((d for d in candidates if held[d]), 0.0)
-        candidates = list(scores)
         for group in groups:
             for term, weight in group:
                 cost.check()
-                found, points = present(searcher.postings("body", term), candidates, _score)
-                for docnum, score in zip(found, points, strict=True):
+                found = read[term]
+                mine = {d: tf for d, tf in found.items() if d in scores}
+                for docnum, score in scorer.scores("body", term, mine).items():
                     scores[docnum] += weight * score
     ranked = sorted(scores)
     for group in groups:
         for term, weight in group:
             if ("title", term) in reader:
-                found, points = present(searcher.postings("title", term), ranked, _score)
-                for docnum, score in zip(found, points, strict=True):
+                found = postings.weights(reader, "title", term, ranked)
+                for docnum, score in scorer.scores("title", term, found).items():
                     scores[docnum] += weight * TITLE_WEIGHT * score
     if held:
         for docnum in scores:
@@ -268,31 +276,8 @@ def _raw_postings(
     them for every match costs more)."""
     shown = sorted(docnums)
     values: dict[int, dict[str, bytes]] = {d: {} for d in shown}
+    reader = searcher.reader()
     for term in terms:
-        found, raw = present(searcher.postings("body", term), shown, _value)
-        for docnum, value in zip(found, raw, strict=True):
+        for docnum, value in postings.values(reader, "body", term, shown).items():
             values[docnum][term] = value
     return values
-
-
-def _members(searcher: Searcher, term: str, candidates: list[int]) -> list[int]:
-    """The candidates (ascending) whose body holds ``term``. A list much longer than the
-    candidates is skipped through; a shorter one is read whole (decoded a block at a time,
-    far cheaper than one skip per candidate)."""
-    m = searcher.postings("body", term)
-    if searcher.reader().doc_frequency("body", term) > 4 * len(candidates):
-        return present(m, candidates, _nothing)[0]
-    wanted = set(candidates)
-    return [d for d in m.all_ids() if d in wanted]
-
-
-def _nothing(m: Any) -> None:
-    return None
-
-
-def _score(m: Any) -> float:
-    return float(m.score())
-
-
-def _value(m: Any) -> bytes:
-    return bytes(m.value())

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import time
+from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -84,6 +85,7 @@ class Index:
         self._columns: tuple[int, Columns] | None = None
         self._folds: tuple[int, FoldMap] | None = None
         self._siblings: tuple[int, dict[int, tuple[int, ...]]] | None = None
+        self._lengths: tuple[int, dict[str, array[int]]] | None = None
 
     def synonyms(self) -> Synonyms:
         """The synonyms searches use (reloaded when a file changes)."""
@@ -298,6 +300,20 @@ class Index:
             with reading(self.index_dir):
                 self._siblings = (key, siblings(searcher, self.columns(searcher)))
         return self._siblings[1]
+
+    def field_lengths(self, searcher: Searcher, fieldname: str) -> array[int]:
+        """The length of ``fieldname`` in every document (see :func:`.bm25.field_lengths`),
+        read once per generation."""
+        from .bm25 import field_lengths
+
+        key = searcher.reader().generation()
+        if self._lengths is None or self._lengths[0] != key:
+            self._lengths = (key, {})
+        cached = self._lengths[1]
+        if fieldname not in cached:
+            with reading(self.index_dir):
+                cached[fieldname] = field_lengths(searcher.reader(), fieldname)
+        return cached[fieldname]
 
     def columns(self, searcher: Searcher) -> Columns:
         """The searcher's column readers (opening one reads its table of offsets)."""
