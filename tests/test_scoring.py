@@ -150,7 +150,7 @@ def test_plain_words_score_as_whooshs_and_with_the_title_terms(
     r = s.reader()
     common = _common_terms(index, "body")
     words = [common[i] for i in ranks]
-    scores, terms = _conjunction(s, words, Cost(60), siblings=index.siblings(s))
+    scores, terms, _ = _conjunction(s, words, Cost(60), siblings=index.siblings(s))
     if index.siblings(s):  # multi-part articles hold words across parts: not Whoosh's AND
         scores = {d: v for d, v in scores.items() if d not in index.siblings(s)}
     title = [Term("title", w, boost=TITLE_WEIGHT) for w in words if ("title", w) in r]

@@ -14,11 +14,11 @@ from dataclasses import replace
 from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
+from . import postings
 from .budget import Cost
 from .collapse import Ranked
 from .compile import SYNONYM_WEIGHT, Compiler, decode_positions
 from .highlight import Highlighter, mark_html, merge_spans
-from .postings import present
 from .ranking import FAMILY_WEIGHT
 from .results import HIT_META, Hit
 
@@ -43,23 +43,13 @@ def _positions(
     reader: Any, terms: Iterable[str], docnums: Sequence[int], cost: Cost
 ) -> dict[int, dict[str, list[int]]]:
     """docnum → term → positions in the body, for the given terms and articles."""
-    from whoosh.reading import TermNotFound
-
     found: dict[int, dict[str, list[int]]] = {d: {} for d in docnums}
     order = sorted(docnums)
     for term in terms:
         cost.check()
-        try:
-            m = reader.postings("body", term)
-        except TermNotFound:
-            continue
-        for d, value in zip(*present(m, order, _value), strict=True):
+        for d, value in postings.values(reader, "body", term, order).items():
             found[d][term] = decode_positions(value)
     return found
-
-
-def _value(m: Any) -> bytes:
-    return bytes(m.value())
 
 
 def _idf(reader: Any, term: str, passages: int) -> float:

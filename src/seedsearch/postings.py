@@ -34,39 +34,72 @@ def present(m: Any, docnums: list[int], value: Callable[[Any], Any]) -> tuple[li
     return found, values
 
 
+class Blocks:
+    """The blocks of a term's postings read from the index (all, or those that may hold
+    some wanted documents): global ids, weights and raw values, in document order."""
+
+    def __init__(self, blocks: list[Block]) -> None:
+        self.blocks = [b for b in blocks if len(b[0])]
+        self._lasts = [b[0][-1] for b in self.blocks]
+
+    def weights(self, wanted: Sequence[int] | None = None) -> dict[int, float]:
+        """Document number → weight (the term's frequency): of every posting read, or of
+        the ``wanted`` documents' (ascending) among them."""
+        if wanted is None:
+            out: dict[int, float] = {}
+            for ids, ws, _ in self.blocks:
+                out.update(zip(ids, ws, strict=True))
+            return out
+        if sum(len(b[0]) for b in self.blocks) <= len(wanted):  # fewer postings: test each
+            keep = set(wanted)
+            return {d: w for d, w in self.weights().items() if d in keep}
+        return {d: self.blocks[b][1][i] for d, b, i in self._find(wanted)}
+
+    def values(self, wanted: Sequence[int]) -> dict[int, bytes]:
+        """Document number → raw value (the encoded positions) of the ``wanted`` documents
+        (ascending) among the postings read."""
+        return {d: bytes(self.blocks[b][2][i]) for d, b, i in self._find(wanted)}
+
+    def _find(self, wanted: Sequence[int]) -> list[tuple[int, int, int]]:
+        """(document, block, index in the block) of the wanted documents held."""
+        out = []
+        lasts, blocks = self._lasts, self.blocks
+        b = 0
+        for d in wanted:
+            b = bisect_left(lasts, d, lo=b)
+            if b == len(lasts):
+                break
+            ids = blocks[b][0]
+            i = bisect_left(ids, d)
+            if ids[i] == d:
+                out.append((d, b, i))
+        return out
+
+
+def read(reader: Any, fieldname: str, text: str, wanted: Sequence[int] | None = None) -> Blocks:
+    """The blocks of the term's postings: all, or those that may hold one of the
+    ``wanted`` documents (ascending)."""
+    return Blocks(_blocks(reader, fieldname, text, wanted))
+
+
 def weights(
     reader: Any, fieldname: str, text: str, wanted: Sequence[int] | None = None
 ) -> dict[int, float]:
     """Document number → weight (the term's frequency) of the term's postings, in document
     order: all of them, or only those of the ``wanted`` documents (ascending)."""
-    out: dict[int, float] = {}
-    for ids, block_weights, _ in _blocks(reader, fieldname, text, wanted, False):
-        out.update(zip(ids, block_weights, strict=True))
-    return out if wanted is None else _only(out, wanted)
+    return read(reader, fieldname, text, wanted).weights(wanted)
 
 
 def values(reader: Any, fieldname: str, text: str, wanted: Sequence[int]) -> dict[int, bytes]:
     """Document number → raw value (the encoded positions) of the term's postings in the
     ``wanted`` documents (ascending)."""
-    out: dict[int, bytes] = {}
-    for ids, _, block_values in _blocks(reader, fieldname, text, wanted, True):
-        out.update(zip(ids, block_values, strict=True))
-    return {d: bytes(out[d]) for d in wanted if d in out}
-
-
-def _only(found: dict[int, Any], wanted: Sequence[int]) -> dict[int, Any]:
-    if len(found) <= len(wanted):
-        keep = set(wanted)
-        return {d: v for d, v in found.items() if d in keep}
-    return {d: found[d] for d in wanted if d in found}
+    return read(reader, fieldname, text, wanted).values(wanted)
 
 
 Block = tuple[Sequence[int], Sequence[float], Sequence[Any]]
 
 
-def _blocks(
-    reader: Any, fieldname: str, text: str, wanted: Sequence[int] | None, with_values: bool
-) -> list[Block]:
+def _blocks(reader: Any, fieldname: str, text: str, wanted: Sequence[int] | None) -> list[Block]:
     """The blocks (global ids, weights, values or ()) of the term's postings in every
     segment, deleted documents left out; with ``wanted``, only blocks that may hold one."""
     from whoosh.reading import TermNotFound
@@ -90,12 +123,11 @@ def _blocks(
             if lo == hi:
                 continue
             local = [d - offset for d in wanted[lo:hi]]
-        blocks = _leaf_blocks(m, local, with_values) if _is_w3(m) else _stepped(m, with_values)
+        blocks = _leaf_blocks(m, local) if _is_w3(m) else _stepped(m)
         for ids, ws, vs in blocks:
             if deleted:
                 keep = [i for i, d in enumerate(ids) if d not in deleted]
-                ids, ws = [ids[i] for i in keep], [ws[i] for i in keep]
-                vs = [vs[i] for i in keep] if with_values else ()
+                ids, ws, vs = [ids[i] for i in keep], [ws[i] for i in keep], [vs[i] for i in keep]
             if offset:
                 ids = [d + offset for d in ids]
             out.append((ids, ws, vs))
@@ -108,7 +140,7 @@ def _is_w3(m: Any) -> bool:
     )
 
 
-def _leaf_blocks(m: Any, wanted: list[int] | None, with_values: bool) -> list[Block]:
+def _leaf_blocks(m: Any, wanted: list[int] | None) -> list[Block]:
     """The blocks of a W3 codec leaf matcher, read whole (a block's data is one pickle);
     with ``wanted`` (local ids, ascending), only those whose range holds one of them."""
     out: list[Block] = []
@@ -121,26 +153,23 @@ def _leaf_blocks(m: Any, wanted: list[int] | None, with_values: bool) -> list[Bl
             if wanted[w] > m._maxid:  # none in this block: skip it unread
                 m._next_block()
                 continue
-        m._read_ids()
+        m._read_ids()  # unpickles the block's data: its weights and values come with it
         m._read_weights()
-        if with_values:
-            m._read_values()
-        ids = m._ids
-        out.append((ids, m._weights, m._values if with_values else ()))
+        m._read_values()
+        out.append((m._ids, m._weights, m._values))
         if wanted is not None:
             w = bisect_left(wanted, m._maxid + 1, lo=w)
         m._next_block()
     return out
 
 
-def _stepped(m: Any, with_values: bool) -> list[Block]:
+def _stepped(m: Any) -> list[Block]:
     ids: list[int] = []
     ws: list[float] = []
     vs: list[Any] = []
     while m.is_active():
         ids.append(m.id())
         ws.append(m.weight())
-        if with_values:
-            vs.append(m.value())
+        vs.append(m.value())
         m.next()
-    return [(ids, ws, vs if with_values else ())]
+    return [(ids, ws, vs)]

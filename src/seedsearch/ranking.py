@@ -44,7 +44,7 @@ def run(
     if words is not None:
         allowed = _matching(searcher, filters, compiler.cost) if filters else None
         need = 1 if loose else min_should_match(len(set(words)))
-        scores, terms = _conjunction(
+        scores, terms, read = _conjunction(
             searcher,
             words,
             compiler.cost,
@@ -57,7 +57,8 @@ def run(
         )
         cols, folds = _folds(spelling, scores)
         ranked, total = group(cols, scores, window, folds)
-        compiler.postings = _raw_postings(searcher, terms, [d for r in ranked for d in r.parts])
+        shown = [d for r in ranked for d in r.parts]
+        compiler.postings = _raw_postings(searcher, terms, shown, read)
         return compiler, ranked, total
     matching, in_title = q, None
     if compiler.terms and has_text_leaf(node):
@@ -168,7 +169,7 @@ def _conjunction(
     allowed: set[int] | None = None,
     siblings: dict[int, tuple[int, ...]] | None = None,
     lengths: Lengths | None = None,
-) -> tuple[dict[int, float], list[str]]:
+) -> tuple[dict[int, float], list[str], dict[str, postings.Blocks]]:
     """The score of every article (part) holding at least ``need`` of the words (default:
     all), and the body terms that made the match (the words and their families).
 
@@ -184,7 +185,7 @@ def _conjunction(
     An article indexed in parts (``siblings``: part → all its parts) holds the words any
     of its parts holds: each part scores the words it holds, the coordination factor
     counts the article's. ``lengths``: the fields' lengths (read from the index if not
-    given).
+    given). Also returns the body postings read, by term (see :func:`_raw_postings`).
     """
     reader = searcher.reader()
     scorer = Scorer(searcher, lengths)
@@ -202,26 +203,28 @@ def _conjunction(
         if present_terms:
             groups.append(present_terms)
     if len(groups) < need:
-        return {}, []
+        return {}, [], {}
     groups.sort(key=lambda g: sum(reader.doc_frequency("body", t) for t, _ in g))
     held: dict[int, int] = {}  # docnum → bit mask of the groups it holds
     if n == 1 and len(groups[0]) == 1:  # every article matches: score them all
         word = groups[0][0][0]
         cost.check()
-        found = postings.weights(reader, "body", word)
+        read = {word: postings.read(reader, "body", word)}
+        found = read[word].weights()
         if allowed is not None:
             found = {d: tf for d, tf in found.items() if d in allowed}
         scores = scorer.scores("body", word, found)
     else:
         seeds = len(groups) - need + 1
-        read: dict[str, dict[int, float]] = {}  # term → weights (at least the candidates')
+        read = {}  # term → its postings (at least the candidates')
         for g, group in enumerate(groups[:seeds]):
             bit = 1 << g
             for term, _ in group:
                 cost.check()
-                read[term] = postings.weights(reader, "body", term)
-                for docnum in read[term]:
-                    held[docnum] = held.get(docnum, 0) | bit
+                read[term] = postings.read(reader, "body", term)
+                for ids, _, _ in read[term].blocks:
+                    for docnum in ids:
+                        held[docnum] = held.get(docnum, 0) | bit
         for docnum in [d for d in held if d in sib]:
             for other in sib[docnum]:  # may hold the words the seeds' part lacks
                 held.setdefault(other, 0)
@@ -230,19 +233,19 @@ def _conjunction(
             bit = 1 << g
             for term, _ in groups[g]:
                 cost.check()
-                read[term] = postings.weights(reader, "body", term, candidates)
-                for docnum in read[term]:
+                read[term] = postings.read(reader, "body", term, candidates)
+                for docnum in read[term].weights(candidates):
                     held[docnum] |= bit
             left = len(groups) - g - 1  # groups still to ask: drop what can no longer make it
             candidates = [d for d in candidates if _holds(held, sib, d) + left >= need]
             if not candidates:
-                return {}, []
+                return {}, [], {}
         scores = dict.fromkeys((d for d in candidates if held[d]), 0.0)
+        scored = list(scores)
         for group in groups:
             for term, weight in group:
                 cost.check()
-                found = read[term]
-                mine = {d: tf for d, tf in found.items() if d in scores}
+                mine = read[term].weights(scored)
                 for docnum, score in scorer.scores("body", term, mine).items():
                     scores[docnum] += weight * score
     ranked = sorted(scores)
@@ -255,7 +258,7 @@ def _conjunction(
     if held:
         for docnum in scores:
             scores[docnum] *= _holds(held, sib, docnum) / n
-    return scores, [term for group in groups for term, _ in group]
+    return scores, [term for group in groups for term, _ in group], read
 
 
 def _holds(held: dict[int, int], siblings: dict[int, tuple[int, ...]], docnum: int) -> int:
@@ -270,14 +273,20 @@ def _holds(held: dict[int, int], siblings: dict[int, tuple[int, ...]], docnum: i
 
 
 def _raw_postings(
-    searcher: Searcher, terms: list[str], docnums: list[int]
+    searcher: Searcher,
+    terms: list[str],
+    docnums: list[int],
+    read: dict[str, postings.Blocks] | None = None,
 ) -> dict[int, dict[str, bytes]]:
     """The raw body postings (positions) of ``terms`` in the given documents only (decoding
-    them for every match costs more)."""
+    them for every match costs more), from the blocks already ``read`` (which must hold
+    these documents' postings) when given."""
     shown = sorted(docnums)
     values: dict[int, dict[str, bytes]] = {d: {} for d in shown}
     reader = searcher.reader()
+    read = read or {}
     for term in terms:
-        for docnum, value in postings.values(reader, "body", term, shown).items():
+        blocks = read.get(term) or postings.read(reader, "body", term, shown)
+        for docnum, value in blocks.values(shown).items():
             values[docnum][term] = value
     return values
