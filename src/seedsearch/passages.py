@@ -201,16 +201,39 @@ class _Evidence:
         return found, scores
 
 
+# Characters of article text the stored fields kept between re-ranking and the page hold at
+# most (a few long articles in many parts must not stay in memory for the whole search).
+KEEP_STORED_CHARS = 2_000_000
+
+
+def _stored(searcher: Searcher, compiler: Compiler, docnum: int, keep: bool) -> dict[str, Any]:
+    """A part's stored fields: those already read for this search, else read (and, with
+    ``keep``, kept for the page while the kept ones hold under KEEP_STORED_CHARS)."""
+    fields = compiler.stored.get(docnum)
+    if fields is None:
+        fields = searcher.stored_fields(docnum)
+        if keep:
+            held = sum(len(f.get("article", "")) for f in compiler.stored.values())
+            if held + len(fields.get("article", "")) <= KEEP_STORED_CHARS:
+                compiler.stored[docnum] = fields
+    return fields
+
+
 def _best_passages(
-    searcher: Searcher, evidence: _Evidence, parts: Sequence[int], proximity: bool = False
+    searcher: Searcher,
+    evidence: _Evidence,
+    parts: Sequence[int],
+    proximity: bool = False,
+    keep: bool = False,
 ) -> list[tuple[float, int, int, dict[str, Any], dict[Any, list[int]]]]:
     """Every matched passage of an article's parts, best first: (score, passage number in
     the article, number of the passage in its part, the part's stored fields, what matched
-    where); ``proximity`` as in :meth:`_Evidence.scored`."""
+    where); ``proximity`` as in :meth:`_Evidence.scored`; ``keep``: the parts' stored fields
+    are kept for the page (see :func:`_stored`)."""
     out = []
     for docnum in parts:
         evidence.compiler.cost.check()
-        fields = searcher.stored_fields(docnum)
+        fields = _stored(searcher, evidence.compiler, docnum, keep)
         table = fields.get("passages", [])
         found, scores = evidence.scored(docnum, table, proximity)
         first = fields.get("first", 0)
@@ -235,7 +258,7 @@ def rerank(
     evidence = _Evidence(index, searcher, compiler, [d for r in top for d in r.parts])
     rescored = []
     for r in top:
-        found = _best_passages(searcher, evidence, r.parts, proximity=True)
+        found = _best_passages(searcher, evidence, r.parts, proximity=True, keep=True)
         best = found[0][0] if found else 0.0
         rescored.append(replace(r, score=r.score + PASSAGE_WEIGHT * best))
     rescored.sort(key=lambda r: (-r.score, r.docnum))
@@ -271,7 +294,7 @@ def hits(
             best = _best_passages(searcher, evidence, r.parts)[:PASSAGES_PER_ARTICLE]
             chosen = [(fields, n, found) for _, _, n, fields, found in best]
         if not chosen:
-            fields = searcher.stored_fields(min(r.parts))
+            fields = _stored(searcher, compiler, min(r.parts), False)
             if not fields.get("passages"):
                 continue
             chosen = [(fields, 0, None)]
