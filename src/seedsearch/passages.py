@@ -132,13 +132,18 @@ def _proximity(
         return 0.0
     total = 0.0
     for left, right in pairwise(groups):
-        before = sorted(p for k in left if isinstance(k, str) for p in found.get(k, ()))
-        after = {p for k in right if isinstance(k, str) for p in found.get(k, ())}
-        if not before or not after:
+        before = [p for k in left if isinstance(k, str) for p in found.get(k, ())]
+        if not before:
             continue
-        pairs = sum(
-            1 for p in before if any(p + d in after for d in range(1, PROXIMITY_WINDOW + 1))
-        )
+        # The positions from which a word of ``right`` is 1 to PROXIMITY_WINDOW ahead.
+        near = {
+            p - d
+            for k in right
+            if isinstance(k, str)
+            for p in found.get(k, ())
+            for d in range(1, PROXIMITY_WINDOW + 1)
+        }
+        pairs = sum(1 for p in before if p in near)
         if pairs:
             weight = min(max(idf.get(k, 0.0) for k in left), max(idf.get(k, 0.0) for k in right))
             total += weight * pairs * (_K1 + 1) / (pairs + _K1)
@@ -186,11 +191,13 @@ class _Evidence:
         """(passage → matched key → positions, passage → score) of one article;
         ``proximity`` adds the neighbouring query words' proximity score."""
         found = _passage_matches(table, self.positions[docnum], self.terms, self.compiler.phrases)
-        groups, idf, mean = self.compiler.groups, self.idf, self.mean_length
+        groups, idf, mean, typed = self.compiler.groups, self.idf, self.mean_length, self.typed
         scores = {
             n: _passage_score(
                 table[n][6],
-                {k: v for k, v in keys.items() if self.typed.get(k, frozenset()).isdisjoint(keys)},
+                {k: v for k, v in keys.items() if typed.get(k, frozenset()).isdisjoint(keys)}
+                if typed
+                else keys,
                 groups,
                 idf,
                 mean,

@@ -100,22 +100,12 @@ Block = tuple[Sequence[int], Sequence[float], Sequence[Any]]
 
 
 def _blocks(reader: Any, fieldname: str, text: str, wanted: Sequence[int] | None) -> list[Block]:
-    """The blocks (global ids, weights, values or ()) of the term's postings in every
+    """The blocks (global ids, weights, values) of the term's postings in every
     segment, deleted documents left out; with ``wanted``, only blocks that may hold one."""
     from whoosh.reading import TermNotFound
 
     out: list[Block] = []
-    term = (fieldname, text)
     for segment, offset in reader.leaf_readers():
-        if term not in segment:
-            continue
-        try:
-            m = segment.postings(fieldname, text)
-        except TermNotFound:
-            continue
-        deleted: Any = None
-        if type(m).__name__ == "FilterMatcher" and getattr(m, "_exclude", False):
-            deleted, m = m._ids, m.child
         local = None
         if wanted is not None:
             lo = bisect_left(wanted, offset)
@@ -123,6 +113,13 @@ def _blocks(reader: Any, fieldname: str, text: str, wanted: Sequence[int] | None
             if lo == hi:
                 continue
             local = [d - offset for d in wanted[lo:hi]]
+        try:  # one look-up of the term, not a test and then another
+            m = segment.postings(fieldname, text)
+        except TermNotFound:
+            continue
+        deleted: Any = None
+        if type(m).__name__ == "FilterMatcher" and getattr(m, "_exclude", False):
+            deleted, m = m._ids, m.child
         blocks = _leaf_blocks(m, local) if _is_w3(m) else _stepped(m)
         for ids, ws, vs in blocks:
             if deleted:
