@@ -176,3 +176,25 @@ def test_shown_articles_raw_postings_are_whooshs(index: Index) -> None:
         expected = _stepped(s.postings("body", term), lambda m: bytes(m.value()))  # type: ignore[attr-defined]
         for d in shown:
             assert got[d].get(term) == expected.get(d)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "énergie",
+        "data center",
+        "EDF filiale",
+        "réglementation européenne",
+        '"intelligence artificielle"',
+    ],
+)
+def test_the_page_is_the_same_whether_the_reranked_stored_fields_are_kept_or_read_again(
+    seed_index: Index, monkeypatch: pytest.MonkeyPatch, query: str
+) -> None:
+    from seedsearch import passages
+
+    kept = seed_index.search(query)
+    monkeypatch.setattr(passages, "KEEP_STORED_CHARS", 0)
+    fresh = seed_index.search(query)
+    assert kept.total == fresh.total > 0
+    assert kept.hits == fresh.hits
