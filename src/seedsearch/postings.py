@@ -12,7 +12,7 @@ as Whoosh exposes them.
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Container, Sequence
 from typing import Any
 
 
@@ -42,16 +42,19 @@ class Blocks:
         self.blocks = [b for b in blocks if len(b[0])]
         self._lasts = [b[0][-1] for b in self.blocks]
 
-    def weights(self, wanted: Sequence[int] | None = None) -> dict[int, float]:
+    def weights(
+        self, wanted: Sequence[int] | None = None, among: Container[int] | None = None
+    ) -> dict[int, float]:
         """Document number → weight (the term's frequency): of every posting read, or of
-        the ``wanted`` documents' (ascending) among them."""
+        the ``wanted`` documents' (ascending) among them (``among``: the same documents,
+        as a set or dict, when the caller has one)."""
         if wanted is None:
             out: dict[int, float] = {}
             for ids, ws, _ in self.blocks:
                 out.update(zip(ids, ws, strict=True))
             return out
         if sum(len(b[0]) for b in self.blocks) <= len(wanted):  # fewer postings: test each
-            keep = set(wanted)
+            keep = set(wanted) if among is None else among
             return {d: w for d, w in self.weights().items() if d in keep}
         return {d: self.blocks[b][1][i] for d, b, i in self._find(wanted)}
 

@@ -245,14 +245,14 @@ def _conjunction(
         for group in groups:
             for term, weight in group:
                 cost.check()
-                mine = read[term].weights(scored)
+                mine = read[term].weights(scored, scores)
                 for docnum, score in scorer.scores("body", term, mine).items():
                     scores[docnum] += weight * score
     ranked = sorted(scores)
     for group in groups:
         for term, weight in group:
             if ("title", term) in reader:
-                found = postings.weights(reader, "title", term, ranked)
+                found = postings.read(reader, "title", term, ranked).weights(ranked, scores)
                 for docnum, score in scorer.scores("title", term, found).items():
                     scores[docnum] += weight * TITLE_WEIGHT * score
     if held:
