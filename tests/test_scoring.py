@@ -198,3 +198,26 @@ def test_the_page_is_the_same_whether_the_reranked_stored_fields_are_kept_or_rea
     fresh = seed_index.search(query)
     assert kept.total == fresh.total > 0
     assert kept.hits == fresh.hits
+
+
+def test_field_lengths_are_read_again_for_a_new_generation(tmp_path: Path) -> None:
+    src, index = tmp_path / "articles", tmp_path / "index"
+    src.mkdir()
+    for i in range(5):
+        (src / f"a{i}.txt").write_text(_text(i), encoding="utf-8")
+    update_index(index, [str(src)])
+    with Index(index) as ix:
+        before = ix.searcher()
+        assert list(ix.field_lengths(before, "body")) == list(
+            field_lengths(before.reader(), "body")
+        )
+        (src / "a9.txt").write_text(_text(9) * 3, encoding="utf-8")
+        update_index(index, [str(src)])
+        after = ix.searcher()
+        assert after.reader().generation() != before.reader().generation()
+        lengths = ix.field_lengths(after, "body")
+        assert len(lengths) == after.reader().doc_count_all()
+        assert list(lengths) == [
+            after.doc_field_length(d, "body", 1) or 0 for d in range(len(lengths))
+        ]
+        assert ix.search("article").total == 6

@@ -307,9 +307,11 @@ class Index:
         from .bm25 import field_lengths
 
         key = searcher.reader().generation()
-        if self._lengths is None or self._lengths[0] != key:
-            self._lengths = (key, {})
-        cached = self._lengths[1]
+        entry = self._lengths
+        if entry is None or entry[0] != key:
+            # A search on another generation may replace it meanwhile: keep our own.
+            entry = self._lengths = (key, {})
+        cached = entry[1]
         if fieldname not in cached:
             with reading(self.index_dir):
                 cached[fieldname] = field_lengths(searcher.reader(), fieldname)
