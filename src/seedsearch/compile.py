@@ -78,9 +78,9 @@ class Compiler:
         self.groups: list[frozenset[str | tuple[str, ...]]] = []
         # Raw body postings of the top articles when the search already read them.
         self.postings: dict[int, dict[str, bytes]] = {}
-        # Stored fields of the top articles' parts read while re-ranking them (the page's
-        # passages are taken from the same parts).
-        self.stored: dict[int, dict[str, Any]] = {}
+        # What re-ranking the top articles read and worked out about their passages (see
+        # passages.py): the page's passages are taken from the same parts.
+        self.reranked: Any = None
         # The derivational family of each plain positive word's term (other terms that
         # add to its match at a lower weight): afficher → affichage, affiche.
         self.families: dict[str, tuple[str, ...]] = {}

@@ -93,31 +93,38 @@ def _passage_matches(
     return found
 
 
-def _passage_score(
+def _passage_scores(
     length: int,
     found: dict[Any, list[int]],
     groups: Sequence[frozenset[Any]],
     idf: dict[Any, float],
     mean_length: float,
     proximity: bool = False,
-) -> float:
+) -> tuple[float, float]:
     """BM25 over the passage, times the share of the query's words it holds (Lucene's
     classic coordination factor): a passage with every word beats one with a few. With
     ``proximity``, query words that follow each other in the query and meet close together
     in the passage add a score (see :func:`_proximity`): evidence that an article is about
     the query, used to rank articles, not to choose which of an article's passages to show
     (a short table row holding the words side by side would then crowd out the heading or
-    paragraph that discusses them)."""
+    paragraph that discusses them).
+
+    Returns (the score, the score without proximity): both for the cost of one."""
     norm = _K1 * (1 - _B + _B * length / mean_length)
     total = 0.0
     for key, where in found.items():
         f = len(where)
         total += idf.get(key, 0.0) * f * (_K1 + 1) / (f + norm)
+    plain = total
     if groups:
+        share = sum(1 for g in groups if not g.isdisjoint(found)) / len(groups)
+        plain *= share
         if proximity:
             total += _proximity(found, groups, idf)
-        total *= sum(1 for g in groups if not g.isdisjoint(found)) / len(groups)
-    return total
+            total *= share
+        else:
+            total = plain
+    return total, plain
 
 
 def _proximity(
@@ -184,16 +191,26 @@ class _Evidence:
             for key in group & compiler.synonym_of.keys():
                 self.idf[key] = SYNONYM_WEIGHT * (weight or self.idf.get(key, 0.0))
                 self.typed[key] = own
+        # Parts scored with proximity (re-ranking): their stored fields (as many as
+        # KEEP_STORED_CHARS allows) and their passages' matches and scores without it, which
+        # are what the page shows.
+        self.stored: dict[int, dict[str, Any]] = {}
+        self.plain: dict[int, tuple[dict[int, dict[Any, list[int]]], dict[int, float]]] = {}
+
+    def covers(self, docnums: Iterable[int]) -> bool:
+        return all(d in self.positions for d in docnums)
 
     def scored(
         self, docnum: int, table: Sequence[Sequence[Any]], proximity: bool = False
     ) -> tuple[dict[int, dict[Any, list[int]]], dict[int, float]]:
         """(passage → matched key → positions, passage → score) of one article;
         ``proximity`` adds the neighbouring query words' proximity score."""
+        if not proximity and docnum in self.plain:
+            return self.plain[docnum]
         found = _passage_matches(table, self.positions[docnum], self.terms, self.compiler.phrases)
         groups, idf, mean, typed = self.compiler.groups, self.idf, self.mean_length, self.typed
-        scores = {
-            n: _passage_score(
+        both = {
+            n: _passage_scores(
                 table[n][6],
                 {k: v for k, v in keys.items() if typed.get(k, frozenset()).isdisjoint(keys)}
                 if typed
@@ -205,7 +222,9 @@ class _Evidence:
             )
             for n, keys in found.items()
         }
-        return found, scores
+        if proximity:
+            self.plain[docnum] = (found, {n: plain for n, (_, plain) in both.items()})
+        return found, {n: score for n, (score, _) in both.items()}
 
 
 # Characters of article text the stored fields kept between re-ranking and the page hold at
@@ -214,15 +233,17 @@ KEEP_STORED_CHARS = 2_000_000
 
 
 def _stored(searcher: Searcher, compiler: Compiler, docnum: int, keep: bool) -> dict[str, Any]:
-    """A part's stored fields: those already read for this search, else read (and, with
-    ``keep``, kept for the page while the kept ones hold under KEEP_STORED_CHARS)."""
-    fields = compiler.stored.get(docnum)
+    """A part's stored fields: those re-ranking kept, else read (and, with ``keep``, kept
+    for the page while the kept ones hold under KEEP_STORED_CHARS)."""
+    shared: _Evidence | None = compiler.reranked
+    kept = shared.stored if shared is not None else {}
+    fields = kept.get(docnum)
     if fields is None:
         fields = searcher.stored_fields(docnum)
-        if keep:
-            held = sum(len(f.get("article", "")) for f in compiler.stored.values())
+        if keep and shared is not None:
+            held = sum(len(f.get("article", "")) for f in kept.values())
             if held + len(fields.get("article", "")) <= KEEP_STORED_CHARS:
-                compiler.stored[docnum] = fields
+                kept[docnum] = fields
     return fields
 
 
@@ -262,7 +283,9 @@ def rerank(
     top = list(ranked[:depth])
     if len(top) < 2:
         return list(ranked)
-    evidence = _Evidence(index, searcher, compiler, [d for r in top for d in r.parts])
+    evidence = compiler.reranked = _Evidence(
+        index, searcher, compiler, [d for r in top for d in r.parts]
+    )
     rescored = []
     for r in top:
         found = _best_passages(searcher, evidence, r.parts, proximity=True, keep=True)
@@ -291,7 +314,11 @@ def hits(
     from .schema import stored_passage_fields
 
     parts = [d for r in page for d in r.parts]
-    evidence = _Evidence(index, searcher, compiler, parts) if text_query else None
+    evidence = None
+    if text_query:
+        shared: _Evidence | None = compiler.reranked
+        covered = shared is not None and shared.covers(parts)
+        evidence = shared if covered else _Evidence(index, searcher, compiler, parts)
     highlighter = Highlighter(frozenset(compiler.terms), tuple(compiler.phrases))
     hits = []
     for rank, r in enumerate(page, start=first_rank):
