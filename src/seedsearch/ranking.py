@@ -250,11 +250,10 @@ def _conjunction(
                     scores[docnum] += weight * score
     ranked = sorted(scores)
     for group in groups:
-        for term, weight in group:
-            if ("title", term) in reader:
-                found = postings.read(reader, "title", term, ranked).weights(ranked, scores)
-                for docnum, score in scorer.scores("title", term, found).items():
-                    scores[docnum] += weight * TITLE_WEIGHT * score
+        for term, weight in group:  # (a term no title holds reads nothing)
+            found = postings.read(reader, "title", term, ranked).weights(ranked, scores)
+            for docnum, score in scorer.scores("title", term, found).items():
+                scores[docnum] += weight * TITLE_WEIGHT * score
     if held:
         for docnum in scores:
             scores[docnum] *= _holds(held, sib, docnum) / n
