@@ -60,12 +60,12 @@ def is_template(fields: dict[str, Any], found: Templates) -> bool:
 
 def shown_title(fields: dict[str, Any], found: Templates) -> str:
     """The title to show for an article part's stored ``fields``."""
-    from .documents.build import readable_name
-    from .schema import stored_passage_fields
-
     title = str(fields.get("title", ""))
     if not is_template(fields, found):
         return title
+    from .documents.build import readable_name
+    from .schema import stored_passage_fields
+
     own = title_key(title)
     for n in range(min(len(fields.get("passages", ())), HEADINGS_LOOKED_AT)):
         _, kind, _, _, _, text = stored_passage_fields(fields, n)
