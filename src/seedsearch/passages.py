@@ -21,6 +21,7 @@ from .highlight import Highlighter, mark_html, merge_spans
 from .postings import present
 from .ranking import FAMILY_WEIGHT
 from .results import HIT_META, Hit
+from .title_match import TITLE_MATCH_WEIGHT, likeness
 from .titles import Templates, is_template, shown_title
 
 if TYPE_CHECKING:
@@ -236,19 +237,26 @@ def rerank(
     compiler: Compiler,
     ranked: Sequence[Ranked],
     depth: int = RERANK_DEPTH,
+    words: list[str] | None = None,
 ) -> list[Ranked]:
     """The top ``depth`` articles re-ordered with their best passage's score added (at
     PASSAGE_WEIGHT): an article whose words meet in one passage beats one, often longer,
-    that holds them far apart."""
+    that holds them far apart. Then each score grows with how closely the article's title
+    says the query's ``words`` (see :mod:`.title_match`)."""
     top = list(ranked[:depth])
     if len(top) < 2:
         return list(ranked)
     evidence = _Evidence(index, searcher, compiler, [d for r in top for d in r.parts])
+    found_templates = index.templates(searcher)
     rescored = []
     for r in top:
         found = _best_passages(searcher, evidence, r.parts, proximity=True)
         best = found[0][0] if found else 0.0
-        rescored.append(replace(r, score=r.score + PASSAGE_WEIGHT * best))
+        score = r.score + PASSAGE_WEIGHT * best
+        if words:
+            title = shown_title(searcher.stored_fields(r.docnum), found_templates)
+            score *= 1 + TITLE_MATCH_WEIGHT * likeness(words, title)
+        rescored.append(replace(r, score=score))
     rescored.sort(key=lambda r: (-r.score, r.docnum))
     return rescored + list(ranked[depth:])
 

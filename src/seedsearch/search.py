@@ -26,6 +26,7 @@ from .query import Node, has_text_leaf, parse, relaxed, unparse
 from .ranking import run
 from .results import Hit, SearchResult
 from .spelling import Spelling
+from .title_match import query_words
 
 if TYPE_CHECKING:
     from whoosh.searching import Searcher
@@ -223,7 +224,7 @@ def _matches(
     total -= near
     text_query = has_text_leaf(node)
     if text_query:
-        ranked = rerank(index, searcher, compiler, ranked)
+        ranked = rerank(index, searcher, compiler, ranked, words=query_words(node))
     return _Matches(
         searcher,
         compiler,
