@@ -22,7 +22,7 @@ from .compile import Compiler, correct
 from .errors import OptionError, QueryError
 from .highlight import Highlighter
 from .passages import RERANK_DEPTH, hits, rerank
-from .query import Node, has_text_leaf, parse, relaxed, unparse
+from .query import And, Node, has_text_leaf, parse, relaxed, unparse, without_stop_words
 from .ranking import run
 from .results import Hit, SearchResult
 from .spelling import Spelling
@@ -153,6 +153,21 @@ def search_all(index: Index, query: str, prefix_last: bool = False) -> Iterator[
         yield from hits(index, found.searcher, found.compiler, batch, start + 1, found.text_query)
 
 
+# A plain list of words finding fewer articles than this (a page) is widened to an OR of
+# its words... (measured on the bench judgments: see README, Ranking)
+WIDEN_BELOW = 10
+# ... when it has this many words or more (not stop words): long queries, index entries
+# and titles typed from memory, hold a word the right page lacks; two words found together
+# in a few articles are what the user asked for.
+WIDEN_FROM_WORDS = 3
+
+
+def _words_in(node: Node) -> int:
+    """How many words (not stop words) a plain list of words has, as typed: a slash-joined
+    word (a menu path) is one."""
+    return len(without_stop_words(node.children if isinstance(node, And) else [node]))
+
+
 def last_word(query: str) -> str | None:
     """The word being typed at the end of ``query``: a plain word of two letters or more
     (after an optional ``-``, ``(`` or ``field:``) with no space after it; None if the
@@ -203,9 +218,14 @@ def _matches(
     # A little more than asked: near duplicates folded below leave room for others.
     window = searcher.doc_count_all() if window is None else max(window, RERANK_DEPTH) + margin
     compiler, ranked, total = run(searcher, spelling, node, max(window, 1))
-    if total == 0 and (loose := relaxed(node)) is not None:
-        compiler, ranked, total = run(searcher, spelling, loose, max(window, 1), loose=True)
-        if total:
+    loose = relaxed(node) if total < WIDEN_BELOW else None
+    if loose is not None and (total == 0 or _words_in(node) >= WIDEN_FROM_WORDS):
+        # Too few articles hold (nearly) every word: any of them will do, ranked by the
+        # same score, so that those holding more of the words still come first when they
+        # are as good.
+        wide = run(searcher, spelling, loose, max(window, 1), loose=True)
+        if wide[2] > total:
+            compiler, ranked, total = wide
             node = loose
             corrected = unparse(loose)
     if total == 0 and not everything:
