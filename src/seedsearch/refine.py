@@ -15,6 +15,7 @@ matching article before the page is cut, so it is exact.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any
@@ -38,6 +39,7 @@ _SORT_ALIASES = {
     "date:asc": OLDEST,
     "date:desc": NEWEST,
 }
+_DAY_RE = re.compile(r"\d{4}(?:-\d{1,2}(?:-\d{1,2})?)?")
 # Above every date's key (YYYYMMDD < 10**8): the oldest first counts down from here.
 _DATE_CEILING = 100_000_000
 
@@ -87,6 +89,13 @@ class Refine:
         """The filter nodes of the options, as the query parser makes them."""
         out: list[Node] = []
         if self.since or self.until:
+            for value in (self.since, self.until):
+                if value and not _DAY_RE.fullmatch(value):
+                    raise QueryError(
+                        f"date invalide / bad date {value!r}: not YYYY, YYYY-MM or YYYY-MM-DD"
+                    )
+                if value:
+                    date_range(value)  # no month 13: the parser's error
             if self.since and self.until:
                 value = f"{self.since}..{self.until}"
             else:
