@@ -122,8 +122,9 @@ class Refine:
         both = [*children, *extra]
         return both[0] if len(both) == 1 else And(both)
 
-    def params(self) -> dict[str, str]:
-        """The options given, as URL parameters (``in`` for the folder)."""
+    def params(self, sort: bool = True) -> dict[str, str]:
+        """The options given, as URL parameters (``in`` for the folder; ``sort`` unless
+        it is relevance or not asked)."""
         out = {
             "since": self.since,
             "until": self.until,
@@ -132,7 +133,7 @@ class Refine:
             "type": self.type,
             "in": self.folder,
         }
-        if self.sort != RELEVANCE:
+        if sort and self.sort != RELEVANCE:
             out["sort"] = self.sort
         return {k: v for k, v in out.items() if v}
 

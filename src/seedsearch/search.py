@@ -131,7 +131,7 @@ def search(
             None,
             limit,
             offset,
-            filters=refine.params(),
+            filters=refine.params(sort=False),
             sort=refine.sort,
             facets=empty if refine.facets else None,
         )
@@ -153,7 +153,7 @@ def search(
         offset,
         found.completed,
         found.also,
-        filters=refine.params(),
+        filters=refine.params(sort=False),
         sort=refine.sort,
         facets=found.facets,
     )
