@@ -7,8 +7,8 @@ filter (``--source "Le Monde"`` is ``source:"Le Monde"``, ``--since 2024`` is
 ``date:>=2024``), checked the same way, and the nodes are ANDed with the parsed query.
 
 The sort order ``date`` lists the oldest articles first and ``-date`` the newest first (the
-``field`` / ``-field`` convention of JSON:API and Django, Elasticsearch's ``asc`` default;
-``date:asc`` and ``date:desc`` are read too). Articles without a date come last either
+``field`` / ``-field`` convention of JSON:API and Django, and Elasticsearch's ``asc``
+default). Articles without a date come last either
 way, and articles of the same day in order of relevance. The order is applied to every
 matching article before the page is cut, so it is exact.
 """
@@ -36,18 +36,18 @@ _SORT_ALIASES = {
     "pertinence": RELEVANCE,
     "score": RELEVANCE,
     "+date": OLDEST,
-    "date:asc": OLDEST,
-    "date:desc": NEWEST,
 }
-_DAY_RE = re.compile(r"\d{4}(?:-\d{1,2}(?:-\d{1,2})?)?")
+_DAY_RE = re.compile(r"[0-9]{4}(?:-[0-9]{1,2}(?:-[0-9]{1,2})?)?")
+# A folder option names a folder: something besides separators, dots and stars.
+_FOLDER_RE = re.compile(r"[^\s/\\.*]")
+SORT_NAMES = ["", *SORTS, *_SORT_ALIASES]  # every spelling read ("": relevance)
 # Above every date's key (YYYYMMDD < 10**8): the oldest first counts down from here.
 _DATE_CEILING = 100_000_000
 
 
 def sort_name(value: str) -> str:
     """The sort order ``value`` names (one of SORTS), or a QueryError listing them."""
-    name = (value or RELEVANCE).strip().lower()
-    name = _SORT_ALIASES.get(name, name)
+    name = _SORT_ALIASES.get(value, value or RELEVANCE)
     if name not in SORTS:
         raise QueryError(
             f"tri inconnu / unknown sort {value!r} (one of: {', '.join(SORTS)}; "
@@ -83,7 +83,16 @@ class Refine:
 
     @property
     def filtered(self) -> bool:
-        return any((self.since, self.until, self.source, self.author, self.type, self.folder))
+        return bool(self.nodes())
+
+    @property
+    def ignored(self) -> list[str]:
+        """Name filters without a word: left out, as the parser leaves ``source:"!!"``."""
+        return [
+            f'{name}:"{value}"'
+            for name, value in (("source", self.source), ("author", self.author))
+            if value and _name_filter(name, value) is None
+        ]
 
     def nodes(self) -> list[Node]:
         """The filter nodes of the options, as the query parser makes them."""
@@ -96,19 +105,19 @@ class Refine:
                     )
                 if value:
                     date_range(value)  # no month 13: the parser's error
-            if self.since and self.until:
-                value = f"{self.since}..{self.until}"
-            else:
-                value = f">={self.since}" if self.since else f"<={self.until}"
-            date_range(value)  # a bad date: the parser's error
-            out.append(Filter("date", value))
+            if self.since:
+                out.append(Filter("date", f">={self.since}"))
+            if self.until:
+                out.append(Filter("date", f"<={self.until}"))
         for field_name, value in (("source", self.source), ("author", self.author)):
-            if value:
-                out.append(_name_filter(field_name, value))
+            if value and (name := _name_filter(field_name, value)) is not None:
+                out.append(name)
         if self.type:
             format_name(self.type)
             out.append(Filter("format", self.type))
         if self.folder:
+            if not _FOLDER_RE.search(self.folder):
+                raise QueryError(f"dossier vide / empty folder {self.folder!r}")
             folder_key(self.folder)
             out.append(Filter("folder", self.folder))
         return out
@@ -138,11 +147,12 @@ class Refine:
         return {k: v for k, v in out.items() if v}
 
 
-def _name_filter(field_name: str, value: str) -> Node:
+def _name_filter(field_name: str, value: str) -> Node | None:
     """``source:value``: one word (a prefix if it ends in ``*``) as the parser reads
-    ``source:word``, several as the phrase ``source:"several words"``."""
+    ``source:word``, several as the phrase ``source:"several words"``; None for a value
+    without a word (which the parser ignores too)."""
     if not any(True for _ in analyse(value.rstrip("*"))):
-        raise QueryError(f"{field_name} vide / empty {field_name} {value!r}")
+        return None
     if " " not in value:
         prefix = value.endswith("*")
         return Word(value.rstrip("*"), field_name, prefix=prefix)

@@ -120,6 +120,7 @@ def search(
     found = _matches(index, query, offset + limit, cost, prefix_last, refine, margin=limit)
     if found is None:
         _, ignored = parse(query)
+        ignored += refine.ignored
         empty: dict[str, tuple[FacetValue, ...]] = {name: () for name in FACETS}
         return SearchResult(
             query,
@@ -204,6 +205,7 @@ def _matches(
     ``window``, or all with None); None for a query with nothing searchable."""
     cost = cost or Cost(time_budget())
     node, ignored = parse(query)
+    ignored += refine.ignored
     if node is None and not refine.filtered:
         return None
     searcher = index.searcher()

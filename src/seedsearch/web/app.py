@@ -36,7 +36,7 @@ from ..documents import Passage
 from ..errors import IndexNotFoundError, SeedsearchError
 from ..export import FORMATS as EXPORT_TYPES
 from ..highlight import Highlighter
-from ..refine import RELEVANCE
+from ..refine import RELEVANCE, SORT_NAMES
 from ..search import MAX_LIMIT, MAX_OFFSET, MAX_QUERY_CHARS, highlighter_for
 from ..store import WINDOW, Index
 from .edge import EdgeMiddleware, HostPolicy, _error_response, _wants_html_path
@@ -323,7 +323,7 @@ def create_app(
         filters: Annotated[FilterParams, Depends(filter_params)],
         q: Annotated[
             str, Query(description="The query (see the query syntax); may be empty with filters.")
-        ] = "",
+        ],
         limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 10,
         offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
         prefix: Annotated[
@@ -334,7 +334,9 @@ def create_app(
             ),
         ] = None,
         explain: Annotated[bool, Query(description="Say why each article matched.")] = False,
-        sort: Annotated[str, Query(description=SORT_HELP)] = RELEVANCE,
+        sort: Annotated[
+            str, Query(description=SORT_HELP, json_schema_extra={"enum": SORT_NAMES})
+        ] = RELEVANCE,
         facets: Annotated[
             bool,
             Query(
@@ -376,12 +378,14 @@ def create_app(
         filters: Annotated[FilterParams, Depends(filter_params)],
         q: Annotated[
             str, Query(description="The query (see the query syntax); may be empty with filters.")
-        ] = "",
+        ],
         fmt: Annotated[
             Literal["jsonl", "csv"], Query(alias="format", description="jsonl or csv.")
         ] = "csv",
         prefix: Annotated[Literal["last"] | None, Query(description="As for /api/search.")] = None,
-        sort: Annotated[str, Query(description=SORT_HELP)] = RELEVANCE,
+        sort: Annotated[
+            str, Query(description=SORT_HELP, json_schema_extra={"enum": SORT_NAMES})
+        ] = RELEVANCE,
     ) -> Response:
         """All the articles matching a query, not one page: `seedsearch search --format`."""
         from ..export import export_rows, lines

@@ -8,6 +8,8 @@ from urllib.parse import urlencode
 
 from fastapi import Query
 
+from ..documents.model import FORMATS
+from ..filters import FORMAT_ALIASES
 from ..refine import SORTS, Refine
 
 SORT_HELP = (
@@ -29,6 +31,20 @@ FILTER_LABELS = {
     "type": "type",
     "in": "dossier",
 }
+# What the schema says of the values (the library's checks decide): a year, a month or a
+# day that exists (February up to the 28th here, the 29th of a leap year too in fact),
+_YEAR = r"(000[1-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-9][0-9]{3})"
+_D31, _D30, _D28 = (
+    r"(0?[1-9]|[12][0-9]|3[01])",
+    r"(0?[1-9]|[12][0-9]|30)",
+    r"(0?[1-9]|1[0-9]|2[0-8])",
+)
+DAY_PATTERN = (
+    rf"^\s*$|^\s*{_YEAR}(-(0?[13578]|1[02])(-{_D31})?|-(0?[469]|11)(-{_D30})?|-0?2(-{_D28})?)?\s*$"
+)
+# a folder with a name in it, a format's name (or another name for it).
+FOLDER_PATTERN = r"^\s*$|[^\s/\\.*]"
+TYPE_NAMES = ["", *FORMATS, *FORMAT_ALIASES]  # "": none
 # The URL parameter a facet's value sets (a year sets since and until).
 _PARAM = {"source": "source", "author": "author", "type": "type"}
 
@@ -64,19 +80,41 @@ class FilterParams:
 
 def filter_params(
     since: Annotated[
-        str, Query(description="Articles dated this day, month or year or after.")
+        str,
+        Query(
+            description="Articles of this day, month or year or later (YYYY, YYYY-MM, YYYY-MM-DD).",
+            json_schema_extra={"pattern": DAY_PATTERN},
+        ),
     ] = "",
     until: Annotated[
-        str, Query(description="Articles dated this day, month or year or earlier.")
+        str,
+        Query(
+            description="Articles of this day, month or year or earlier (to its end).",
+            json_schema_extra={"pattern": DAY_PATTERN},
+        ),
     ] = "",
     source: Annotated[str, Query(description="Articles from this source (as source:).")] = "",
     author: Annotated[str, Query(description="Articles by this author (as auteur:).")] = "",
-    type: Annotated[str, Query(description="Files of this format: pdf, html, md... (type:).")] = "",
+    type: Annotated[
+        str,
+        Query(
+            description="Files of this format (type:), case and a leading dot aside.",
+            json_schema_extra={"enum": TYPE_NAMES},
+        ),
+    ] = "",
     folder: Annotated[
-        str, Query(alias="in", description="Files in this folder or below it (dossier:).")
+        str,
+        Query(
+            alias="in",
+            description="Files in this folder or below it (dossier:): folder names, "
+            "or a path from the root.",
+            json_schema_extra={"pattern": FOLDER_PATTERN},
+        ),
     ] = "",
 ) -> FilterParams:
-    """The filter parameters of ``/``, ``/api/search`` and ``/api/export``."""
+    """The filter parameters of ``/``, ``/api/search`` and ``/api/export``. The schema
+    describes the values the library reads; the library checks them (a bad one is a 400
+    ``bad_query`` with the query language's message)."""
     return FilterParams(since, until, source, author, type, folder)
 
 
