@@ -62,7 +62,7 @@ def test_the_article_is_long_enough_to_be_stored_in_several_parts(index_dir: Pat
 
 
 @pytest.mark.parametrize("fold_map", [False, True])
-@pytest.mark.parametrize("query", ["minage", "numéro", "minage OR réseau", "minage -héron"])
+@pytest.mark.parametrize("query", ["minage", "numéro", "minage OR réseau", "minage -cigogne"])
 def test_a_long_article_is_one_result_in_totals_and_on_every_page(
     index_dir: Path, long_id: str, query: str, fold_map: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -82,6 +82,47 @@ def test_a_long_article_is_one_result_in_totals_and_on_every_page(
             seen += list(dict.fromkeys(h.doc_id for h in page.hits))
     assert sorted(seen) == sorted(set(seen)) and len(seen) == first.total
     assert long_id in seen
+
+
+@pytest.mark.parametrize("query", ["pêche héron", "héron pêche", "port cendré", "pêche héron port"])
+def test_words_held_by_different_parts_of_one_file_match_it(
+    index_dir: Path, long_id: str, query: str
+) -> None:
+    # "pêche" and "port" sit in the manual's first part only, "héron" and "cendré" in its
+    # last part only: the file holds every word, so it matches, as a short file would.
+    with Index(index_dir) as ix:
+        result = ix.search(query)
+        alone = ix.search("pêche")
+    assert result.total == 1
+    assert {h.doc_id for h in result.hits} == {long_id}
+    # Every word counts: the whole file outranks none, and scores above a one-word match.
+    assert result.hits[0].score >= alone.hits[0].score
+
+
+@pytest.mark.parametrize(
+    "query", ['"héron cendré" pêche', "pêche AND héron -cigogne", "titre:manuel pêche héron"]
+)
+def test_an_and_of_any_kind_matches_the_file_holding_its_branches_in_different_parts(
+    index_dir: Path, long_id: str, query: str
+) -> None:
+    with Index(index_dir) as ix:
+        result = ix.search(query)
+    assert [h.doc_id for h in result.hits][:1] == [long_id]
+    assert result.total == 1 and not result.also_searched
+    # Each part scores the words it holds: the passages of both parts are shown.
+    assert {11, 1051} <= {h.passage for h in result.hits}
+
+
+@pytest.mark.parametrize("query", ["minage -héron", "numéro -cormoran", "-héron"])
+def test_a_word_excluded_anywhere_in_a_long_file_excludes_the_file(
+    index_dir: Path, long_id: str, query: str
+) -> None:
+    # "héron" sits in the manual's last part only; its other parts lack it, but the file
+    # holds it, so NOT leaves it out.
+    with Index(index_dir) as ix:
+        result = ix.search(query, limit=50)
+    assert long_id not in {h.doc_id for h in result.hits}
+    assert result.total == len(SHORT)
 
 
 def test_passages_come_from_every_part_and_are_highlighted(index_dir: Path, long_id: str) -> None:

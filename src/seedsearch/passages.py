@@ -18,8 +18,10 @@ from .budget import Cost
 from .collapse import Ranked
 from .compile import SYNONYM_WEIGHT, Compiler, decode_positions
 from .highlight import Highlighter, mark_html, merge_spans
-from .ranking import FAMILY_WEIGHT, present
+from .postings import present
+from .ranking import FAMILY_WEIGHT
 from .results import HIT_META, Hit
+from .titles import Templates, is_template, shown_title
 
 if TYPE_CHECKING:
     from whoosh.searching import Searcher
@@ -272,6 +274,7 @@ def hits(
     parts = [d for r in page for d in r.parts]
     evidence = _Evidence(index, searcher, compiler, parts) if text_query else None
     highlighter = Highlighter(frozenset(compiler.terms), tuple(compiler.phrases))
+    found = index.templates(searcher)
     hits = []
     for rank, r in enumerate(page, start=first_rank):
         compiler.cost.check()
@@ -302,7 +305,7 @@ def hits(
                 Hit(
                     rank=rank,
                     doc_id=f["doc_id"],
-                    title=f.get("title", ""),
+                    title=_title(searcher, r, f, found),
                     path=f.get("path", ""),
                     section=section,
                     passage=number,
@@ -319,3 +322,15 @@ def hits(
                 )
             )
     return hits
+
+
+def _title(searcher: Searcher, r: Ranked, fields: dict[str, Any], found: Templates) -> str:
+    """The article's title as shown (see :mod:`.titles`), from its first part's passages
+    when a template is replaced."""
+    if not is_template(fields, found):
+        return str(fields.get("title", ""))
+    if fields.get("offset"):  # a later part of a long file (rare for a template page)
+        from .schema import parts_of
+
+        fields = parts_of(searcher, r.doc_id)[0]
+    return shown_title(fields, found)

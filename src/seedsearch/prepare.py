@@ -105,7 +105,7 @@ def _prepared_parts(
     # Every part carries the filter fields (a filter must hold where the words matched)
     # and the metadata its hits show.
     filter_fields = filters.index_fields(meta, doc.path)
-    folding = collapse.columns(doc.doc_id, doc.path, doc.text, doc.meta.url)
+    folding = collapse.columns(doc.doc_id, doc.path, doc.text, doc.meta.url, doc.title)
     for first, offset, text, passages in shares:
         positions: dict[str, list[int]] = {}
         sections: dict[str, int] = {}

@@ -3,13 +3,14 @@ exact totals."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from .budget import Cost
 from .collapse import Columns, FoldMap, Ranked, group
 from .compile import SYNONYM_WEIGHT, Compiler, Synonymous, any_of, bounded
+from .postings import present
 from .query import Node, has_filter, has_text_leaf
+from .spanning import whole_articles
 from .spelling import Spelling, text_of
 
 if TYPE_CHECKING:
@@ -58,22 +59,27 @@ def run(
             compiler.families,
             compiler.synonyms,
             allowed,
+            spelling.index.siblings(searcher),
         )
         cols, folds = _folds(spelling, scores)
         ranked, total = group(cols, order(scores) if order else scores, window, folds)
         compiler.postings = _raw_postings(searcher, terms, [d for r in ranked for d in r.parts])
         return compiler, ranked, total
+    matching, in_title = q, None
     if compiler.terms and has_text_leaf(node):
         # The query words found in an article's title add their weight: the article
         # that is *about* them comes first. The title alone never makes a match.
         title = [Term("title", t, boost=TITLE_WEIGHT) for t in sorted(compiler.terms)]
-        q = AndMaybe(q, title[0] if len(title) == 1 else any_of(title))  # flat OR: cost
+        in_title = title[0] if len(title) == 1 else any_of(title)  # flat OR: cost
+        q = AndMaybe(q, in_title)
     # Every match is scored and kept (parts fold into articles afterwards). No block-quality
     # skipping and no matcher replacement: either one makes Whoosh skip matches.
     collector = UnlimitedCollector()
     collector.replace = 0
     searcher.search_with_collector(bounded(q, compiler.cost), collector)  # deadline
     scores = {docnum: float(score or 0.0) for score, docnum in collector.items}
+    siblings = spelling.index.siblings(searcher)
+    scores = whole_articles(searcher, matching, scores, siblings, compiler.cost, in_title)
     cols, folds = _folds(spelling, scores)
     ranked, total = group(cols, order(scores) if order else scores, window, folds)
     return compiler, ranked, total
@@ -176,6 +182,7 @@ def _conjunction(
     families: dict[str, tuple[str, ...]] | None = None,
     synonyms: dict[str, tuple[str, ...]] | None = None,
     allowed: set[int] | None = None,
+    siblings: dict[int, tuple[int, ...]] | None = None,
 ) -> tuple[dict[int, float], list[str]]:
     """The score of every article (part) holding at least ``need`` of the words (default:
     all), and the body terms that made the match (the words and their families).
@@ -189,10 +196,14 @@ def _conjunction(
     ``need`` of ``n`` words holds one of the ``n - need + 1`` rarest) and the other lists
     are only asked about them, a fraction of the steps.
     Only the articles in ``allowed`` (when given: those a query's filters let in) count.
+    An article indexed in parts (``siblings``: part → all its parts) holds the words any
+    of its parts holds: each part scores the words it holds, the coordination factor
+    counts the article's.
     """
     reader = searcher.reader()
     families = families or {}
     synonyms = synonyms or {}
+    sib = siblings or {}
     words = sorted(set(words))
     n = len(words)
     need = n if need is None else max(1, min(need, n))
@@ -223,6 +234,9 @@ def _conjunction(
                 cost.check()
                 for docnum in searcher.postings("body", term).all_ids():
                     held[docnum] = held.get(docnum, 0) | (1 << g)
+        for docnum in [d for d in held if d in sib]:
+            for other in sib[docnum]:  # may hold the words the seeds' part lacks
+                held.setdefault(other, 0)
         candidates = sorted(held if allowed is None else held.keys() & allowed)
         for g in range(seeds, len(groups)):
             for term, _ in groups[g]:
@@ -230,10 +244,11 @@ def _conjunction(
                 for docnum in _members(searcher, term, candidates):
                     held[docnum] |= 1 << g
             left = len(groups) - g - 1  # groups still to ask: drop what can no longer make it
-            candidates = [d for d in candidates if held[d].bit_count() + left >= need]
+            candidates = [d for d in candidates if _holds(held, sib, d) + left >= need]
             if not candidates:
                 return {}, []
-        scores = dict.fromkeys(candidates, 0.0)
+        scores = dict.fromkeys((d for d in candidates if held[d]), 0.0)
+        candidates = list(scores)
         for group in groups:
             for term, weight in group:
                 cost.check()
@@ -249,8 +264,19 @@ def _conjunction(
                     scores[docnum] += weight * TITLE_WEIGHT * score
     if held:
         for docnum in scores:
-            scores[docnum] *= held[docnum].bit_count() / n
+            scores[docnum] *= _holds(held, sib, docnum) / n
     return scores, [term for group in groups for term, _ in group]
+
+
+def _holds(held: dict[int, int], siblings: dict[int, tuple[int, ...]], docnum: int) -> int:
+    """How many of the words the article of part ``docnum`` holds, in any of its parts."""
+    parts = siblings.get(docnum)
+    if parts is None:
+        return held[docnum].bit_count()
+    mask = 0
+    for part in parts:
+        mask |= held.get(part, 0)
+    return mask.bit_count()
 
 
 def _raw_postings(
@@ -288,21 +314,3 @@ def _score(m: Any) -> float:
 
 def _value(m: Any) -> bytes:
     return bytes(m.value())
-
-
-def present(m: Any, docnums: list[int], value: Callable[[Any], Any]) -> tuple[list[int], list[Any]]:
-    """The documents among ``docnums`` (ascending) that matcher ``m`` holds, and ``value``
-    of the matcher on each."""
-    found: list[int] = []
-    values: list[Any] = []
-    for docnum in docnums:
-        if not m.is_active():
-            break
-        if m.id() < docnum:
-            m.skip_to(docnum)
-            if not m.is_active():
-                break
-        if m.id() == docnum:
-            found.append(docnum)
-            values.append(value(m))
-    return found, values

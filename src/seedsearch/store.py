@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .collapse import Columns, FoldMap
+from .collapse import Columns, FoldMap, siblings
 from .errors import DocumentNotFoundError, IndexAccessError, IndexNotFoundError
 from .generation import preflight
 from .schema import (
@@ -29,6 +29,7 @@ from .schema import (
     stored_passage,
     stored_passages,
 )
+from .titles import Templates, shown_title, templates, with_shown_title
 
 # Passages of an article read at a time for a page of it (see Index.window).
 WINDOW = 100
@@ -84,6 +85,8 @@ class Index:
         self.synonyms_file: str | None = None  # the user's list, besides the folder's own
         self._columns: tuple[int, Columns] | None = None
         self._folds: tuple[int, FoldMap] | None = None
+        self._siblings: tuple[int, dict[int, tuple[int, ...]]] | None = None
+        self._templates: tuple[int, Templates] | None = None
 
     def synonyms(self) -> Synonyms:
         """The synonyms searches use (reloaded when a file changes)."""
@@ -179,12 +182,13 @@ class Index:
 
     def document(self, doc_id: str) -> Article:
         with reading(self.index_dir):
-            parts = parts_of(self.searcher(), doc_id)
+            s = self.searcher()
+            parts = parts_of(s, doc_id)
         if not parts:
             raise DocumentNotFoundError(f"no document with id {doc_id!r}")
         return Article(
             doc_id=doc_id,
-            title=parts[0].get("title", ""),
+            title=shown_title(parts[0], self.templates(s)),
             path=parts[0].get("path", ""),
             text="".join(f.get("article", "") for f in parts),
             passages=tuple(p for f in parts for p in stored_passages(f)),
@@ -201,10 +205,11 @@ class Index:
                 raise DocumentNotFoundError(f"no document with id {doc_id!r}")
             if len(numbers) > 1:  # ordered by their first passage, each read in turn
                 numbers = [n for _, n in sorted((self._first(s, n), n) for n in numbers)]
-        for number in numbers:
+        found = self.templates(s)
+        for i, number in enumerate(numbers):
             with reading(self.index_dir):
                 fields = s.stored_fields(number)
-            yield fields
+            yield with_shown_title(fields, found) if i == 0 else fields
 
     @staticmethod
     def _first(s: Searcher, number: int) -> int:
@@ -237,7 +242,7 @@ class Index:
             )
         return ArticleWindow(
             doc_id=doc_id,
-            title=head.get("title", ""),
+            title=shown_title(head, self.templates(s)),
             path=head.get("path", ""),
             passages=passages,
             passage_count=total,
@@ -299,6 +304,23 @@ class Index:
             folds = FoldMap(self.columns(searcher))
         self._folds = (key, folds)
         return folds
+
+    def siblings(self, searcher: Searcher) -> dict[int, tuple[int, ...]]:
+        """The parts of the articles held in several parts (see
+        :func:`.collapse.siblings`), read once per generation."""
+        key = searcher.reader().generation()
+        if self._siblings is None or self._siblings[0] != key:
+            with reading(self.index_dir):
+                self._siblings = (key, siblings(searcher, self.columns(searcher)))
+        return self._siblings[1]
+
+    def templates(self, searcher: Searcher) -> Templates:
+        """The template titles of the searcher's generation (see :mod:`.titles`)."""
+        key = searcher.reader().generation()
+        if self._templates is None or self._templates[0] != key:
+            with reading(self.index_dir):
+                self._templates = (key, templates(self.columns(searcher).rows()))
+        return self._templates[1]
 
     def columns(self, searcher: Searcher) -> Columns:
         """The searcher's column readers (opening one reads its table of offsets)."""
