@@ -3,6 +3,7 @@ exact totals."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from .budget import Cost
