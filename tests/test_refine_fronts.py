@@ -214,3 +214,17 @@ def test_page_keeps_filters_and_sort_in_its_links_and_can_drop_them(client: Test
 def test_page_with_a_bad_filter_value_says_so(client: TestClient) -> None:
     r = client.get("/", params={"q": "énergie", "since": "2025-13"})
     assert r.status_code == 400 and "Cette requête ne peut pas être exécutée." in r.text
+
+
+def test_readme_documents_every_search_option() -> None:
+    from seedsearch.cli import search_cmd
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    flags = [opt for param in search_cmd.params for opt in getattr(param, "opts", [])]
+    assert "--since" in flags and "--facets" in flags
+    missing = [
+        flag
+        for flag in flags
+        if flag.startswith("--") and f"`{flag}" not in readme and f" {flag}" not in readme
+    ]
+    assert missing == []
