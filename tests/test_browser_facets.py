@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from playwright.sync_api import expect
 
 import facet_corpus as corpus
 from test_browser import browser  # noqa: F401  (the shared Chromium fixture)
@@ -37,13 +39,13 @@ def test_click_a_facet_value_filters_and_the_url_keeps_it(browser, server) -> No
     page.goto(server.url + "/")
     page.focus("#q")
     page.keyboard.type("énergie ", delay=30)  # drawn by the script from /api/search
-    page.wait_for_selector("#results .facets section[data-facet=author]")
-    assert page.inner_text("#results .meta").startswith("5 résultats")
+    expect(page.locator("#results .facets section[data-facet=author]")).to_be_visible()
+    expect(page.locator("#results .meta")).to_have_text(re.compile(r"^\s*5 résultats"))
     dupont = page.locator(".facet[data-facet=author] a", has_text="Marie Dupont")
     assert dupont.locator(".count").inner_text() == "2"
 
     dupont.click()
-    page.wait_for_function("document.querySelector('#results .meta').textContent.startsWith('2 ')")
+    expect(page.locator("#results .meta")).to_have_text(re.compile(r"^\s*2 résultats"))
     assert query_of(page.url)["author"] == ["Marie Dupont"]
     assert sorted(titles(page)) == sorted([corpus.SOLAIRE, corpus.EOLIEN])
     # The counts are those of the filtered results; the value in force is marked.
@@ -52,22 +54,22 @@ def test_click_a_facet_value_filters_and_the_url_keeps_it(browser, server) -> No
     assert page.locator(".facet[data-facet=year] .count").all_inner_texts() == ["1", "1"]
 
     page.locator(".facet[data-facet=year] a", has_text="2023").click()
-    page.wait_for_function("document.querySelector('#results .meta').textContent.startsWith('1 ')")
+    expect(page.locator("#results .meta")).to_have_text(re.compile(r"^\s*1 résultat"))
     assert query_of(page.url)["since"] == ["2023"] and query_of(page.url)["until"] == ["2023"]
     assert titles(page) == [corpus.EOLIEN]
 
     page.select_option("#sort", "-date")
-    page.wait_for_function("location.search.includes('sort=-date')")
+    expect(page).to_have_url(re.compile(r"sort=-date"))
 
     # Removing the author filter keeps the others; the page reloaded from its URL agrees.
     page.locator(".facets ul.active a", has_text="auteur").click()
-    page.wait_for_function("!location.search.includes('author=')")
+    expect(page).not_to_have_url(re.compile(r"author="))
     assert "since" in query_of(page.url) and query_of(page.url)["sort"] == ["-date"]
     page.reload()
     assert page.locator("#sort").input_value() == "-date"
     assert page.locator(".facets ul.active li").count() == 2  # since, until
     page.go_back()
-    page.wait_for_function("location.search.includes('author=')")
+    expect(page).to_have_url(re.compile(r"author="))
     assert problems == []
 
 
@@ -75,9 +77,8 @@ def test_sort_selector_orders_by_date(browser, server) -> None:  # noqa: F811
     page = browser.new_page(viewport={"width": 1200, "height": 900})
     page.goto(server.url + "/?q=%C3%A9nergie")  # rendered by the server
     page.select_option("#sort", "date")
-    page.wait_for_function("location.search.includes('sort=date')")
-    first = "document.querySelector('#results article.group h2').textContent"
-    page.wait_for_function(f"{first}.includes({corpus.RAPPORT!r})")
+    expect(page).to_have_url(re.compile(r"sort=date"))
+    expect(page.locator("#results article.group h2").first).to_contain_text(corpus.RAPPORT)
     assert titles(page) == corpus.OLDEST_FIRST
 
 
