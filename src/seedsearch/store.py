@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from whoosh.searching import Searcher
 
     from .documents import Passage
+    from .refine import Refine
     from .results import Hit, SearchResult
     from .similar import SimilarResult
     from .synonyms import Synonyms
@@ -147,12 +148,20 @@ class Index:
         offset: int = 0,
         explain: bool = False,
         prefix_last: bool = False,
+        refine: Refine | None = None,
     ) -> SearchResult:
+        """``refine``: filter options, sort order, facets (see :mod:`.refine`)."""
         from .search import search
 
         with reading(self.index_dir):
             return search(
-                self, query, limit=limit, offset=offset, explain=explain, prefix_last=prefix_last
+                self,
+                query,
+                limit=limit,
+                offset=offset,
+                explain=explain,
+                prefix_last=prefix_last,
+                refine=refine,
             )
 
     def similar(self, doc_id: str, limit: int = 10) -> SimilarResult:
@@ -162,12 +171,14 @@ class Index:
         with reading(self.index_dir):
             return similar(self, doc_id, limit)
 
-    def search_all(self, query: str, prefix_last: bool = False) -> Iterator[Hit]:
+    def search_all(
+        self, query: str, prefix_last: bool = False, refine: Refine | None = None
+    ) -> Iterator[Hit]:
         """Every matching article with its best passages, best first (an export)."""
         from .search import search_all
 
         with reading(self.index_dir):
-            yield from search_all(self, query, prefix_last=prefix_last)
+            yield from search_all(self, query, prefix_last=prefix_last, refine=refine)
 
     def document(self, doc_id: str) -> Article:
         with reading(self.index_dir):
