@@ -48,6 +48,7 @@ from .schema import (
     spelling_words,
     whoosh_errors,
 )
+from .spelling import words_file_matches, write_words
 
 if TYPE_CHECKING:
     # Documents are only read when indexing; searching does not import that stage.
@@ -146,7 +147,7 @@ def update_index(
                     with reading(index_dir), ix.searcher() as s:
                         # A change of sources is committed even when no article changed.
                         moved = fresh or indexed_meta(s).get("roots") != roots
-                    counts, files = _apply(
+                    counts, files, words = _apply(
                         ix,
                         writer,
                         _Scanned(sources, skipped, stats, started_ns),
@@ -178,8 +179,15 @@ def update_index(
             with after.searcher() as s:
                 documents = article_count(s)
                 passages = int(dictionary(s).get("stats", {}).get("passages", 0))
-            if files is not None:  # still under the lock: no other commit meanwhile
-                save_manifest(index_dir, identity(after), files)
+            # Still under the lock: no other commit meanwhile.
+            ident = identity(after)
+            if files is not None:
+                save_manifest(index_dir, ident, files)
+            if words is not None and run.committed:
+                write_words(index_dir, ident, *words)
+            elif not words_file_matches(index_dir, ident):  # an index older than the file
+                with after.searcher() as s:
+                    write_words(index_dir, ident, *spelling_words(s))
             after.close()
         if run.committed:
             save_sidecar(index_dir, roots, run.generation, meta["updated"])
@@ -460,13 +468,15 @@ def _apply(
     meta: dict[str, Any],
     moved: bool,
     run_plan: Plan,
-) -> tuple[dict[str, int], dict[str, Known] | None]:
-    """Write what changed; returns the counts and the indexed files to record (None when
-    the record kept beside the index stays as it is)."""
+) -> tuple[dict[str, int], dict[str, Known] | None, tuple[list[str], list[int]] | None]:
+    """Write what changed; returns the counts, the indexed files to record (None when
+    the record kept beside the index stays as it is) and the spelling dictionary written
+    (None when it is not)."""
     from .documents import Skipped
 
     index_dir = Path(ix.storage.folder)
     skipped = scanned.skipped
+    dictionary_words = None
     with ix.searcher() as s:
         files, whole, learnt = _known_files(ix, s, run_plan, rebuild)
         # The words and sizes that change; the dictionary's own are read only if any do.
@@ -545,19 +555,20 @@ def _apply(
             # Kept as stored lists, not as an indexed field: a few hundred thousand
             # one-posting terms would cost more to write than the articles' own postings.
             words = sorted(w for w, n in vocabulary.items() if n > 0)
-            writer.add_document(kind=WORDS, words=words, counts=[vocabulary[w] for w in words])
+            dictionary_words = (words, [vocabulary[w] for w in words])
+            writer.add_document(kind=WORDS, words=words, counts=dictionary_words[1])
             writer.add_document(
                 kind=DICTIONARY,
                 stats={"passages": stats["passages"], "positions": stats["positions"], **meta},
             )
     if not whole or not (counts["changed"] or rebuild or moved or learnt):
-        return counts, None
+        return counts, None, dictionary_words
     for doc_id in removed:
         known = files.get(doc_paths[doc_id])
         if known is not None and doc_id in known.docs:
             known.docs.remove(doc_id)
     kept = {path: known for path, known in files.items() if known.docs}
-    return counts, {**kept, **read}
+    return counts, {**kept, **read}, dictionary_words
 
 
 def _stat(path: str) -> os.stat_result | None:
