@@ -339,7 +339,6 @@ def _analysers(jobs: int, index_dir: Path, report: Progress) -> Iterator[Any]:
     whose segment also gets the dictionary; so documents keep the order a single process
     gives them.
     """
-    import multiprocessing
     import queue as queues
 
     def serial(tasks: list[Task]) -> tuple[Iterator[Any], list[Any]]:
@@ -360,7 +359,9 @@ def _analysers(jobs: int, index_dir: Path, report: Progress) -> Iterator[Any]:
         # share its open files, the index lock among them. Not forkserver: a SIGTERM to the
         # process group kills the fork server, and the pool then waits forever for the exit
         # status of workers it can no longer ask about. Started only when there is work to
-        # share: a run with nothing to read starts no process.
+        # share: a run with nothing to read starts no process (nor imports the module).
+        import multiprocessing
+
         context = multiprocessing.get_context("spawn")
         # Workers start with Ctrl-C ignored (an ignored signal stays ignored across exec),
         # so none is interrupted before _init_worker runs.
@@ -381,6 +382,8 @@ def _analysers(jobs: int, index_dir: Path, report: Progress) -> Iterator[Any]:
             return serial(tasks)
         nonlocal pool, queue
         if pool is None:
+            import multiprocessing
+
             queue = multiprocessing.get_context("spawn").Queue()
             pool = start_pool()
         shares = [_write_share(c) for c in chunks[:-1]]
