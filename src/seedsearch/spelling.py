@@ -11,6 +11,7 @@ import sys
 from array import array
 from bisect import bisect_left
 from collections.abc import Sequence
+from itertools import accumulate
 from pathlib import Path
 from typing import TYPE_CHECKING, overload
 
@@ -196,9 +197,7 @@ def write_words(index_dir: Path, ident: Identity, words: Words, counts: Counts) 
     if array("I").itemsize != 4:
         return
     encoded = [w.encode("utf-8", "surrogatepass") for w in words]
-    offsets = array("I", [0])
-    for word in encoded:
-        offsets.append(offsets[-1] + len(word))
+    offsets = array("I", accumulate(map(len, encoded), initial=0))
     header = {
         "version": WORDS_VERSION,
         "generation": ident[0],
@@ -206,7 +205,10 @@ def write_words(index_dir: Path, ident: Identity, words: Words, counts: Counts) 
         "words": len(encoded),
         "bytes": offsets[-1],
     }
-    numbers = array("I", (min(c, 0xFFFFFFFF) for c in counts))
+    try:
+        numbers = array("I", counts)
+    except OverflowError:  # more articles than 32 bits count: the index's copy is read
+        return
     tmp = index_dir / f".{WORDS_FILE}.{os.getpid()}.tmp"
     try:
         with open(tmp, "wb") as fh:
