@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from .refine import Refine
     from .results import Hit, SearchResult
     from .similar import SimilarResult
+    from .spelling import Counts, Words
     from .synonyms import Synonyms
 
 
@@ -81,7 +82,7 @@ class Index:
             )
         self._searcher: Searcher | None = None
         self._passage_stats: tuple[int, tuple[int, float]] | None = None
-        self._spelling: tuple[int, tuple[list[str], list[int]]] | None = None
+        self._spelling: tuple[int, tuple[Words, Counts]] | None = None
         self.synonyms_file: str | None = None  # the user's list, besides the folder's own
         self._columns: tuple[int, Columns] | None = None
         self._folds: tuple[int, FoldMap] | None = None
@@ -277,14 +278,16 @@ class Index:
             cached = self._passage_stats = (key, (n, max(1.0, mean)))
         return cached[1]
 
-    def spelling(self, searcher: Searcher | None = None) -> tuple[list[str], list[int]]:
+    def spelling(self, searcher: Searcher | None = None) -> tuple[Words, Counts]:
         """The spelling dictionary (see :func:`spelling_words`), read once per generation
         (pass the searcher in use, as for :meth:`passage_stats`)."""
         s = searcher or self.searcher()
         key = s.reader().generation()
         if self._spelling is None or self._spelling[0] != key:
+            from .spelling import read_words
+
             with reading(self.index_dir):
-                self._spelling = (key, spelling_words(s))
+                self._spelling = (key, read_words(self.index_dir, s) or spelling_words(s))
         return self._spelling[1]
 
     def last_update(self) -> str:

@@ -39,6 +39,7 @@ from ..highlight import Highlighter
 from ..refine import RELEVANCE, SORT_NAMES
 from ..search import MAX_LIMIT, MAX_OFFSET, MAX_QUERY_CHARS, highlighter_for
 from ..store import WINDOW, Index
+from .cache import SearchCache
 from .edge import EdgeMiddleware, HostPolicy, _error_response, _wants_html_path
 from .filtering import (
     SORT_HELP,
@@ -171,6 +172,8 @@ def create_app(
     def error_page(status: int, message: str) -> HTMLResponse:
         return render("error.html", status, message=message, q="")
 
+    # Inside the edge (added first): answers of /api/search kept per index generation.
+    app.add_middleware(SearchCache, index_dir=Path(index_dir), synonyms=synonyms)
     app.add_middleware(EdgeMiddleware, hosts=HostPolicy(allowed_hosts), error_page=error_page)
 
     @app.exception_handler(SeedsearchError)
