@@ -22,9 +22,9 @@ from seedsearch.store import Index
 
 BENCH_JUDGMENTS = SHARED / "relevance" / "bench_judgments.json"
 # (source, MRR@10 floor) for each spelling variant; "all" is every source together.
-MRR_FLOORS = {"all": 0.77, "gimp-index": 0.80, "libreoffice-index": 0.62, "man-name": 0.96}
-P1_FLOOR = 0.70
-RECALL_FLOOR = 0.89
+MRR_FLOORS = {"all": 0.80, "gimp-index": 0.83, "libreoffice-index": 0.65, "man-name": 0.99}
+P1_FLOOR = 0.75
+RECALL_FLOOR = 0.91
 
 
 def test_public_judgments_put_a_relevant_passage_first_for_every_query(
@@ -51,8 +51,10 @@ def bench_index(tmp_path_factory: pytest.TempPathFactory) -> tuple[Index, str]:
 @pytest.mark.bench
 @pytest.mark.parametrize("variant", ["exact", "folded"])
 def test_bench_judgments_stay_above_their_floors(
-    bench_index: tuple[Index, str], variant: str
+    bench_index: tuple[Index, str], variant: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # Relevance, not speed, is measured here: a busy machine must not stop a query.
+    monkeypatch.setenv("SEEDSEARCH_QUERY_SECONDS", "60")
     ix, corpus = bench_index
     judgments = [j for j in load_judgments(BENCH_JUDGMENTS) if isinstance(j, DocJudgment)]
     chosen = [j for j in judgments if j.variant == variant]

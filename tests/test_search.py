@@ -439,3 +439,40 @@ def test_slash_joined_words_match_as_written_then_each_on_its_own(
         # Nothing holds the words in a row but "Aide" holds each: the parts are words.
         apart = ix.search("sortir/quitter")
         assert apart.total >= 1 and apart.corrected_query == "sortir OR quitter"
+
+
+WIDE = {
+    "lignes.txt": "Retours à la ligne\n\nInsérer un retour à la ligne dans une cellule.\n",
+    "saut.txt": "Saut de ligne\n\nUn saut manuel commence une nouvelle ligne.\n",
+    "formules.txt": "Formules\n\nÉcrire des formules sur plusieurs lignes.\n",
+}
+
+
+@pytest.mark.parametrize(
+    ("query", "widened", "titles"),
+    [
+        # Three words, one article holding them all: any of them will do.
+        (
+            "retours ligne cellule",
+            "retours OR ligne OR cellule",
+            {"Retours à la ligne", "Saut de ligne", "Formules"},
+        ),
+        # Two words found together are what was asked for.
+        ("saut ligne", None, {"Saut de ligne"}),
+    ],
+)
+def test_a_long_query_finding_few_articles_is_widened_to_any_of_its_words(
+    tmp_path: Path, query: str, widened: str | None, titles: set[str]
+) -> None:
+    root = tmp_path / "articles"
+    root.mkdir()
+    for name, text in WIDE.items():
+        (root / name).write_text(text, "utf-8")
+    update_index(tmp_path / "ix", [root])
+    with Index(tmp_path / "ix") as ix:
+        result = ix.search(query)
+    assert result.corrected_query == widened
+    assert {h.title for h in result.hits} == titles
+    assert result.total == len(titles)
+    # The article holding every word still comes first.
+    assert result.hits[0].title == ("Retours à la ligne" if widened else "Saut de ligne")

@@ -13,7 +13,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from .whoosh_lazy import defer as _defer_english_tables
+
 __version__ = "0.1.0"
+_defer_english_tables()  # before anything imports Whoosh (see whoosh_lazy)
 
 if TYPE_CHECKING:
     from .errors import (

@@ -36,12 +36,14 @@ from .cli_output import (
     _write,
     _write_paged,
 )
+from .cli_refine import refine_from, refine_options
 from .cli_signals import _Interrupted, _interruptible
 from .cli_strict import StrictGroup
 from .display import article_json, display_path, dumps, terminal_text
 from .errors import OptionError, SeedsearchError, UsageError
 
 if TYPE_CHECKING:
+    from .refine import Refine
     from .store import Index
 
 DEFAULT_INDEX = "index"
@@ -208,7 +210,7 @@ def forget_cmd(ctx: click.Context, path: str, as_json: bool) -> None:
 
 
 @main.command("search", dash_words=True)
-@click.argument("query", nargs=-1, required=True)
+@click.argument("query", nargs=-1)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object.")
 @click.option("--limit", default=10, show_default=True, type=int, help="Passages per page (1-100).")
 @click.option(
@@ -228,9 +230,11 @@ def forget_cmd(ctx: click.Context, path: str, as_json: bool) -> None:
 )
 @click.option("--synonyms", metavar="FILE", help="Also use the synonyms in FILE (Solr format).")
 @click.option("--explain", is_flag=True, help="Say why each article matched.")
+@refine_options
 @click.pass_context
 def search_cmd(
     ctx: click.Context,
+    /,
     query: tuple[str, ...],
     as_json: bool,
     limit: int,
@@ -238,6 +242,7 @@ def search_cmd(
     fmt: str,
     synonyms: str | None,
     explain: bool,
+    **options: Any,
 ) -> None:
     """Search the index; exit 1 if no article matches.
 
@@ -251,20 +256,26 @@ def search_cmd(
     Grouping:               (GPU OR TPU) cartes
     Metadata filters:       auteur:dupont  source:"Le Monde"  type:pdf  dossier:presse
     Dates:                  date:2025-03  date:>=2025-01-01  date:2025-01..2025-06
+    Filter options:         --since 2024 --source "Le Monde" --in presse (no QUERY:
+                            every article they let in, newest first)
 
     \b
     Options go anywhere on the line. A query word that begins with
     two dashes (or is -h) is written after --:   search -- --limit
     """
     text = " ".join(query)
+    with _errors(as_json):
+        refine = refine_from(options)
+        if not text.strip() and not refine.filtered:
+            raise UsageError("give a QUERY, or a filter option (--since, --source...)")
     if fmt != "text":
         if as_json:
             _fail(UsageError("--json and --format cannot be used together"), True)
-        _export(ctx, text, fmt, synonyms)
+        _export(ctx, text, fmt, synonyms, refine)
         return
     with _errors(as_json), _open(ctx) as index:
         index.synonyms_file = synonyms
-        result = index.search(text, limit=limit, offset=offset, explain=explain)
+        result = index.search(text, limit=limit, offset=offset, explain=explain, refine=refine)
     if as_json:
         click.echo(dumps(result.to_dict()))
     else:
@@ -273,14 +284,14 @@ def search_cmd(
         sys.exit(1)
 
 
-def _export(ctx: click.Context, text: str, fmt: str, synonyms: str | None) -> None:
+def _export(ctx: click.Context, text: str, fmt: str, synonyms: str | None, refine: Refine) -> None:
     from .export import export_rows, lines
 
     found = 0
 
     def counted() -> Iterator[dict[str, Any]]:
         nonlocal found
-        for row in export_rows(index, text):
+        for row in export_rows(index, text, refine=refine):
             found += 1
             yield row
 

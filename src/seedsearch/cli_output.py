@@ -234,8 +234,10 @@ def _print_result(result: SearchResult) -> None:
     if not result.hits:
         if result.total and result.offset:
             lines.append([(f"No articles past {result.offset}; there are {result.total}.", "")])
-        else:
+        elif result.query.strip():
             lines.append([(f"No article matches {result.query!r}.", "")])
+        else:
+            lines.append([("No article matches the filters.", "")])
         if result.suggestion:
             lines.append([("Did you mean: ", ""), (result.suggestion, "bold"), ("?", "")])
         _write(lines)
@@ -276,7 +278,23 @@ def _print_result(result: SearchResult) -> None:
             lines.append(line + _excerpt(hit.text, hit.spans, width=300))
     if last < result.total:
         lines += [[], [(f"More: --offset {last}", "dim")]]
+    lines += _facet_lines(result)
     _write(lines)
+
+
+FACET_LABELS = {"source": "source", "year": "year", "type": "type", "author": "author"}
+
+
+def _facet_lines(result: SearchResult) -> list[Line]:
+    """The facets as a compact block: one line per facet, values with their counts."""
+    if not result.facets:
+        return []
+    lines: list[Line] = [[], [("Facets (all results):", "bold")]]
+    width = max(len(label) for label in FACET_LABELS.values())
+    for name, values in result.facets.items():
+        shown = " · ".join(f"{v.value} ({v.count})" for v in values) or "-"
+        lines.append([(f"  {FACET_LABELS.get(name, name):<{width}}  ", "dim"), (shown, "")])
+    return lines
 
 
 def _size(n: int) -> str:

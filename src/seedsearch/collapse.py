@@ -24,7 +24,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-KEYS = "fold"  # column: doc_id, text hash, URL, path (NUL-separated UTF-8)
+KEYS = "fold"  # column: doc_id, text hash, URL, title key, path (NUL-separated UTF-8;
+# indexes from before title keys lack that one)
 SKETCH = "sketch"  # column: the article's sketch (packed uint32)
 SKETCH_SIZE = 128
 SHINGLE = 3
@@ -90,9 +91,11 @@ def sketch(text: str) -> bytes:
     return array("I", sorted(heapq.nsmallest(SKETCH_SIZE, hashes))).tobytes()
 
 
-def columns(doc_id: str, path: str, text: str, url: str) -> dict[str, bytes]:
+def columns(doc_id: str, path: str, text: str, url: str, title: str) -> dict[str, bytes]:
     """The column values every part of an article carries."""
-    keys = _SEP.join((doc_id, text_key(text), url_key(url), path))
+    from .titles import title_key
+
+    keys = _SEP.join((doc_id, text_key(text), url_key(url), title_key(title), path))
     return {KEYS: keys.encode("utf-8", "surrogatepass"), SKETCH: sketch(text)}
 
 
@@ -143,7 +146,16 @@ class Columns:
 
     def path(self, docnum: int) -> str:
         raw = self.value(docnum)
-        return raw.split(b"\x00", 3)[3].decode("utf-8", "surrogatepass") if raw else ""
+        return raw.rsplit(b"\x00", 1)[-1].decode("utf-8", "surrogatepass") if raw else ""
+
+    def rows(self) -> Iterable[tuple[str, str, str, str]]:
+        """Every article part's (doc_id, text key, title key, path), in document order
+        (title key "" in an index from before title keys)."""
+        for raw in self.values():
+            if raw:
+                fields = raw.decode("utf-8", "surrogatepass").split(_SEP)
+                title = fields[3] if len(fields) == 5 else ""
+                yield fields[0], fields[1], title, fields[-1]
 
     def sketch(self, docnum: int) -> tuple[int, ...]:
         raw = self._sketch[docnum] if self._sketch is not None else b""
@@ -167,7 +179,7 @@ def _fold(values: Iterable[tuple[int, bytes]]) -> tuple[dict[int, int], dict[int
         if not raw:  # an index document that is no article part: its own article
             article[docnum] = docnum
             continue
-        doc_id, text, url, _path = raw.split(b"\x00", 3)
+        doc_id, text, url = raw.split(b"\x00", 3)[:3]
         a = article[docnum] = ids.setdefault(doc_id, docnum)
         if a != docnum:
             continue

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from .display import dumps, json_safe
 
 if TYPE_CHECKING:
+    from .refine import Refine
     from .store import Index
 
 FORMATS = {"jsonl": "application/x-ndjson", "csv": "text/csv"}
@@ -26,10 +27,13 @@ _PASSAGE_ONLY = {"passage", "start", "end", "snippet"}
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def export_rows(index: Index, query: str, prefix_last: bool = False) -> Iterator[dict[str, Any]]:
-    """One dict per matching article (its best passage only), best first."""
+def export_rows(
+    index: Index, query: str, prefix_last: bool = False, refine: Refine | None = None
+) -> Iterator[dict[str, Any]]:
+    """One dict per matching article (its best passage only), best first (or in the
+    order ``refine`` sorts by, among the articles its filters let in)."""
     last = 0
-    for hit in index.search_all(query, prefix_last=prefix_last):
+    for hit in index.search_all(query, prefix_last=prefix_last, refine=refine):
         if hit.rank == last:
             continue  # the article's other passages
         last = hit.rank

@@ -29,6 +29,9 @@ from typing import TYPE_CHECKING, Any
 from . import analysis
 from .errors import OptionError
 from .generation import committed, fault, save_sidecar, session
+from .manifest import Known, from_articles, identity, stat_key
+from .manifest import load as load_manifest
+from .manifest import save as save_manifest
 from .prepare import _prepare, _Prepared, _Unchanged, _words_of
 from .schema import (
     DICTIONARY,
@@ -38,12 +41,14 @@ from .schema import (
     article_count,
     dictionary,
     indexed_meta,
+    manifest,
     now,
     parts_of,
     reading,
     spelling_words,
     whoosh_errors,
 )
+from .spelling import words_file_matches, write_words
 
 if TYPE_CHECKING:
     # Documents are only read when indexing; searching does not import that stage.
@@ -96,11 +101,13 @@ def update_index(
     ``paths`` are added to the sources it was built from (the bundled corpus when there
     are none); sources that vanished are kept as they are (see :mod:`.sources`).
     ``changed`` limits the run to those paths (what a watcher saw change); ``forget``
-    drops a source. Only files whose content hash changed are re-analysed; files that
-    disappeared are removed. ``rebuild`` re-analyses everything. All changes land in
-    one commit. With ``jobs`` > 1, the files are shared among this process and
-    ``jobs`` - 1 worker processes, each writing its share as a segment (workers are
-    started with ``spawn``, so a calling script needs the usual
+    drops a source. A file whose size, mtime, ctime and inode are those recorded when it
+    was last hashed (see :mod:`.manifest`) is not read; the others are, and only those
+    whose content hash changed are re-analysed; files that disappeared are removed.
+    ``rebuild`` re-analyses everything. All changes land in one commit. With ``jobs``
+    > 1, the files to read are shared among this process and ``jobs`` - 1 worker
+    processes, each writing its share as a segment (workers are started with ``spawn``,
+    only when there are files to read, so a calling script needs the usual
     ``if __name__ == "__main__":`` guard). Symlinks are followed only while their target
     stays inside the sources, unless ``follow_symlinks``.
     """
@@ -110,6 +117,7 @@ def update_index(
     from .sources import plan, scan_plan
 
     started = time.perf_counter()
+    started_ns = time.time_ns()  # before any file is looked at (see manifest.RACY_NS)
     index_dir = Path(index_dir)
     if jobs < 1:
         raise OptionError(f"--jobs must be at least 1 (got {jobs})")
@@ -120,7 +128,7 @@ def update_index(
     report = progress or (lambda stage, done, total: None)
 
     report("scan", 0, 0)
-    sources, skipped, sizes = scan_plan(run_plan, follow_symlinks=follow_symlinks)
+    sources, skipped, sizes, stats = scan_plan(run_plan, follow_symlinks=follow_symlinks)
     report("scan", len(sources), len(sources))
 
     # The lock is taken before worker processes start; they are started without this
@@ -139,11 +147,10 @@ def update_index(
                     with reading(index_dir), ix.searcher() as s:
                         # A change of sources is committed even when no article changed.
                         moved = fresh or indexed_meta(s).get("roots") != roots
-                    counts = _apply(
+                    counts, files, words = _apply(
                         ix,
                         writer,
-                        sources,
-                        skipped,
+                        _Scanned(sources, skipped, stats, started_ns),
                         fresh,
                         report,
                         analyse_all,
@@ -172,6 +179,15 @@ def update_index(
             with after.searcher() as s:
                 documents = article_count(s)
                 passages = int(dictionary(s).get("stats", {}).get("passages", 0))
+            # Still under the lock: no other commit meanwhile.
+            ident = identity(after)
+            if files is not None:
+                save_manifest(index_dir, ident, files)
+            if words is not None and run.committed:
+                write_words(index_dir, ident, *words)
+            elif not words_file_matches(index_dir, ident):  # an index older than the file
+                with after.searcher() as s:
+                    write_words(index_dir, ident, *spelling_words(s))
             after.close()
         if run.committed:
             save_sidecar(index_dir, roots, run.generation, meta["updated"])
@@ -323,7 +339,6 @@ def _analysers(jobs: int, index_dir: Path, report: Progress) -> Iterator[Any]:
     whose segment also gets the dictionary; so documents keep the order a single process
     gives them.
     """
-    import multiprocessing
     import queue as queues
 
     def serial(tasks: list[Task]) -> tuple[Iterator[Any], list[Any]]:
@@ -337,27 +352,40 @@ def _analysers(jobs: int, index_dir: Path, report: Progress) -> Iterator[Any]:
     if jobs <= 1:
         yield serial
         return
-    # Not fork: the caller may run threads (a progress bar), and forked children would
-    # share its open files, the index lock among them. Not forkserver: a SIGTERM to the
-    # process group kills the fork server, and the pool then waits forever for the exit
-    # status of workers it can no longer ask about.
-    context = multiprocessing.get_context("spawn")
-    queue = context.Queue()
-    # Workers start with Ctrl-C ignored (an ignored signal stays ignored across exec), so
-    # none is interrupted before _init_worker runs.
-    main_thread = threading.current_thread() is threading.main_thread()
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if main_thread else None
-    try:
-        pool = context.Pool(jobs - 1, initializer=_init_worker, initargs=(queue,))
-    finally:
-        if main_thread:
-            signal.signal(signal.SIGINT, previous)
+    pool: Any = None
+
+    def start_pool() -> Any:
+        # Not fork: the caller may run threads (a progress bar), and forked children would
+        # share its open files, the index lock among them. Not forkserver: a SIGTERM to the
+        # process group kills the fork server, and the pool then waits forever for the exit
+        # status of workers it can no longer ask about. Started only when there is work to
+        # share: a run with nothing to read starts no process (nor imports the module).
+        import multiprocessing
+
+        context = multiprocessing.get_context("spawn")
+        # Workers start with Ctrl-C ignored (an ignored signal stays ignored across exec),
+        # so none is interrupted before _init_worker runs.
+        main_thread = threading.current_thread() is threading.main_thread()
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if main_thread else None
+        try:
+            return context.Pool(jobs - 1, initializer=_init_worker, initargs=(queue,))
+        finally:
+            if main_thread:
+                signal.signal(signal.SIGINT, previous)
+
+    queue: Any = None
     share_files: list[str] = []
 
     def run(tasks: list[Task]) -> tuple[Iterator[Any], list[Any]]:
         chunks = _shares(tasks, jobs) if tasks else []
         if len(chunks) <= 1:
             return serial(tasks)
+        nonlocal pool, queue
+        if pool is None:
+            import multiprocessing
+
+            queue = multiprocessing.get_context("spawn").Queue()
+            pool = start_pool()
         shares = [_write_share(c) for c in chunks[:-1]]
         share_files.extend(shares)
         pending = pool.map_async(_segment_worker, [(str(index_dir), f) for f in shares])
@@ -390,44 +418,74 @@ def _analysers(jobs: int, index_dir: Path, report: Progress) -> Iterator[Any]:
 
     try:
         yield run
-        pool.close()
+        if pool is not None:
+            pool.close()
     except BaseException:
-        pool.terminate()
+        if pool is not None:
+            pool.terminate()
         raise
     finally:
-        pool.join()
+        if pool is not None:
+            pool.join()
         for name in share_files:
             Path(name).unlink(missing_ok=True)
+
+
+@dataclass(frozen=True)
+class _Scanned:
+    """What the scan found: the files, what was skipped, the state of each file found by a
+    whole scan, and the time before any was looked at."""
+
+    sources: list[SourceFile]
+    skipped: list[Skipped]
+    stats: dict[str, os.stat_result]
+    started_ns: int
+
+
+def _known_files(
+    ix: Any, searcher: Any, run_plan: Plan, rebuild: bool
+) -> tuple[dict[str, Known], bool, bool]:
+    """(the indexed files, whether they are all of them, whether their record beside the
+    index must be written anew): the manifest when it describes the committed generation,
+    else read from the index (only the changed files' articles for a run limited to them,
+    as reading every article's stored fields takes seconds in a large index)."""
+    index_dir = Path(ix.storage.folder)
+    if rebuild:
+        return {}, True, True
+    with reading(index_dir):
+        loaded = load_manifest(index_dir, identity(ix))
+        if loaded is not None:
+            return loaded, True, False
+        if run_plan.only is not None:
+            return from_articles(run_plan.manifest(searcher)), False, False
+        return from_articles(manifest(searcher)), True, True
 
 
 def _apply(
     ix: Any,
     writer: Any,
-    sources: list[SourceFile],
-    skipped: list[Skipped],
+    scanned: _Scanned,
     rebuild: bool,
     report: Progress,
     analyse_all: Any,
     meta: dict[str, Any],
     moved: bool,
     run_plan: Plan,
-) -> dict[str, int]:
+) -> tuple[dict[str, int], dict[str, Known] | None, tuple[list[str], list[int]] | None]:
+    """Write what changed; returns the counts, the indexed files to record (None when
+    the record kept beside the index stays as it is) and the spelling dictionary written
+    (None when it is not)."""
     from .documents import Skipped
 
     index_dir = Path(ix.storage.folder)
+    skipped = scanned.skipped
+    dictionary_words = None
     with ix.searcher() as s:
+        files, whole, learnt = _known_files(ix, s, run_plan, rebuild)
+        # The words and sizes that change; the dictionary's own are read only if any do.
         vocabulary: Counter[str] = Counter()
         stats: Counter[str] = Counter()
-        with reading(index_dir):
-            known_docs = {} if rebuild else run_plan.manifest(s)
-            if not rebuild:
-                vocabulary.update(dict(zip(*spelling_words(s), strict=True)))
-                old_stats = dictionary(s).get("stats", {})
-                stats.update({k: old_stats.get(k, 0) for k in ("passages", "positions")})
-        # A file may hold several articles (a mailbox, a feed): they share its path and hash.
-        by_path: dict[str, tuple[str, list[str]]] = {}
-        for doc_id, (_, sha, path) in known_docs.items():
-            by_path.setdefault(path, (sha, []))[1].append(doc_id)
+        doc_paths = {doc_id: path for path, known in files.items() for doc_id in known.docs}
 
         def forget(doc_id: str) -> None:
             # The words and sizes of an article leave the dictionary with it.
@@ -442,24 +500,38 @@ def _apply(
         counts = dict(added=0, updated=0, removed=0, unchanged=0, changed=0, bytes=0)
         seen: set[str] = set()
         tasks = []
-        for source in sources:
+        state: dict[str, tuple[int, int, int, int] | None] = {}
+        for source in scanned.sources:
             # A file that moved is re-read: its path is part of what is stored.
-            known = by_path.get(str(source.path))
-            tasks.append((source, known[0] if known is not None else None))
+            path = str(source.path)
+            st = scanned.stats.get(path) or _stat(path)
+            state[path] = None if st is None else stat_key(st, scanned.started_ns)
+            known = files.get(path)
+            if known is not None and known.stat is not None and known.stat == state[path]:
+                seen.update(known.docs)  # as it was when hashed: not even read
+                counts["unchanged"] += len(known.docs)
+                continue
+            tasks.append((source, known.sha if known is not None else None))
         total = len(tasks)
         report("index", 0, total)
         results, writer.extra_segments = analyse_all(tasks)
+        read: dict[str, Known] = {}  # the files whose articles were (re-)analysed
         for result in results:
             if isinstance(result, Skipped):
                 skipped.append(result)
                 continue
             if isinstance(result, _Unchanged):
-                unchanged = by_path[result.path][1]
-                seen.update(unchanged)
-                counts["unchanged"] += len(unchanged)
+                known = files[result.path]
+                seen.update(known.docs)
+                counts["unchanged"] += len(known.docs)
+                if known.stat != state.get(result.path):  # touched, not changed
+                    known.stat = state.get(result.path)
+                    learnt = True
                 continue
+            entry = read.setdefault(result.path, Known(result.sha, [], state.get(result.path)))
+            entry.docs.append(result.doc_id)
             seen.add(result.doc_id)
-            if result.doc_id in known_docs:
+            if result.doc_id in doc_paths:
                 forget(result.doc_id)
                 counts["updated"] += 1
             else:
@@ -470,22 +542,40 @@ def _apply(
             vocabulary.update(result.words)
             stats["passages"] += result.passages
             stats["positions"] += result.positions
-        for doc_id in known_docs.keys() - seen:
-            if run_plan.keeps(known_docs[doc_id][2]):  # not looked at, or of a vanished source
-                continue
+        removed = [d for d in doc_paths.keys() - seen if not run_plan.keeps(doc_paths[d])]
+        for doc_id in removed:  # kept: not looked at, or of a vanished source
             forget(doc_id)
             counts["removed"] += 1
-    counts["changed"] = counts["added"] + counts["updated"] + counts["removed"]
-    if counts["changed"] or rebuild or moved:
-        if not rebuild:  # a rebuild's commit drops every old segment: nothing to read
-            writer.delete_by_term("kind", DICTIONARY)
-            writer.delete_by_term("kind", WORDS)
-        # Kept as stored lists, not as an indexed field: a few hundred thousand one-posting
-        # terms would cost more to write than the articles' own postings.
-        words = sorted(w for w, n in vocabulary.items() if n > 0)
-        writer.add_document(kind=WORDS, words=words, counts=[vocabulary[w] for w in words])
-        writer.add_document(
-            kind=DICTIONARY,
-            stats={"passages": stats["passages"], "positions": stats["positions"], **meta},
-        )
-    return counts
+        counts["changed"] = counts["added"] + counts["updated"] + counts["removed"]
+        if counts["changed"] or rebuild or moved:
+            if not rebuild:  # a rebuild's commit drops every old segment: nothing to read
+                with reading(index_dir):
+                    vocabulary.update(dict(zip(*spelling_words(s), strict=True)))
+                    old_stats = dictionary(s).get("stats", {})
+                stats.update({k: old_stats.get(k, 0) for k in ("passages", "positions")})
+                writer.delete_by_term("kind", DICTIONARY)
+                writer.delete_by_term("kind", WORDS)
+            # Kept as stored lists, not as an indexed field: a few hundred thousand
+            # one-posting terms would cost more to write than the articles' own postings.
+            words = sorted(w for w, n in vocabulary.items() if n > 0)
+            dictionary_words = (words, [vocabulary[w] for w in words])
+            writer.add_document(kind=WORDS, words=words, counts=dictionary_words[1])
+            writer.add_document(
+                kind=DICTIONARY,
+                stats={"passages": stats["passages"], "positions": stats["positions"], **meta},
+            )
+    if not whole or not (counts["changed"] or rebuild or moved or learnt):
+        return counts, None, dictionary_words
+    for doc_id in removed:
+        known = files.get(doc_paths[doc_id])
+        if known is not None and doc_id in known.docs:
+            known.docs.remove(doc_id)
+    kept = {path: known for path, known in files.items() if known.docs}
+    return counts, {**kept, **read}, dictionary_words
+
+
+def _stat(path: str) -> os.stat_result | None:
+    try:
+        return os.stat(path)
+    except OSError:
+        return None

@@ -21,6 +21,8 @@ from .compile import SYNONYM_WEIGHT, Compiler, decode_positions
 from .highlight import Highlighter, mark_html, merge_spans
 from .ranking import FAMILY_WEIGHT
 from .results import HIT_META, Hit
+from .title_match import TITLE_MATCH_WEIGHT, likeness
+from .titles import Templates, is_template, shown_title
 
 if TYPE_CHECKING:
     from whoosh.searching import Searcher
@@ -276,21 +278,28 @@ def rerank(
     compiler: Compiler,
     ranked: Sequence[Ranked],
     depth: int = RERANK_DEPTH,
+    words: list[str] | None = None,
 ) -> list[Ranked]:
     """The top ``depth`` articles re-ordered with their best passage's score added (at
     PASSAGE_WEIGHT): an article whose words meet in one passage beats one, often longer,
-    that holds them far apart."""
+    that holds them far apart. Then each score grows with how closely the article's title
+    says the query's ``words`` (see :mod:`.title_match`)."""
     top = list(ranked[:depth])
     if len(top) < 2:
         return list(ranked)
     evidence = compiler.reranked = _Evidence(
         index, searcher, compiler, [d for r in top for d in r.parts]
     )
+    found_templates = index.templates(searcher)
     rescored = []
     for r in top:
         found = _best_passages(searcher, evidence, r.parts, proximity=True, keep=True)
         best = found[0][0] if found else 0.0
-        rescored.append(replace(r, score=r.score + PASSAGE_WEIGHT * best))
+        score = r.score + PASSAGE_WEIGHT * best
+        if words:
+            title = shown_title(_stored(searcher, compiler, r.docnum, True), found_templates)
+            score *= 1 + TITLE_MATCH_WEIGHT * likeness(words, title)
+        rescored.append(replace(r, score=score))
     rescored.sort(key=lambda r: (-r.score, r.docnum))
     return rescored + list(ranked[depth:])
 
@@ -320,6 +329,7 @@ def hits(
         covered = shared is not None and shared.covers(parts)
         evidence = shared if covered else _Evidence(index, searcher, compiler, parts)
     highlighter = Highlighter(frozenset(compiler.terms), tuple(compiler.phrases))
+    found = index.templates(searcher)
     hits = []
     for rank, r in enumerate(page, start=first_rank):
         compiler.cost.check()
@@ -350,7 +360,7 @@ def hits(
                 Hit(
                     rank=rank,
                     doc_id=f["doc_id"],
-                    title=f.get("title", ""),
+                    title=_title(searcher, r, f, found),
                     path=f.get("path", ""),
                     section=section,
                     passage=number,
@@ -367,3 +377,15 @@ def hits(
                 )
             )
     return hits
+
+
+def _title(searcher: Searcher, r: Ranked, fields: dict[str, Any], found: Templates) -> str:
+    """The article's title as shown (see :mod:`.titles`), from its first part's passages
+    when a template is replaced."""
+    if not is_template(fields, found):
+        return str(fields.get("title", ""))
+    if fields.get("offset"):  # a later part of a long file (rare for a template page)
+        from .schema import parts_of
+
+        fields = parts_of(searcher, r.doc_id)[0]
+    return shown_title(fields, found)

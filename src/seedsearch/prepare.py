@@ -37,6 +37,8 @@ class _Prepared:
     passages: int
     positions: int
     nbytes: int
+    path: str = ""  # the file it was read from
+    sha: str = ""  # that file's content hash
 
 
 @dataclass(frozen=True)
@@ -60,14 +62,16 @@ def _parts(doc: Document) -> Iterator[tuple[int, int, list[Passage]]]:
 
 
 def _prepare_document(doc: Document) -> _Prepared:
-    prepared = _Prepared(doc.doc_id, iter(()), set(), len(doc.passages), 0, _utf8_size(doc.text))
+    prepared = _Prepared(
+        doc.doc_id, iter(()), set(), len(doc.passages), 0, _utf8_size(doc.text), doc.path, doc.sha
+    )
     prepared.parts = _prepared_parts(doc, prepared, _shares_of(doc))
     return prepared
 
 
 def _prepare_streamed(streamed: StreamedDocument, nbytes: int) -> _Prepared:
     doc = streamed.document  # its text is the opening block only
-    prepared = _Prepared(doc.doc_id, iter(()), set(), 0, 0, nbytes)
+    prepared = _Prepared(doc.doc_id, iter(()), set(), 0, 0, nbytes, doc.path, doc.sha)
 
     def parts() -> Iterator[dict[str, Any]]:
         shares = ((s.first, s.offset, s.text, s.passages) for s in streamed.shares)
@@ -105,7 +109,7 @@ def _prepared_parts(
     # Every part carries the filter fields (a filter must hold where the words matched)
     # and the metadata its hits show.
     filter_fields = filters.index_fields(meta, doc.path)
-    folding = collapse.columns(doc.doc_id, doc.path, doc.text, doc.meta.url)
+    folding = collapse.columns(doc.doc_id, doc.path, doc.text, doc.meta.url, doc.title)
     for first, offset, text, passages in shares:
         positions: dict[str, list[int]] = {}
         sections: dict[str, int] = {}

@@ -3,6 +3,7 @@ exact totals."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from . import postings
@@ -23,13 +24,21 @@ FAMILY_WEIGHT = 0.4
 
 
 def run(
-    searcher: Searcher, spelling: Spelling, node: Node, window: int, loose: bool = False
+    searcher: Searcher,
+    spelling: Spelling,
+    node: Node,
+    window: int,
+    loose: bool = False,
+    order: Callable[[dict[int, float]], dict[int, float]] | None = None,
 ) -> tuple[Compiler, list[Ranked], int]:
     """(compiler, the top ``window`` results, exact number of results).
 
     Results are articles (an article in parts scores as its best part), exact duplicates
     folded into one (see :mod:`.collapse`). A plain list of words needs
     :func:`min_should_match` of them; ``loose`` (the OR form of such a list) needs any one.
+    ``order``, when given, sees the score of every matched part and returns the keys the
+    results are ranked by instead (a sort by date, see :mod:`.refine`); the results then
+    carry those keys as scores.
     """
     from whoosh.collectors import UnlimitedCollector
     from whoosh.query import AndMaybe, Term
@@ -37,7 +46,7 @@ def run(
     compiler = Compiler(searcher, spelling)
     q = compiler.compile(node)
     if has_filter(node) and not has_text_leaf(node):
-        ranked, total = _newest(spelling, q, window, compiler.cost)
+        ranked, total = _newest(spelling, q, window, compiler.cost, order)
         return compiler, ranked, total
     rest, filters = _split_filters(q)
     words = _plain_terms(rest, loose)
@@ -56,7 +65,7 @@ def run(
             lambda field: spelling.index.field_lengths(searcher, field),
         )
         cols, folds = _folds(spelling, scores)
-        ranked, total = group(cols, scores, window, folds)
+        ranked, total = group(cols, order(scores) if order else scores, window, folds)
         shown = [d for r in ranked for d in r.parts]
         compiler.postings = _raw_postings(searcher, terms, shown, read)
         return compiler, ranked, total
@@ -76,7 +85,7 @@ def run(
     siblings = spelling.index.siblings(searcher)
     scores = whole_articles(searcher, matching, scores, siblings, compiler.cost, in_title)
     cols, folds = _folds(spelling, scores)
-    ranked, total = group(cols, scores, window, folds)
+    ranked, total = group(cols, order(scores) if order else scores, window, folds)
     return compiler, ranked, total
 
 
@@ -114,9 +123,16 @@ def _matching(searcher: Searcher, filters: list[Any], cost: Cost) -> set[int]:
     return set(bounded(q, cost).matcher(searcher, searcher.boolean_context()).all_ids())
 
 
-def _newest(spelling: Spelling, q: Any, window: int, cost: Cost) -> tuple[list[Ranked], int]:
+def _newest(
+    spelling: Spelling,
+    q: Any,
+    window: int,
+    cost: Cost,
+    order: Callable[[dict[int, float]], dict[int, float]] | None = None,
+) -> tuple[list[Ranked], int]:
     """The articles (first parts) a query of filters only matches, newest first (those
-    without a date last; duplicates folded), and how many there are."""
+    without a date last; duplicates folded), or in the ``order`` given, and how many
+    there are."""
     from dataclasses import replace
 
     from whoosh.query import And as WAnd
@@ -126,7 +142,10 @@ def _newest(spelling: Spelling, q: Any, window: int, cost: Cost) -> tuple[list[R
     matched = bounded(WAnd([q, Term("head", "1")]), cost)
     docnums = list(matched.matcher(searcher, searcher.boolean_context()).all_ids())
     days = searcher.reader().column_reader("date")
-    by_date = {d: float(days[d] or 0) for d in docnums}  # the date orders, as a score would
+    if order is not None:
+        by_date = order(dict.fromkeys(docnums, 0.0))
+    else:  # the date orders, as a score would
+        by_date = {d: float(days[d] or 0) for d in docnums}
     cols, folds = _folds(spelling, by_date)
     ranked, total = group(cols, by_date, window, folds)
     return [replace(r, score=0.0) for r in ranked], total

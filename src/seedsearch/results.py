@@ -8,6 +8,9 @@ from typing import Any
 # The metadata a hit carries (the article's page has all of it).
 HIT_META = ("date", "author", "source", "format", "url", "language")
 
+# What results are counted by (see :mod:`.facets`).
+FACETS = ("source", "year", "type", "author")
+
 # --- results ---------------------------------------------------------------------------
 
 
@@ -54,6 +57,14 @@ class Reason:
 
 
 @dataclass(frozen=True)
+class FacetValue:
+    """One value of a facet and how many results hold it."""
+
+    value: str
+    count: int
+
+
+@dataclass(frozen=True)
 class SearchResult:
     query: str
     total: int
@@ -69,6 +80,12 @@ class SearchResult:
     completed: dict[str, list[str]] = field(default_factory=dict)
     # Synonyms the query also searched, as written in the synonyms list.
     also_searched: tuple[str, ...] = ()
+    # The filter options given apart from the query (see :mod:`.refine`), the sort order,
+    # and when asked the facets: per facet (source, year, type, author) its most frequent
+    # values among all the results.
+    filters: dict[str, str] = field(default_factory=dict)
+    sort: str = "relevance"
+    facets: dict[str, tuple[FacetValue, ...]] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -82,5 +99,10 @@ class SearchResult:
             "offset": self.offset,
             "completed": self.completed,
             "also_searched": list(self.also_searched),
+            "filters": self.filters,
+            "sort": self.sort,
+            "facets": None
+            if self.facets is None
+            else {name: [asdict(v) for v in values] for name, values in self.facets.items()},
             "hits": [h.to_dict() for h in self.hits],
         }

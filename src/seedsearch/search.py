@@ -12,7 +12,7 @@ import re
 import time
 import unicodedata
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from .analysis import normalise_word
@@ -22,10 +22,21 @@ from .compile import Compiler, correct
 from .errors import OptionError, QueryError
 from .highlight import Highlighter
 from .passages import RERANK_DEPTH, hits, rerank
-from .query import Node, has_text_leaf, parse, relaxed, unparse
+from .query import (
+    And,
+    Node,
+    has_filter,
+    has_text_leaf,
+    parse,
+    relaxed,
+    unparse,
+    without_stop_words,
+)
 from .ranking import run
-from .results import Hit, SearchResult
+from .refine import NEWEST, RELEVANCE, Gather, Refine
+from .results import FACETS, FacetValue, Hit, SearchResult
 from .spelling import Spelling
+from .title_match import query_words
 
 if TYPE_CHECKING:
     from whoosh.searching import Searcher
@@ -86,6 +97,7 @@ class _Matches:
     also: tuple[str, ...] = ()  # synonyms the query also searched
     typed: Node | None = None  # the query as typed, before corrections (for explain)
     node: Node | None = None  # the query that ran
+    facets: dict[str, tuple[FacetValue, ...]] | None = None
 
 
 def search(
@@ -96,6 +108,7 @@ def search(
     cost: Cost | None = None,
     prefix_last: bool = False,
     explain: bool = False,
+    refine: Refine | None = None,
 ) -> SearchResult:
     """Run ``query`` against ``index``: a page of ranked articles with their best passages.
 
@@ -108,13 +121,31 @@ def search(
     :class:`~.errors.QueryTooExpensiveError`. ``prefix_last`` is for a query being typed:
     its last word, unless a space follows it, is a prefix (see :func:`last_word`).
     ``explain``: each shown hit says why its article matched (:mod:`.explain`).
+    ``refine``: filters given apart from the query, the sort order, and whether to count
+    the facets of all the results (:mod:`.refine`, :mod:`.facets`).
     """
     started = time.perf_counter()
     _validate(query, limit, offset)
-    found = _matches(index, query, offset + limit, cost, prefix_last, margin=limit)
+    refine = refine or Refine()
+    found = _matches(index, query, offset + limit, cost, prefix_last, refine, margin=limit)
     if found is None:
         _, ignored = parse(query)
-        return SearchResult(query, 0, _ms(started), None, tuple(ignored), (), None, limit, offset)
+        ignored += refine.ignored
+        empty: dict[str, tuple[FacetValue, ...]] = {name: () for name in FACETS}
+        return SearchResult(
+            query,
+            0,
+            _ms(started),
+            None,
+            tuple(ignored),
+            (),
+            None,
+            limit,
+            offset,
+            filters=refine.params(sort=False),
+            sort=refine.sort,
+            facets=empty if refine.facets else None,
+        )
     page = found.ranked[offset : offset + limit]
     shown = hits(index, found.searcher, found.compiler, page, offset + 1, found.text_query)
     if explain and found.typed is not None and found.node is not None:
@@ -133,23 +164,44 @@ def search(
         offset,
         found.completed,
         found.also,
+        filters=refine.params(sort=False),
+        sort=refine.sort,
+        facets=found.facets,
     )
 
 
-def search_all(index: Index, query: str, prefix_last: bool = False) -> Iterator[Hit]:
+def search_all(
+    index: Index, query: str, prefix_last: bool = False, refine: Refine | None = None
+) -> Iterator[Hit]:
     """Every article matching ``query``, in the order of :func:`search`, with its best
     passages: read a batch of ``EXPORT_BATCH`` articles at a time, so memory stays bounded
     by the batch (and the list of matching article numbers). The ranking has the search's
-    time budget, and each batch one of its own."""
+    time budget, and each batch one of its own. ``refine`` as for :func:`search` (facets
+    aside)."""
     _validate(query, 1, 0)
     cost = Cost(time_budget())
-    found = _matches(index, query, None, cost, prefix_last)
+    found = _matches(index, query, None, cost, prefix_last, refine or Refine())
     if found is None:
         return
     for start in range(0, len(found.ranked), EXPORT_BATCH):
         cost.deadline = time.monotonic() + cost.seconds
         batch = found.ranked[start : start + EXPORT_BATCH]
         yield from hits(index, found.searcher, found.compiler, batch, start + 1, found.text_query)
+
+
+# A plain list of words finding fewer articles than this (a page) is widened to an OR of
+# its words... (measured on the bench judgments: see README, Ranking)
+WIDEN_BELOW = 10
+# ... when it has this many words or more (not stop words): long queries, index entries
+# and titles typed from memory, hold a word the right page lacks; two words found together
+# in a few articles are what the user asked for.
+WIDEN_FROM_WORDS = 3
+
+
+def _words_in(node: Node) -> int:
+    """How many words (not stop words) a plain list of words has, as typed: a slash-joined
+    word (a menu path) is one."""
+    return len(without_stop_words(node.children if isinstance(node, And) else [node]))
 
 
 def last_word(query: str) -> str | None:
@@ -171,13 +223,15 @@ def _matches(
     window: int | None,
     cost: Cost | None,
     prefix_last: bool,
+    refine: Refine,
     margin: int = 0,
 ) -> _Matches | None:
-    """The ranked matches of ``query`` (the top ``window``, or all with None); None for a
-    query with nothing searchable."""
+    """The ranked matches of ``query`` narrowed by ``refine``'s filters (the top
+    ``window``, or all with None); None for a query with nothing searchable."""
     cost = cost or Cost(time_budget())
     node, ignored = parse(query)
-    if node is None:
+    ignored += refine.ignored
+    if node is None and not refine.filtered:
         return None
     searcher = index.searcher()
     spelling = Spelling(index, searcher, cost)
@@ -185,7 +239,7 @@ def _matches(
     # finished words are corrected, and no "did you mean" is made of a half-typed word.
     # One that begins no indexed word cannot be completed: it is taken as typed (and
     # corrected, as a finished word would be).
-    typed = last_word(query) if prefix_last else None
+    typed = last_word(query) if prefix_last and node is not None else None
     if typed is not None and spelling.narrow_prefix(normalise_word(typed), TYPED_EXPANSIONS):
         node, ignored = parse(query + "*")
         assert node is not None  # the same query, its last word a prefix
@@ -194,23 +248,44 @@ def _matches(
     corrected: str | None = None
     suggestion: str | None = None
     as_typed = node
-    fixed, changed = correct(node, Compiler(searcher, spelling))
-    if changed:
-        node = fixed
-        corrected = unparse(node)
+    if node is not None:
+        fixed, changed = correct(node, Compiler(searcher, spelling))
+        if changed:
+            node = fixed
+            corrected = unparse(node)
     everything = window is None
     # A little more than asked: near duplicates folded below leave room for others.
     window = searcher.doc_count_all() if window is None else max(window, RERANK_DEPTH) + margin
-    compiler, ranked, total = run(searcher, spelling, node, max(window, 1))
-    if total == 0 and (loose := relaxed(node)) is not None:
-        compiler, ranked, total = run(searcher, spelling, loose, max(window, 1), loose=True)
-        if total:
+    both = refine.apply(node)
+    assert both is not None  # a query, or filters
+    # A query of filters only lists the newest first: "relevance" is that order there.
+    sort = refine.sort
+    if sort == RELEVANCE and has_filter(both) and not has_text_leaf(both):
+        sort = NEWEST
+    gather = Gather(searcher, sort) if refine.facets or sort != RELEVANCE else None
+    compiler, ranked, total = run(searcher, spelling, both, max(window, 1), order=gather)
+    loose = relaxed(node) if node is not None and total < WIDEN_BELOW else None
+    if (
+        loose is not None
+        and node is not None
+        and (total == 0 or _words_in(node) >= WIDEN_FROM_WORDS)
+    ):
+        # Too few articles hold (nearly) every word: any of them will do, ranked by the
+        # same score, so that those holding more of the words still come first when they
+        # are as good.
+        loose_both = refine.apply(loose)
+        assert loose_both is not None
+        wide = run(searcher, spelling, loose_both, max(window, 1), loose=True, order=gather)
+        if wide[2] > total:
+            compiler, ranked, total = wide
             node = loose
             corrected = unparse(loose)
-    if total == 0 and not everything:
+    if total == 0 and not everything and node is not None:
         better, changed = correct(node, Compiler(searcher, spelling), budget_extra=1)
-        if changed and run(searcher, spelling, better, 1)[2]:
+        if changed and run(searcher, spelling, refine.apply(better) or better, 1)[2]:
             suggestion = unparse(better)
+    if gather is not None and sort != RELEVANCE:  # the keys ranked by: back to scores
+        ranked = [replace(r, score=gather.scores.get(r.docnum, 0.0)) for r in ranked]
 
     # Prefix and fuzzy words past the query's expansion budget were left out.
     ignored += [word for word in compiler.dropped if word not in ignored]
@@ -221,9 +296,15 @@ def _matches(
             completed[typed] = words
     ranked, near = fold_near(index.columns(searcher), ranked)
     total -= near
-    text_query = has_text_leaf(node)
-    if text_query:
-        ranked = rerank(index, searcher, compiler, ranked)
+    text_query = has_text_leaf(both)
+    if text_query and sort == RELEVANCE:
+        words = query_words(node) if node is not None else []
+        ranked = rerank(index, searcher, compiler, ranked, words=words)
+    facets = None
+    if refine.facets:
+        from .facets import count
+
+        facets = count(index, searcher, gather.scores if gather is not None else {})
     return _Matches(
         searcher,
         compiler,
@@ -237,6 +318,7 @@ def _matches(
         tuple(compiler.also),
         as_typed,
         node,
+        facets,
     )
 
 

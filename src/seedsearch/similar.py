@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from .analysis import analyse, is_number, is_stop_word
 from .errors import DocumentNotFoundError, OptionError
 from .schema import ARTICLE, article_count, parts_of
+from .titles import shown_title
 
 if TYPE_CHECKING:
     from .store import Index
@@ -97,7 +98,8 @@ def similar(index: Index, doc_id: str, limit: int = 10) -> SimilarResult:
     parts = parts_of(searcher, doc_id)
     if not parts:
         raise DocumentNotFoundError(f"no document with id {doc_id!r}")
-    title = parts[0].get("title", "")
+    found = index.templates(searcher)
+    title = shown_title(parts[0], found)
     text, size = [], 0
     for part in parts:  # the first parts, up to about MAX_TOKENS words
         chunk = str(part.get("article", ""))
@@ -132,7 +134,7 @@ def similar(index: Index, doc_id: str, limit: int = 10) -> SimilarResult:
         title,
         tuple(t for t, _ in terms),
         tuple(
-            SimilarArticle(rank, other, f.get("title", ""), f.get("path", ""), round(score, 4))
+            SimilarArticle(rank, other, shown_title(f, found), f.get("path", ""), round(score, 4))
             for rank, (other, (score, f)) in enumerate(ranked, 1)
         ),
     )

@@ -187,21 +187,29 @@ def _articles_of_file(searcher: Searcher, path: str) -> dict[str, tuple[int, str
 
 def scan_plan(
     p: Plan, *, follow_symlinks: bool = False
-) -> tuple[list[SourceFile], list[Skipped], dict[str, int]]:
-    """The files of the run, what was skipped, and the bytes of each source read whole."""
+) -> tuple[list[SourceFile], list[Skipped], dict[str, int], dict[str, os.stat_result]]:
+    """The files of the run, what was skipped, the bytes of each source read whole, and
+    the state of each file found by a whole scan (one ``stat`` each, which an update
+    compares with what it recorded)."""
     from .documents import scan
 
     if p.only is None:
         files, skipped = scan(p.present, follow_symlinks=follow_symlinks)
         sizes = {root: 0 for root in p.present}
         prefixes = {root: _prefixes(root, {}) for root in p.present}
+        stats: dict[str, os.stat_result] = {}
         for f in files:
-            size = _size(f.path)
+            path = str(f.path)
+            try:
+                st = os.stat(path)
+            except OSError:
+                continue
+            stats[path] = st
             for root in p.present:
-                if under(str(f.path), prefixes[root]):
-                    sizes[root] += size
-        return files, skipped, sizes
-    return (*_scan_changed(p.present, p.only, follow_symlinks), {})
+                if under(path, prefixes[root]):
+                    sizes[root] += st.st_size
+        return files, skipped, sizes, stats
+    return (*_scan_changed(p.present, p.only, follow_symlinks), {}, {})
 
 
 def _size(path: Path) -> int:

@@ -5,8 +5,15 @@ words within a few edits (spelling correction and fuzzy words), all within the s
 
 from __future__ import annotations
 
+import json
+import os
+import sys
+from array import array
 from bisect import bisect_left
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from itertools import accumulate
+from pathlib import Path
+from typing import TYPE_CHECKING, overload
 
 from .budget import (
     MAX_EXPANSIONS,
@@ -20,7 +27,19 @@ from .budget import (
 if TYPE_CHECKING:
     from whoosh.searching import Searcher
 
+    from .manifest import Identity
     from .store import Index
+
+# The spelling dictionary as a file beside the index, opened in a millisecond where its
+# stored copy in the index (one pickled, compressed list of some 100,000 words) takes tens
+# of them: a JSON header line naming the generation it belongs to, then the words' UTF-8
+# bytes end to end, where each starts (n + 1 offsets) and their counts, as 32-bit
+# unsigned integers, little-endian. Its words are decoded only as look-ups reach them.
+WORDS_FILE = "seedsearch-words.bin"
+WORDS_VERSION = 1
+
+Words = Sequence[str]
+Counts = Sequence[int]
 
 
 def _budget(folded: str) -> int:
@@ -55,13 +74,13 @@ class Spelling:
         self.index = index
         self.searcher = searcher
         self.cost = cost or Cost()
-        self._words: tuple[list[str], list[int]] | None = None
+        self._words: tuple[Words, Counts] | None = None
         # Expansions already worked out in this search: a repeated word costs nothing.
         self._prefixes: dict[str, list[str]] = {}
         self._near: dict[tuple[str, int], list[str]] = {}
 
     @property
-    def lists(self) -> tuple[list[str], list[int]]:
+    def lists(self) -> tuple[Words, Counts]:
         if self._words is None:
             self._words = self.index.spelling(self.searcher)
         return self._words
@@ -97,7 +116,7 @@ class Spelling:
         hi = min(bisect_left(words, prefix + "\U0010ffff", lo), lo + most)
         hi = lo + max(0, min(hi - lo, MAX_VISITS - self.cost.visited))
         self.cost.visit(hi - lo)
-        return words[lo:hi]
+        return list(words[lo:hi])
 
     def within(self, word: str, maxdist: int) -> list[str]:
         """Words within ``maxdist`` Levenshtein edits, found by walking a Levenshtein
@@ -113,7 +132,8 @@ class Spelling:
             return []
         self.cost.automata += 1
         self.cost.longest = max(self.cost.longest, len(word))
-        words, _ = self.lists
+        # The walk bisects the list once per step: decoded whole, once per generation.
+        words = _whole(self.lists[0])
         cost = self.cost
 
         def first_at_least(key: str) -> str | None:
@@ -126,3 +146,117 @@ class Spelling:
         dfa = levenshtein_automaton(word, maxdist).to_dfa()
         self._near[key] = list(find_all_matches(dfa, first_at_least))
         return self._near[key]
+
+
+# --- the dictionary's file -------------------------------------------------------------
+
+
+class WordList(Sequence[str]):
+    """The sorted words of the dictionary's file, each decoded when it is read."""
+
+    def __init__(self, blob: bytes, offsets: array[int]) -> None:
+        self._blob = blob
+        self._offsets = offsets
+        self._whole: list[str] | None = None
+
+    def __len__(self) -> int:
+        return len(self._offsets) - 1
+
+    @overload
+    def __getitem__(self, i: int) -> str: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[str]: ...
+    def __getitem__(self, i: int | slice) -> str | list[str]:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError(i)
+        return self._blob[self._offsets[i] : self._offsets[i + 1]].decode("utf-8", "surrogatepass")
+
+    def whole(self) -> list[str]:
+        if self._whole is None:
+            self._whole = self[:]
+        return self._whole
+
+
+def _whole(words: Words) -> Words:
+    return words.whole() if isinstance(words, WordList) else words
+
+
+def _little(numbers: array[int]) -> array[int]:
+    if sys.byteorder != "little":
+        numbers.byteswap()
+    return numbers
+
+
+def write_words(index_dir: Path, ident: Identity, words: Words, counts: Counts) -> None:
+    """Replace the dictionary's file atomically. Failing loses nothing: searches read
+    the copy in the index."""
+    if array("I").itemsize != 4:
+        return
+    encoded = [w.encode("utf-8", "surrogatepass") for w in words]
+    offsets = array("I", accumulate(map(len, encoded), initial=0))
+    header = {
+        "version": WORDS_VERSION,
+        "generation": ident[0],
+        "segments": ident[1],
+        "words": len(encoded),
+        "bytes": offsets[-1],
+    }
+    try:
+        numbers = array("I", counts)
+    except OverflowError:  # more articles than 32 bits count: the index's copy is read
+        return
+    tmp = index_dir / f".{WORDS_FILE}.{os.getpid()}.tmp"
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(json.dumps(header).encode("ascii") + b"\n")
+            fh.write(b"".join(encoded))
+            fh.write(_little(offsets).tobytes())
+            fh.write(_little(numbers).tobytes())
+        os.replace(tmp, index_dir / WORDS_FILE)
+    except OSError:
+        pass
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def words_file_matches(index_dir: Path, ident: Identity) -> bool:
+    return _read(index_dir, ident) is not None
+
+
+def _read(index_dir: Path, ident: Identity) -> tuple[WordList, array[int]] | None:
+    try:
+        with open(index_dir / WORDS_FILE, "rb") as fh:
+            line = fh.readline(4096)
+            header = json.loads(line)
+            if header.get("version") != WORDS_VERSION or [
+                header.get("generation"),
+                header.get("segments"),
+            ] != [ident[0], ident[1]]:
+                return None
+            rest = fh.read()
+    except (OSError, ValueError, AttributeError):
+        return None
+    n, size = header.get("words"), header.get("bytes")
+    if not isinstance(n, int) or not isinstance(size, int) or array("I").itemsize != 4:
+        return None
+    if n < 0 or size < 0 or len(rest) != size + 4 * (2 * n + 1):
+        return None
+    offsets, counts = array("I"), array("I")
+    offsets.frombytes(rest[size : size + 4 * (n + 1)])
+    counts.frombytes(rest[size + 4 * (n + 1) :])
+    offsets, counts = _little(offsets), _little(counts)
+    if offsets[0] != 0 or offsets[-1] != size:
+        return None
+    return WordList(rest[:size], offsets), counts
+
+
+def read_words(index_dir: Path, searcher: Searcher) -> tuple[Words, Counts] | None:
+    """The spelling dictionary from its file, or None when the file is missing, damaged
+    or of another generation than the searcher's (the index's copy is then read)."""
+    from .manifest import reader_identity
+
+    return _read(index_dir, reader_identity(searcher.reader()))

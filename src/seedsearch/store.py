@@ -30,6 +30,7 @@ from .schema import (
     stored_passage,
     stored_passages,
 )
+from .titles import Templates, shown_title, templates, with_shown_title
 
 # Passages of an article read at a time for a page of it (see Index.window).
 WINDOW = 100
@@ -40,8 +41,10 @@ if TYPE_CHECKING:
     from whoosh.searching import Searcher
 
     from .documents import Passage
+    from .refine import Refine
     from .results import Hit, SearchResult
     from .similar import SimilarResult
+    from .spelling import Counts, Words
     from .synonyms import Synonyms
 
 
@@ -80,12 +83,13 @@ class Index:
             )
         self._searcher: Searcher | None = None
         self._passage_stats: tuple[int, tuple[int, float]] | None = None
-        self._spelling: tuple[int, tuple[list[str], list[int]]] | None = None
+        self._spelling: tuple[int, tuple[Words, Counts]] | None = None
         self.synonyms_file: str | None = None  # the user's list, besides the folder's own
         self._columns: tuple[int, Columns] | None = None
         self._folds: tuple[int, FoldMap] | None = None
         self._siblings: tuple[int, dict[int, tuple[int, ...]]] | None = None
         self._lengths: tuple[int, dict[str, array[int]]] | None = None
+        self._templates: tuple[int, Templates] | None = None
 
     def synonyms(self) -> Synonyms:
         """The synonyms searches use (reloaded when a file changes)."""
@@ -147,12 +151,20 @@ class Index:
         offset: int = 0,
         explain: bool = False,
         prefix_last: bool = False,
+        refine: Refine | None = None,
     ) -> SearchResult:
+        """``refine``: filter options, sort order, facets (see :mod:`.refine`)."""
         from .search import search
 
         with reading(self.index_dir):
             return search(
-                self, query, limit=limit, offset=offset, explain=explain, prefix_last=prefix_last
+                self,
+                query,
+                limit=limit,
+                offset=offset,
+                explain=explain,
+                prefix_last=prefix_last,
+                refine=refine,
             )
 
     def similar(self, doc_id: str, limit: int = 10) -> SimilarResult:
@@ -162,21 +174,24 @@ class Index:
         with reading(self.index_dir):
             return similar(self, doc_id, limit)
 
-    def search_all(self, query: str, prefix_last: bool = False) -> Iterator[Hit]:
+    def search_all(
+        self, query: str, prefix_last: bool = False, refine: Refine | None = None
+    ) -> Iterator[Hit]:
         """Every matching article with its best passages, best first (an export)."""
         from .search import search_all
 
         with reading(self.index_dir):
-            yield from search_all(self, query, prefix_last=prefix_last)
+            yield from search_all(self, query, prefix_last=prefix_last, refine=refine)
 
     def document(self, doc_id: str) -> Article:
         with reading(self.index_dir):
-            parts = parts_of(self.searcher(), doc_id)
+            s = self.searcher()
+            parts = parts_of(s, doc_id)
         if not parts:
             raise DocumentNotFoundError(f"no document with id {doc_id!r}")
         return Article(
             doc_id=doc_id,
-            title=parts[0].get("title", ""),
+            title=shown_title(parts[0], self.templates(s)),
             path=parts[0].get("path", ""),
             text="".join(f.get("article", "") for f in parts),
             passages=tuple(p for f in parts for p in stored_passages(f)),
@@ -193,10 +208,11 @@ class Index:
                 raise DocumentNotFoundError(f"no document with id {doc_id!r}")
             if len(numbers) > 1:  # ordered by their first passage, each read in turn
                 numbers = [n for _, n in sorted((self._first(s, n), n) for n in numbers)]
-        for number in numbers:
+        found = self.templates(s)
+        for i, number in enumerate(numbers):
             with reading(self.index_dir):
                 fields = s.stored_fields(number)
-            yield fields
+            yield with_shown_title(fields, found) if i == 0 else fields
 
     @staticmethod
     def _first(s: Searcher, number: int) -> int:
@@ -229,7 +245,7 @@ class Index:
             )
         return ArticleWindow(
             doc_id=doc_id,
-            title=head.get("title", ""),
+            title=shown_title(head, self.templates(s)),
             path=head.get("path", ""),
             passages=passages,
             passage_count=total,
@@ -264,14 +280,16 @@ class Index:
             cached = self._passage_stats = (key, (n, max(1.0, mean)))
         return cached[1]
 
-    def spelling(self, searcher: Searcher | None = None) -> tuple[list[str], list[int]]:
+    def spelling(self, searcher: Searcher | None = None) -> tuple[Words, Counts]:
         """The spelling dictionary (see :func:`spelling_words`), read once per generation
         (pass the searcher in use, as for :meth:`passage_stats`)."""
         s = searcher or self.searcher()
         key = s.reader().generation()
         if self._spelling is None or self._spelling[0] != key:
+            from .spelling import read_words
+
             with reading(self.index_dir):
-                self._spelling = (key, spelling_words(s))
+                self._spelling = (key, read_words(self.index_dir, s) or spelling_words(s))
         return self._spelling[1]
 
     def last_update(self) -> str:
@@ -316,6 +334,14 @@ class Index:
             with reading(self.index_dir):
                 cached[fieldname] = field_lengths(searcher.reader(), fieldname)
         return cached[fieldname]
+
+    def templates(self, searcher: Searcher) -> Templates:
+        """The template titles of the searcher's generation (see :mod:`.titles`)."""
+        key = searcher.reader().generation()
+        if self._templates is None or self._templates[0] != key:
+            with reading(self.index_dir):
+                self._templates = (key, templates(self.columns(searcher).rows()))
+        return self._templates[1]
 
     def columns(self, searcher: Searcher) -> Columns:
         """The searcher's column readers (opening one reads its table of offsets)."""

@@ -26,6 +26,7 @@ from pathlib import Path
 from seedsearch.documents import SourceFile, parse_file
 from seedsearch.index import update_index
 from seedsearch.store import Index
+from seedsearch.titles import shown_title
 
 
 class TreeMemory:
@@ -76,9 +77,10 @@ def titles_ok(index_dir: Path) -> tuple[int, int]:
     """(files with a good title, files indexed): good = not empty, not shared by > 10."""
     by_path: dict[str, str] = {}
     with Index(index_dir) as ix:
+        found = ix.templates(ix.searcher())  # the titles as shown (templates replaced)
         for fields in ix.searcher().all_stored_fields():
             if fields.get("kind") == "article" and fields.get("offset", 0) == 0:
-                by_path.setdefault(fields["path"], fields.get("title", ""))
+                by_path.setdefault(fields["path"], shown_title(fields, found))
     counts = Counter(by_path.values())
     good = sum(1 for t in by_path.values() if t.strip() and counts[t] <= 11)
     return good, len(by_path)

@@ -6,6 +6,12 @@ Starts `seedsearch serve` on a free 127.0.0.1 port, warms it up, then runs `--cl
 threads, each with its own keep-alive connection, sending the shared benchmark's keyword
 queries round-robin until `--requests` requests are done or `--seconds` have passed.
 Prints requests/s and latency percentiles. Traffic never leaves 127.0.0.1.
+
+With ``--base-src SRC`` (the ``src`` folder of another checkout) it measures that code's
+server and this one's in turns, ``--rounds`` times each (who goes first flips each round,
+so drift slows both alike), and prints each one's median figures and the ratios. With
+``--distinct`` every measured request asks something not asked before (the query with a
+``limit`` of its own), so that no answer can come from a cache.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ import argparse
 import http.client
 import importlib.util
 import json
+import os
 import socket
 import statistics
 import subprocess
@@ -51,31 +58,17 @@ def percentile(values: list[float], p: float) -> float:
     return v[f] + (v[c] - v[f]) * (k - f)
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--index", required=True, type=Path)
-    ap.add_argument("--corpus", required=True, type=Path)
-    ap.add_argument("--peers", type=Path, default=PEERS)
-    ap.add_argument("--clients", type=int, default=8)
-    ap.add_argument("--requests", type=int, default=4000)
-    ap.add_argument("--seconds", type=float, default=60.0)
-    ap.add_argument("--workers", type=int, default=1, help="seedsearch serve --workers")
-    args = ap.parse_args()
+LAUNCH = "import sys; from seedsearch.cli import run; sys.argv[0] = 'seedsearch'; sys.exit(run())"
 
-    queries = keyword_queries(args.corpus, args.peers)
+
+def measure(
+    cmd: list[str], env: dict[str, str] | None, queries: list[str], args: argparse.Namespace
+) -> dict[str, float]:
+    """One server's run: start it, warm it up, load it, stop it."""
     port = free_port()
-    exe = Path(sys.executable).with_name("seedsearch")
     server = subprocess.Popen(
-        [
-            str(exe),
-            "--index",
-            str(args.index),
-            "serve",
-            "--port",
-            str(port),
-            "--workers",
-            str(args.workers),
-        ],
+        [*cmd, "serve", "--port", str(port), "--workers", str(args.workers)],
+        env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -114,8 +107,10 @@ def main() -> None:
                 if time.monotonic() > stop_at:
                     break
                 q = queries[(i + offset) % len(queries)]
+                # Distinct: each (query, limit) pair once, none of them the warm-up's.
+                limit = 11 + i // len(queries) if args.distinct else 10
                 t0 = time.perf_counter()
-                c.request("GET", "/api/search?" + urlencode({"q": q, "limit": 10}))
+                c.request("GET", "/api/search?" + urlencode({"q": q, "limit": limit}))
                 r = c.getresponse()
                 body = r.read()
                 mine.append((time.perf_counter() - t0) * 1000)
@@ -136,10 +131,7 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(timeout=10)
-
-    result = {
-        "clients": args.clients,
-        "workers": args.workers,
+    return {
         "requests": len(latencies),
         "errors": len(errors),
         "seconds": round(wall, 2),
@@ -148,12 +140,69 @@ def main() -> None:
         "p95_ms": round(percentile(latencies, 95), 2),
         "p99_ms": round(percentile(latencies, 99), 2),
     }
-    print(json.dumps(result, indent=2))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--index", required=True, type=Path)
+    ap.add_argument("--corpus", required=True, type=Path)
+    ap.add_argument("--peers", type=Path, default=PEERS)
+    ap.add_argument("--clients", type=int, default=8)
+    ap.add_argument("--requests", type=int, default=4000)
+    ap.add_argument("--seconds", type=float, default=60.0)
+    ap.add_argument("--workers", type=int, default=1, help="seedsearch serve --workers")
+    ap.add_argument("--base-src", type=Path, help="src/ of another checkout to compare")
+    ap.add_argument("--rounds", type=int, default=2, help="turns of each code (--base-src)")
+    ap.add_argument("--distinct", action="store_true", help="no request asked twice")
+    args = ap.parse_args()
+
+    queries = keyword_queries(args.corpus, args.peers)
+    exe = Path(sys.executable).with_name("seedsearch")
+    codes: dict[str, tuple[list[str], dict[str, str] | None]] = {
+        "this": ([str(exe), "--index", str(args.index)], None)
+    }
+    if args.base_src is None:
+        result = {"clients": args.clients, "workers": args.workers}
+        result.update(measure(*codes["this"], queries, args))
+        print(json.dumps(result, indent=2))
+        print(
+            f"\n/api/search, {args.clients} clients, {args.workers} server process(es) on "
+            f"127.0.0.1: {result['requests_per_s']} req/s, p50 {result['p50_ms']} ms, "
+            f"p95 {result['p95_ms']} ms, p99 {result['p99_ms']} ms, "
+            f"{result['errors']} errors over {result['requests']} requests"
+        )
+        return
+    env = {**os.environ, "PYTHONPATH": str(args.base_src.resolve())}
+    codes = {
+        "base": ([sys.executable, "-c", LAUNCH, "--index", str(args.index)], env),
+        **codes,
+    }
+    runs: dict[str, list[dict[str, float]]] = {name: [] for name in codes}
+    for r in range(args.rounds):
+        order = list(codes) if r % 2 == 0 else list(reversed(codes))
+        for name in order:
+            runs[name].append(measure(*codes[name], queries, args))
+            print(name, json.dumps(runs[name][-1]), flush=True)
+    kind = "distinct requests" if args.distinct else "the 300 queries round-robin"
     print(
-        f"\n/api/search, {args.clients} clients, {args.workers} server process(es) on 127.0.0.1: "
-        f"{result['requests_per_s']} req/s, "
-        f"p50 {result['p50_ms']} ms, p95 {result['p95_ms']} ms, p99 {result['p99_ms']} ms, "
-        f"{len(errors)} errors over {len(latencies)} requests"
+        f"\n/api/search, {args.clients} clients, {args.workers} server process(es), {kind}; "
+        f"median of {args.rounds} runs each"
+    )
+    print(f"{'code':<6} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>7}")
+    med = {
+        name: {k: statistics.median(run[k] for run in runs[name]) for k in runs[name][0]}
+        for name in codes
+    }
+    for name in codes:
+        m = med[name]
+        print(
+            f"{name:<6} {m['requests_per_s']:>8.1f} {m['p50_ms']:>8.2f} {m['p95_ms']:>8.2f} "
+            f"{m['p99_ms']:>8.2f} {m['errors']:>7.0f}"
+        )
+    ratio = med["this"]["requests_per_s"] / med["base"]["requests_per_s"]
+    print(
+        f"req/s this/base: {ratio:.2f}×; p95 base/this: "
+        f"{med['base']['p95_ms'] / med['this']['p95_ms']:.2f}×"
     )
 
 

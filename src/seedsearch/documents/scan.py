@@ -7,6 +7,7 @@ file whose extension no reader supports is reported as skipped, with the reason.
 from __future__ import annotations
 
 import errno
+import functools
 import hashlib
 import math
 import os
@@ -39,16 +40,23 @@ SUFFIXES = {
 }
 
 
+@functools.cache
 def bundled_corpus() -> Path:
     """The folder of default articles shipped inside the package."""
     return Path(__file__).resolve().parent.parent / "corpus"
 
 
+@functools.cache
+def _bundled_folder() -> str:
+    return str(bundled_corpus())
+
+
 def _key_for(path: Path) -> str:
-    corpus = bundled_corpus()
-    if path.parent == corpus:
-        return BUNDLED_KEY_PREFIX + path.name
-    return str(path)
+    # String work: this runs once per file found, and pathlib's parsing is not free.
+    name = os.fspath(path)
+    if os.path.dirname(name) == _bundled_folder():
+        return BUNDLED_KEY_PREFIX + os.path.basename(name)
+    return name
 
 
 def unsupported(name: str) -> str:
@@ -90,9 +98,12 @@ def scan(
     inside = _Containment(None if follow_symlinks else _resolved_roots(bounds))
     for root in root_paths:
         if root.is_dir():
-            for path, problem in _walk(root, inside):
+            for path, problem, resolved in _walk(root, inside):
                 if problem:
                     skipped.append(Skipped(str(path), problem))
+                elif resolved is not None:  # a regular file, no symlink, in a folder inside
+                    key = _key_for(resolved)
+                    found.setdefault(key, SourceFile(resolved, key))
                 else:
                     _add(found, path, skipped, inside)
         else:
@@ -161,36 +172,64 @@ def _kind(mode: int) -> str:
     return "special file"
 
 
-def _walk(root: Path, inside: _Containment) -> Iterator[tuple[Path, str]]:
+def _walk(root: Path, inside: _Containment) -> Iterator[tuple[Path, str, Path | None]]:
+    """(path, why it is skipped or "", its resolved path when the folder's listing
+    already tells: a regular file that is no symlink) for every file under ``root``,
+    folders in sorted order, depth first; symlinked folders are followed (see
+    :func:`scan`), each folder once."""
     seen: set[tuple[int, int]] = set()
-    errors: list[OSError] = []
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=True, onerror=errors.append):
-        while errors:
-            err = errors.pop()
-            yield Path(err.filename or dirpath), _os_reason(err)
+    pending = [root]
+    while pending:
+        folder = pending.pop()
         try:
-            st = os.stat(dirpath)
-            real = Path(dirpath).resolve(strict=True)
+            st = os.stat(folder)
+            real = folder.resolve(strict=True)
         except (OSError, RuntimeError) as err:
-            yield Path(dirpath), _os_reason(err) if isinstance(err, OSError) else "symlink loop"
-            dirnames[:] = []
+            yield folder, _os_reason(err) if isinstance(err, OSError) else "symlink loop", None
             continue
         if real not in inside:  # reached through a symlink that leads out of the roots
-            yield Path(dirpath), LEAVES_SOURCES
-            dirnames[:] = []
+            yield folder, LEAVES_SOURCES, None
             continue
         ident = (st.st_dev, st.st_ino)
         if ident in seen:
-            yield Path(dirpath), "symlink loop (folder already visited)"
-            dirnames[:] = []
+            yield folder, "symlink loop (folder already visited)", None
             continue
         seen.add(ident)
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for name in sorted(filenames):
-            if not name.startswith("."):
-                yield Path(dirpath) / name, unsupported(name)
-    for late in errors:
-        yield Path(late.filename or root), _os_reason(late)
+        try:
+            with os.scandir(folder) as listing:
+                entries = sorted(listing, key=lambda e: e.name)
+        except OSError as err:
+            yield Path(err.filename or folder), _os_reason(err), None
+            continue
+        folders = []
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            if _is_dir(entry):
+                folders.append(folder / entry.name)
+                continue
+            problem = unsupported(entry.name)
+            if not problem and _is_plain_file(entry):
+                # The folder is resolved and inside: a plain file in it needs no resolving.
+                resolved = real / entry.name
+                yield resolved, "", resolved
+            else:
+                yield folder / entry.name, problem, None
+        pending.extend(reversed(folders))
+
+
+def _is_dir(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir()  # follows symlinks, as a walk of the folder's links does
+    except OSError:
+        return False
+
+
+def _is_plain_file(entry: os.DirEntry[str]) -> bool:
+    try:
+        return not entry.is_symlink() and entry.is_file(follow_symlinks=False)
+    except OSError:
+        return False
 
 
 def _os_reason(err: OSError) -> str:

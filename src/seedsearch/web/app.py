@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import quote, urlencode
 
-from fastapi import FastAPI, Query, Request
+from fastapi import Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
 from fastapi.staticfiles import StaticFiles
@@ -36,9 +36,21 @@ from ..documents import Passage
 from ..errors import IndexNotFoundError, SeedsearchError
 from ..export import FORMATS as EXPORT_TYPES
 from ..highlight import Highlighter
+from ..refine import RELEVANCE, SORT_NAMES
 from ..search import MAX_LIMIT, MAX_OFFSET, MAX_QUERY_CHARS, highlighter_for
 from ..store import WINDOW, Index
+from .cache import SearchCache
 from .edge import EdgeMiddleware, HostPolicy, _error_response, _wants_html_path
+from .filtering import (
+    SORT_HELP,
+    SORT_LABELS,
+    FilterParams,
+    _active,
+    _export_link,
+    _facets,
+    _link,
+    filter_params,
+)
 from .models import (
     ERRORS,
     ArticleModel,
@@ -160,6 +172,8 @@ def create_app(
     def error_page(status: int, message: str) -> HTMLResponse:
         return render("error.html", status, message=message, q="")
 
+    # Inside the edge (added first): answers of /api/search kept per index generation.
+    app.add_middleware(SearchCache, index_dir=Path(index_dir), synonyms=synonyms)
     app.add_middleware(EdgeMiddleware, hosts=HostPolicy(allowed_hosts), error_page=error_page)
 
     @app.exception_handler(SeedsearchError)
@@ -195,22 +209,36 @@ def create_app(
     # Handlers that read the index are plain functions: FastAPI runs them in worker threads.
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def search_page(
-        q: str = "", page: Annotated[int, Query(ge=1, le=MAX_OFFSET // PAGE_SIZE)] = 1
+        filters: Annotated[FilterParams, Depends(filter_params)],
+        q: str = "",
+        page: Annotated[int, Query(ge=1, le=MAX_OFFSET // PAGE_SIZE)] = 1,
+        sort: str = RELEVANCE,
     ) -> Response:
+        given = {k: v for k, v in filters.params().items() if v.strip()}
+        if sort != RELEVANCE:
+            given["sort"] = sort
         context: dict[str, Any] = {
             "q": q,
             "result": None,
             "groups": [],
             "error": None,
             "max_chars": MAX_QUERY_CHARS,
+            "given": given,  # kept in the form, the links and the URL
+            "sorts": SORT_LABELS,
+            "sort": sort,
         }
         with contextlib.suppress(SeedsearchError), holder.lend() as index:
             context["updated"] = index.last_update()  # shown at the foot of the page
-        if q.strip():
+        if q.strip() or any(k != "sort" for k in given):
             try:
+                refine = filters.refine(sort, facets=True)
                 with holder.lend() as index:
                     result = index.search(
-                        q, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE, explain=True
+                        q,
+                        limit=PAGE_SIZE,
+                        offset=(page - 1) * PAGE_SIZE,
+                        explain=True,
+                        refine=refine,
                     )
             except SeedsearchError as err:
                 context["error"] = _french(err, q)
@@ -221,9 +249,11 @@ def create_app(
                 groups=_group(shown["hits"]),
                 page=page,
                 pages=_pages(result.total),
-                link=_link,
+                link=lambda query, n, **change: _link(query, n, {**given, **change}),
                 how=HOW,
-                export=_export_link,
+                export=lambda query, fmt: _export_link(query, fmt, given),
+                facets=_facets(q, shown["facets"], given),
+                active=_active(q, given),
             )
         return render("search.html", **context)
 
@@ -257,7 +287,7 @@ def create_app(
             window=window,
             blocks=_blocks(window.passages, marker),
             q=q,
-            back=_link(q, 1) if q.strip() else "/",
+            back=_link(q, 1, {}) if q.strip() else "/",
             similar=similar["articles"],
             page_link=page_link,
             prev_from=max(0, window.first - WINDOW),
@@ -293,7 +323,10 @@ def create_app(
         tags=["search"],
     )
     def api_search(
-        q: Annotated[str, Query(description="The query (see the query syntax).")],
+        filters: Annotated[FilterParams, Depends(filter_params)],
+        q: Annotated[
+            str, Query(description="The query (see the query syntax); may be empty with filters.")
+        ],
         limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 10,
         offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
         prefix: Annotated[
@@ -304,11 +337,27 @@ def create_app(
             ),
         ] = None,
         explain: Annotated[bool, Query(description="Say why each article matched.")] = False,
+        sort: Annotated[
+            str, Query(description=SORT_HELP, json_schema_extra={"enum": SORT_NAMES})
+        ] = RELEVANCE,
+        facets: Annotated[
+            bool,
+            Query(
+                description="Count all the results by source, year, type and author "
+                "(`facets`: the 10 most frequent values of each)."
+            ),
+        ] = False,
     ) -> Response:
         """Search passages: the same object as `seedsearch search --json`."""
+        refine = filters.refine(sort, facets=facets)
         with holder.lend() as index:
             result = index.search(
-                q, limit=limit, offset=offset, prefix_last=prefix == "last", explain=explain
+                q,
+                limit=limit,
+                offset=offset,
+                prefix_last=prefix == "last",
+                explain=explain,
+                refine=refine,
             )
             return _json(result.to_dict())
 
@@ -329,19 +378,26 @@ def create_app(
         tags=["search"],
     )
     def api_export(
-        q: Annotated[str, Query(description="The query (see the query syntax).")],
+        filters: Annotated[FilterParams, Depends(filter_params)],
+        q: Annotated[
+            str, Query(description="The query (see the query syntax); may be empty with filters.")
+        ],
         fmt: Annotated[
             Literal["jsonl", "csv"], Query(alias="format", description="jsonl or csv.")
         ] = "csv",
         prefix: Annotated[Literal["last"] | None, Query(description="As for /api/search.")] = None,
+        sort: Annotated[
+            str, Query(description=SORT_HELP, json_schema_extra={"enum": SORT_NAMES})
+        ] = RELEVANCE,
     ) -> Response:
         """All the articles matching a query, not one page: `seedsearch search --format`."""
         from ..export import export_rows, lines
 
+        refine = filters.refine(sort)
         stack = ExitStack()
         index = stack.enter_context(holder.lend())
         try:
-            rows = export_rows(index, q, prefix_last=prefix == "last")
+            rows = export_rows(index, q, prefix_last=prefix == "last", refine=refine)
             # The first row runs the search: its errors are answered as JSON, not streamed.
             first = next(rows, None)
         except BaseException:
@@ -442,17 +498,6 @@ def _swagger_dir() -> Path:
     import swagger_ui_bundle
 
     return Path(str(swagger_ui_bundle.swagger_ui_path))
-
-
-def _link(q: str, page: int) -> str:
-    params: dict[str, Any] = {"q": q}
-    if page > 1:
-        params["page"] = page
-    return "/?" + urlencode(params)
-
-
-def _export_link(q: str, fmt: str) -> str:
-    return "/api/export?" + urlencode({"q": q, "format": fmt})
 
 
 def _pages(total: int) -> int:

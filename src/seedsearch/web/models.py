@@ -58,6 +58,21 @@ class HitModel(BaseModel):
     folded: int
 
 
+class FacetValueModel(BaseModel):
+    value: str
+    count: int
+
+
+class FacetsModel(BaseModel):
+    """Per facet, its most frequent values (at most 10; years newest first) among all the
+    results, each with the number of results holding it."""
+
+    source: list[FacetValueModel]
+    year: list[FacetValueModel]
+    type: list[FacetValueModel]
+    author: list[FacetValueModel]
+
+
 class SearchModel(BaseModel):
     query: str
     total: int
@@ -69,6 +84,9 @@ class SearchModel(BaseModel):
     offset: int
     also_searched: list[str]
     completed: dict[str, list[str]]
+    filters: dict[str, str]  # the filter parameters given (since, until, source...)
+    sort: str
+    facets: FacetsModel | None  # with facets=true
     hits: list[HitModel]
 
 

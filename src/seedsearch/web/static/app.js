@@ -18,9 +18,20 @@
     for (const c of children) node.append(c);
     return node;
   };
+  // Filters and sort kept in the URL beside q and page (the server renders the same links).
+  const REFINE = ["since", "until", "source", "author", "type", "in", "sort"];
+  const refineFrom = (search) => {
+    const params = new URLSearchParams(search);
+    const out = {};
+    for (const k of REFINE) if (params.get(k)) out[k] = params.get(k);
+    return out;
+  };
+  let refine = refineFrom(location.search);
+  const filtered = () => REFINE.some((k) => k !== "sort" && refine[k]);
   const exportUrl = (q, format, typing) =>
-    "/api/export?" + new URLSearchParams(typing ? { q, format, prefix: "last" } : { q, format });
-  const pageUrl = (q, page) => "/?" + new URLSearchParams(page > 1 ? { q, page } : { q });
+    "/api/export?" + new URLSearchParams({ q, format, ...refine, ...(typing ? { prefix: "last" } : {}) });
+  const pageUrl = (q, page, given = refine) =>
+    "/?" + new URLSearchParams({ q, ...given, ...(page > 1 ? { page } : {}) });
   const docUrl = (id, q, n) =>
     `/doc/${encodeURIComponent(id)}?${new URLSearchParams(n === undefined ? { q } : { q, p: n })}` +
     (n === undefined ? "" : `#p${n}`);
@@ -70,25 +81,38 @@
     typingEntry = false;
   });
   results.addEventListener("click", (event) => {
-    const link = event.target.closest(".pager a, .corrected a, .suggestion a");
+    const link = event.target.closest(".pager a, .corrected a, .suggestion a, .facets a");
     if (!link) return;
     event.preventDefault();
     const url = new URL(link.href);
     input.value = url.searchParams.get("q") || "";
+    refine = refineFrom(url.search); // a facet adds its filter, an active one's link drops it
     typingEntry = false;
     run(input.value, Number(url.searchParams.get("page") || 1), "push");
-    input.scrollIntoView({ block: "nearest" });
+    if (!link.closest(".facets")) input.scrollIntoView({ block: "nearest" });
+  });
+  results.addEventListener("change", (event) => {
+    if (event.target.id !== "sort") return;
+    refine = { ...refine, sort: event.target.value };
+    if (refine.sort === "relevance") delete refine.sort;
+    typingEntry = false;
+    run(input.value, 1, "push");
+  });
+  results.addEventListener("submit", (event) => {
+    event.preventDefault(); // the sort form: its select already ran the search
   });
   window.addEventListener("popstate", () => {
     const params = new URLSearchParams(location.search);
     input.value = params.get("q") || "";
+    refine = refineFrom(location.search);
     typingEntry = false;
     run(input.value, Number(params.get("page") || 1), "none");
   });
 
   async function run(q, page, history_mode, typing = false) {
     if (controller) controller.abort(); // a newer query makes the pending one stale
-    const target = q.trim() ? pageUrl(q, page) : "/";
+    const searching = q.trim() || filtered();
+    const target = searching ? pageUrl(q, page) : "/";
     if (history_mode === "push" && location.pathname + location.search !== target) {
       history.pushState(null, "", target);
       typingEntry = true;
@@ -96,12 +120,16 @@
       history.replaceState(null, "", target);
     }
     document.title = q.trim() ? `${q} — seedsearch` : "seedsearch";
-    if (!q.trim()) {
+    for (const hidden of form.querySelectorAll("input[type=hidden]")) hidden.remove();
+    for (const [k, v] of Object.entries(refine)) form.append(el("input", { type: "hidden", name: k, value: v }));
+    if (!searching) {
       results.replaceChildren();
       return;
     }
     controller = new AbortController();
-    const params = new URLSearchParams({ q, limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE, explain: true });
+    const params = new URLSearchParams({
+      q, limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE, explain: true, facets: true, ...refine,
+    });
     if (typing) params.set("prefix", "last");
     try {
       const response = await fetch(`/api/search?${params}`, { signal: controller.signal });
@@ -210,7 +238,52 @@
       if (page < pages) nav.append(el("a", { rel: "next", href: pageUrl(data.query, page + 1) }, "Suivants →"));
       out.push(nav);
     }
-    results.replaceChildren(...out);
+    results.replaceChildren(el("div", { class: "refine" }, panel(data), el("div", { class: "list" }, ...out)));
+  }
+
+  const SORTS = { relevance: "Pertinence", "-date": "Plus récents d’abord", date: "Plus anciens d’abord" };
+  const FACETS = { source: "Source", year: "Année", type: "Type", author: "Auteur" };
+  const LABELS = { since: "depuis", until: "jusqu’à", source: "source", author: "auteur", type: "type", in: "dossier" };
+
+  // The side panel (above the results on a narrow screen), as results.html renders it:
+  // the sort selector, the filters in force (each link drops one), and per facet its
+  // values with their counts (each link adds that filter; the one in force drops it).
+  function panel(data) {
+    const q = data.query;
+    const select = el("select", { id: "sort", name: "sort" });
+    for (const [value, label] of Object.entries(SORTS)) {
+      const option = el("option", { value }, label);
+      if (value === data.sort) option.setAttribute("selected", "");
+      select.append(option);
+    }
+    const sortForm = el("form", { class: "sort", action: "/", method: "get" },
+      el("label", { for: "sort" }, "Trier"), " ", select);
+    const aside = el("aside", { class: "facets", "aria-label": "Filtres" }, sortForm);
+    const without = (keys) => Object.fromEntries(Object.entries(refine).filter(([k]) => !keys.includes(k)));
+    const active = Object.entries(refine).filter(([k]) => k in LABELS);
+    if (active.length) {
+      const list = el("ul", { class: "active" });
+      for (const [k, v] of active) {
+        list.append(el("li", {}, el("a", { href: pageUrl(q, 1, without([k])), title: "Retirer ce filtre" },
+          `${LABELS[k]} : ${v} `, el("span", { "aria-hidden": "true" }, "×"))));
+      }
+      aside.append(list);
+    }
+    for (const [name, values] of Object.entries(data.facets || {})) {
+      if (!values.length) continue;
+      const list = el("ul", {});
+      for (const v of values) {
+        const adds = name === "year" ? { since: v.value, until: v.value } : { [name]: v.value };
+        const on = Object.entries(adds).every(([k, x]) => refine[k] === x);
+        const href = pageUrl(q, 1, on ? without(Object.keys(adds)) : { ...refine, ...adds });
+        const link = el("a", { href }, el("span", { class: "value" }, v.value), " ",
+          el("span", { class: "count" }, String(v.count)));
+        if (on) link.setAttribute("aria-current", "true");
+        list.append(el("li", {}, link));
+      }
+      aside.append(el("section", { class: "facet", "data-facet": name }, el("h3", {}, FACETS[name]), list));
+    }
+    return aside;
   }
 
   // A long article's page holds a window of its passages; the next windows come from

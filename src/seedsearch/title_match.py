@@ -1,0 +1,67 @@
+"""How closely an article's title says what the query says, word for word.
+
+BM25F scores the title's terms one by one, after stemming, so "Créer des répertoires" and
+"Créer un répertoire" are the same title to it, and a long title holding the query's words
+among others scores as well as the title that *is* the query. People often type a page's
+title, or nearly (an index entry, a man page's description, a menu command): the title
+whose words, as written (accents and case aside, small words included), are the query's
+is the page they mean. The likeness is the Dice coefficient of the two word multisets,
+taken over the title and each of its segments ("4.12. Retournement", "mkdir(2) — Créer un
+répertoire": numbering set aside, segments split at dashes and colons), the best of them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+
+from .analysis import analyse
+from .query import Node, Phrase, Word, leaves
+
+# An article's score is multiplied by 1 + TITLE_MATCH_WEIGHT × likeness (1 for a title
+# that is the query word for word). Measured on the bench judgments: 0.25 to 1.0 all help;
+# past 1.0 a short title that merely holds the query ("Texte") beats the page about it.
+TITLE_MATCH_WEIGHT = 0.5
+
+# "4.12. ", "Chapitre 17. ", "Annexe B. ", "A.13. " before a title.
+_NUMBERING = re.compile(r"^\s*(?:chapitre\s+|annexe\s+)?[\dA-Z]{1,3}(?:\.\d+)*\.?\s+", re.I)
+_SEGMENTS = re.compile(r"\s+[—–-]\s+|:\s+")
+
+
+def query_words(node: Node) -> list[str]:
+    """The words a query asks for, as typed and folded (the words it excludes and its
+    metadata filters aside)."""
+    words: list[str] = []
+    for leaf, positive in leaves(node):
+        if positive and isinstance(leaf, Word | Phrase) and leaf.field in (None, "title"):
+            words += _words(leaf.text)
+    return words
+
+
+def likeness(words: list[str], title: str) -> float:
+    """The Dice coefficient of ``words`` (see :func:`query_words`) and the title's words, for
+    the best of the title and its segments: 1.0 when one says exactly the query."""
+    if not words or not title:
+        return 0.0
+    wanted = Counter(words)
+    return max((_dice(wanted, len(words), _words(s)) for s in _segments(title)), default=0.0)
+
+
+def _segments(title: str) -> Iterable[str]:
+    title = _NUMBERING.sub("", title)
+    yield title
+    for segment in _SEGMENTS.split(title):
+        if segment.strip():
+            yield _NUMBERING.sub("", segment)
+
+
+def _words(text: str) -> list[str]:
+    return [t.folded for t in analyse(text) if not t.joined]
+
+
+def _dice(wanted: Counter[str], n: int, found: list[str]) -> float:
+    if not found:
+        return 0.0
+    shared = sum((wanted & Counter(found)).values())
+    return 2 * shared / (n + len(found))

@@ -1,0 +1,103 @@
+"""A cold `seedsearch search` (a fresh process) against a one-shot SQLite FTS5 query.
+
+    python tests/bench/bench_cold.py --index DIR --corpus /tmp/corpus-fr [--base-src SRC]
+
+Times, as fresh processes of this interpreter, in rounds whose order rotates (so the
+machine's drift slows all alike): a `python -c` that opens an FTS5 database of the same
+corpus (built into ``--work`` on first use, as the shared kit's peers.py builds it) and
+prints the top 10 titles for the query; `seedsearch --index DIR search QUERY` of this
+code; and, with ``--base-src``, the same command run from another checkout's ``src``.
+Prints the median, the quartiles and the ratios to FTS5's median.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+PEERS = REPO.parent / "shared" / "bench" / "peers.py"
+LAUNCH = "import sys; from seedsearch.cli import run; sys.argv[0] = 'seedsearch'; sys.exit(run())"
+FTS5 = """import sqlite3, sys
+con = sqlite3.connect(sys.argv[1])
+rows = con.execute(
+    "SELECT d.title FROM (SELECT rowid, rank FROM fts WHERE fts MATCH ? ORDER BY rank "
+    "LIMIT 10) r JOIN docs d ON d.id = r.rowid ORDER BY r.rank",
+    ('"' + sys.argv[2] + '"',),
+).fetchall()
+for i, (title,) in enumerate(rows, 1):
+    print(f"{i:2d}. {title}")
+"""
+
+
+def build_fts5(corpus: Path, db: Path, peers: Path) -> None:
+    spec = importlib.util.spec_from_file_location("peers", peers)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    db.parent.mkdir(parents=True, exist_ok=True)
+    module.SqliteFts5().build(module.load_corpus(str(corpus)), str(db))
+
+
+def run(cmd: list[str], env: dict[str, str] | None = None) -> float:
+    started = time.perf_counter()
+    done = subprocess.run(cmd, env=env, capture_output=True)
+    took = time.perf_counter() - started
+    if done.returncode not in (0, 1):  # 1: no article matched
+        raise SystemExit(f"{cmd[:3]} exited {done.returncode}: {done.stderr[-400:]!r}")
+    return took
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--index", required=True, type=Path)
+    ap.add_argument("--corpus", type=Path, default=Path("/tmp/corpus-fr"))
+    ap.add_argument("--base-src", type=Path, help="src/ of another checkout to compare")
+    ap.add_argument("--work", type=Path, default=Path("/tmp/seedsearch-bench-cold"))
+    ap.add_argument("--peers", type=Path, default=PEERS)
+    ap.add_argument("--query", default="énergie")
+    ap.add_argument("--runs", type=int, default=40)
+    args = ap.parse_args()
+
+    db = args.work / "fts5.db"
+    if not db.exists():
+        print("building the FTS5 database once (kept in --work)...", flush=True)
+        build_fts5(args.corpus, db, args.peers)
+    exe = str(Path(sys.executable).with_name("seedsearch"))
+    commands: dict[str, tuple[list[str], dict[str, str] | None]] = {
+        "sqlite-fts5": ([sys.executable, "-c", FTS5, str(db), args.query], None),
+        "seedsearch": ([exe, "--index", str(args.index), "search", args.query], None),
+    }
+    if args.base_src:
+        env = {**os.environ, "PYTHONPATH": str(args.base_src.resolve())}
+        cmd = [sys.executable, "-c", LAUNCH, "--index", str(args.index), "search", args.query]
+        commands["seedsearch (base)"] = (cmd, env)
+    # Byte-compiled, as a regular install leaves them (PYTHONDONTWRITEBYTECODE or a
+    # read-only checkout would otherwise compile every module in every run).
+    for src in [REPO / "src", *([args.base_src] if args.base_src else [])]:
+        subprocess.run([sys.executable, "-m", "compileall", "-q", str(src)], check=True)
+    names = list(commands)
+    for name in names:  # warm-up: byte-compiled modules and the page cache
+        run(*commands[name])
+    times: dict[str, list[float]] = {name: [] for name in names}
+    for r in range(args.runs):
+        shift = r % len(names)
+        for name in names[shift:] + names[:shift]:
+            times[name].append(run(*commands[name]))
+
+    base = statistics.median(times["sqlite-fts5"])
+    print(f"cold '{args.query}', {args.runs} runs each, interleaved; wall ms")
+    print(f"{'command':<20} {'median':>8} {'q1':>8} {'q3':>8} {'× fts5':>8}")
+    for name in names:
+        q1, med, q3 = statistics.quantiles(times[name], n=4)
+        print(f"{name:<20} {med * 1e3:>8.1f} {q1 * 1e3:>8.1f} {q3 * 1e3:>8.1f} {med / base:>8.2f}")
+
+
+if __name__ == "__main__":
+    main()
