@@ -50,9 +50,9 @@ DEFAULT_INDEX = "index"
 
 
 def _open(ctx: click.Context) -> Index:
-    from .store import Index
+    from .stores import open_store  # a folder, or a xapian:// cluster
 
-    return Index(ctx.obj["index"])
+    return open_store(ctx.obj["index"], partial=ctx.obj.get("partial", False))  # type: ignore[no-any-return]
 
 
 @click.group(cls=StrictGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -110,7 +110,7 @@ def index_cmd(
     Run it again to pick up changes: only changed files are re-analysed and deleted ones
     are removed. Without PATHS every source is updated (the bundled articles at first).
     """
-    from .index import update_index
+    from .stores import update_index
 
     try:
         with (
