@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from . import cli_cluster
 from .cli_output import (
     Line,
     _batch_printer,
@@ -230,6 +231,9 @@ def forget_cmd(ctx: click.Context, path: str, as_json: bool) -> None:
 )
 @click.option("--synonyms", metavar="FILE", help="Also use the synonyms in FILE (Solr format).")
 @click.option("--explain", is_flag=True, help="Say why each article matched.")
+@click.option(
+    "--partial", is_flag=True, help="xapian:// index: answer without a shard that is down."
+)
 @refine_options
 @click.pass_context
 def search_cmd(
@@ -242,6 +246,7 @@ def search_cmd(
     fmt: str,
     synonyms: str | None,
     explain: bool,
+    partial: bool,
     **options: Any,
 ) -> None:
     """Search the index; exit 1 if no article matches.
@@ -273,9 +278,12 @@ def search_cmd(
             _fail(UsageError("--json and --format cannot be used together"), True)
         _export(ctx, text, fmt, synonyms, refine)
         return
+    ctx.obj["partial"] = partial
     with _errors(as_json), _open(ctx) as index:
         index.synonyms_file = synonyms
         result = index.search(text, limit=limit, offset=offset, explain=explain, refine=refine)
+    for shard in getattr(result, "missing_shards", ()):
+        click.echo(f"seedsearch: partial results: {shard} is down", err=True)
     if as_json:
         click.echo(dumps(result.to_dict()))
     else:
@@ -589,6 +597,9 @@ def _serve_watcher(index_dir: str) -> Callable[[threading.Event], None]:
         )
 
     return watcher
+
+
+main.add_command(cli_cluster.cluster_group)
 
 
 def run() -> None:  # pragma: no cover - console-script entry point

@@ -17,8 +17,10 @@
     ├── OptionError                 an option out of range, such as --jobs 0 (exit 2, HTTP 400)
     ├── UsageError                  a command line not understood      (exit 2, HTTP 400)
     ├── PortInUseError              ``serve`` on a port already taken   (exit 6)
-    └── ShardUnavailableError       a shard of a Xapian cluster cannot be reached
-                                    (exit 7, HTTP 503)
+    ├── ShardUnavailableError       a shard of a Xapian cluster cannot be reached
+    │                               (exit 7, HTTP 503)
+    └── ClusterError                ``cluster start``/``stop`` could not start or find
+                                    its servers (exit 8)
 
 Each class carries a short machine ``code``, the CLI exit status and the HTTP status, so
 the front ends turn any of them into a one-line message or a JSON error body. The exit
@@ -142,6 +144,14 @@ class ShardUnavailableError(SeedsearchError):
     code = "shard_unavailable"
     exit_code = 7
     http_status = 503
+
+
+class ClusterError(SeedsearchError):
+    """``seedsearch cluster start`` or ``stop`` failed: a server would not start, a
+    cluster already runs in the folder, or none is recorded there."""
+
+    code = "cluster_error"
+    exit_code = 8
 
 
 def corrupt(index_dir: str, detail: str) -> IndexCorruptError:

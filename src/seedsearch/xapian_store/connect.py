@@ -2,9 +2,10 @@
 
 A spec lists the shards, comma-separated; each shard is one or more ``host:port``
 addresses joined by ``+``: the first is its writable server (``xapian-tcpsrv
---writable``), the others read-only servers of the same database or of replicas. Reads
-try the read-only ones first, in order, then the writable one; a shard answering on none
-is missing. An article lives on shard ``stable_hash(doc_id) % shards``.
+--writable``, which also answers reads while a writer is connected), the others read-only
+servers of replicas. Reads try them in that order, so they see the last commit while the
+writable server is up and a replica's copy when it is not; a shard answering on none is
+missing. An article lives on shard ``stable_hash(doc_id) % shards``.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import OptionError, ShardUnavailableError
+from ..errors import IndexLockedError, OptionError, ShardUnavailableError
 
 SCHEME = "xapian://"
 # Milliseconds to wait for a server to accept a connection, and for an answer.
@@ -44,8 +45,8 @@ class Shard:
 
     @property
     def readers(self) -> tuple[Address, ...]:
-        """Where reads go, in order: the read-only servers, then the writable one."""
-        return (*self.addresses[1:], self.addresses[0])
+        """Where reads go, in order: the writable server, then the replicas."""
+        return self.addresses
 
     def __str__(self) -> str:
         return f"shard {self.number} ({'+'.join(str(a) for a in self.addresses)})"
@@ -111,6 +112,10 @@ def open_writer(shard: Shard) -> Any:
     x = xapian()
     try:
         return x.remote_open_writable(shard.writer.host, shard.writer.port, ANSWER_MS, CONNECT_MS)
+    except x.DatabaseLockError:
+        raise IndexLockedError(
+            f"{shard} is being written by another 'seedsearch index' (one writer at a time)"
+        ) from None
     except x.Error as err:
         raise ShardUnavailableError(
             f"{shard} cannot be written: {shard.writer}: {_reason(err)} "
