@@ -17,7 +17,6 @@ import os
 import shutil
 import signal
 import socket
-import subprocess
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -27,6 +26,7 @@ from .errors import ClusterError, OptionError
 STUB = "cluster.json"
 REPLICATE_SECONDS = 1
 START_SECONDS = 10.0  # for a server to accept connections
+REPLICA_SECONDS = 30.0  # for a replica's first copy
 STOP_SECONDS = 5.0  # for a server to exit after SIGTERM
 # The writable server keeps this many changesets, so that replicas copy only what changed.
 CHANGESETS = "20"
@@ -68,14 +68,24 @@ def free_port(host: str) -> int:
 
 
 def _listening(host: str, port: int) -> bool:
-    """Whether something listens on ``port``: probed by binding it, not by connecting
-    (``xapian-replicate-server`` exits when a connection closes without a request)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+    """Whether a socket listens on ``port``, read from the kernel's table: neither
+    connecting (``xapian-replicate-server`` exits when a connection closes without a
+    request) nor binding (the server starting could find the port taken)."""
+    del host  # any address: the port was free on every one when picked
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
         try:
-            s.bind((host, port))
+            lines = Path(table).read_text().splitlines()[1:]
         except OSError:
-            return True
-        return False
+            continue
+        for line in lines:
+            fields = line.split()
+            if (
+                len(fields) > 3
+                and fields[3] == "0A"
+                and int(fields[1].rsplit(":", 1)[1], 16) == port
+            ):
+                return True
+    return False
 
 
 def _alive(pid: int) -> bool:
@@ -91,6 +101,16 @@ def _alive(pid: int) -> bool:
     except (OSError, IndexError):
         return False
     return state != "Z"
+
+
+def _running(pid: int) -> bool:
+    """Whether a server this process just started still runs (its command line may not
+    be readable yet while it execs, so its exit status is asked instead)."""
+    try:
+        done, _ = os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        return _alive(pid)
+    return done == 0
 
 
 def read_stub(folder: str | os.PathLike[str]) -> Cluster | None:
@@ -134,6 +154,7 @@ def start(
         for n in range(1, shards + 1):
             home = root / f"shard{n}"
             home.mkdir(exist_ok=True)
+            _create(home / "db")
             port = free_port(host)
             cmd = [tcpsrv, "--writable", "--quiet", "--interface", host, "--port", str(port)]
             writer = _spawn(root, "writer", n, port, host, [*cmd, str(home / "db")])
@@ -175,16 +196,24 @@ def start(
 def _spawn(root: Path, role: str, shard: int, port: int, host: str, cmd: list[str]) -> Process:
     log = root / "logs" / f"shard{shard}-{role}-{port or os.getpid()}-{time.time_ns()}.log"
     env = {**os.environ, "XAPIAN_MAX_CHANGESETS": CHANGESETS}
-    with open(log, "wb") as out:
-        # A session of its own: the servers outlive this command and its terminal.
-        proc = subprocess.Popen(
-            cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=out, env=env, start_new_session=True
-        )
-    process = Process(proc.pid, role, shard, port, str(log))
+    # Spawned in a session of their own: the servers outlive this command and its
+    # terminal (and no Popen object is left to complain that they still run).
+    pid = os.posix_spawn(
+        cmd[0],
+        cmd,
+        env,
+        file_actions=[
+            (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
+            (os.POSIX_SPAWN_OPEN, 1, str(log), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644),
+            (os.POSIX_SPAWN_DUP2, 1, 2),
+        ],
+        setsid=True,
+    )
+    process = Process(pid, role, shard, port, str(log))
     if port:
         deadline = time.monotonic() + START_SECONDS
         while not _listening(host, port):
-            if proc.poll() is not None or time.monotonic() > deadline:
+            if not _running(pid) or time.monotonic() > deadline:
                 _end([process])
                 tail = log.read_text(errors="replace").strip().splitlines()[-1:] or ["no output"]
                 name = Path(cmd[0]).name
@@ -193,11 +222,23 @@ def _spawn(root: Path, role: str, shard: int, port: int, host: str, cmd: list[st
     return process
 
 
+def _create(path: Path) -> None:
+    """Create the shard's database before any server starts: a replica never copies one
+    half made."""
+    from .xapian_store.connect import xapian
+
+    x = xapian()
+    try:
+        x.WritableDatabase(str(path), x.DB_CREATE_OR_OPEN).close()
+    except x.Error as err:
+        raise ClusterError(f"cannot create the database {path}: {err.get_msg()}") from None
+
+
 def _wait_for(path: Path, process: Process) -> None:
     """Wait for a replica's first copy (a read-only server needs a database to serve)."""
-    deadline = time.monotonic() + START_SECONDS
+    deadline = time.monotonic() + REPLICA_SECONDS
     while not path.exists():
-        if not _alive(process.pid) or time.monotonic() > deadline:
+        if not _running(process.pid) or time.monotonic() > deadline:
             raise ClusterError(f"the replica of shard {process.shard} was not copied: {path}")
         time.sleep(0.05)
 
