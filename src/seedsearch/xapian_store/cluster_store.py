@@ -10,6 +10,7 @@ opened per call: a shard that comes back is used again at once.
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
@@ -19,7 +20,7 @@ from ..budget import Cost
 from ..errors import DocumentNotFoundError, OptionError, ShardUnavailableError
 from ..highlight import Highlighter, mark_html
 from ..passages import PASSAGES_PER_ARTICLE
-from ..results import HIT_META, Hit, SearchResult
+from ..results import FACETS, HIT_META, FacetValue, Hit, SearchResult
 from ..schema import Article, IndexStats, stored_passage, stored_passages
 from . import layout
 from .connect import Shard, open_shard, parse_spec, shard_of, xapian
@@ -112,11 +113,18 @@ class XapianCluster:
                     ) from None
         raise AssertionError("unreachable")
 
-    # What Spelling asks of an index ------------------------------------------------
+    # What the shared code asks of an index (Spelling, highlighter_for, /healthz) ------
 
-    def spelling(self, opened: _Open) -> tuple[Words, Counts]:
+    def searcher(self, opened: _Open | None = None) -> ClusterSearcher:
+        """A view of the open shards with what the shared compiler reads of a searcher
+        (term frequencies, prefixes): :func:`..search.highlighter_for` runs on it."""
+        return ClusterSearcher(opened or self._open())
+
+    def spelling(self, searcher: ClusterSearcher) -> tuple[Words, Counts]:
+        """The spelling dictionary: the shards' own, merged (read again when a shard's
+        statistics change, that is after each indexing run)."""
         tables, stamps = [], []
-        for shard in opened.shards:
+        for shard in searcher.opened.shards:
             one = open_shard(shard)
             stamps.append(f"{shard.number}:{one.get_metadata(layout.STATS_KEY).decode()}")
             tables.append(layout.read_json(one, layout.WORDS_KEY, {}))
@@ -124,6 +132,16 @@ class XapianCluster:
         if self._words is None or self._words[0] != key:
             self._words = (key, layout.merged_words(tables))
         return self._words[1]
+
+    def passage_stats(self, searcher: ClusterSearcher | None = None) -> tuple[int, float]:
+        """(passages, mean passage length in words) over the shards that answer."""
+        opened = (searcher or self.searcher()).opened
+        passages = positions = 0
+        for shard in opened.shards:
+            stats = layout.read_json(open_shard(shard), layout.STATS_KEY, {})
+            passages += int(stats.get("passages", 0))
+            positions += int(stats.get("positions", 0))
+        return passages, max(1.0, positions / passages if passages else 1.0)
 
     def synonyms(self) -> Synonyms:
         from ..synonyms import builtin, read
@@ -182,7 +200,7 @@ class XapianCluster:
             tuple(found.compiler.also) if found.compiler else (),
             filters=found.refine.params(sort=False),
             sort=found.sort,
-            facets=None,
+            facets=found.facets() if found.refine.facets else None,
             missing_shards=tuple(found.opened.missing),
         )
 
@@ -207,10 +225,8 @@ class XapianCluster:
         from ..spelling import Spelling
 
         refine = refine or Refine()
-        if refine.facets:
-            raise OptionError("facets are not available on a xapian:// index")
         opened = self._open()
-        spelling = Spelling(cast(Any, _SpellingSource(self, opened)), None, cost)
+        spelling = Spelling(cast(Any, self), cast(Any, self.searcher(opened)), cost)
         found = _Matches(self._x, opened, refine, spelling)
         node, ignored = parse(query)
         found.ignored = [*ignored, *refine.ignored]
@@ -430,15 +446,31 @@ class XapianCluster:
         return result
 
 
-class _SpellingSource:
-    """What :class:`..spelling.Spelling` asks of an index: the merged dictionary."""
+class ClusterSearcher:
+    """The open shards as the shared compiler reads a Whoosh searcher and its reader."""
 
-    def __init__(self, cluster: XapianCluster, opened: _Open) -> None:
-        self.cluster = cluster
+    def __init__(self, opened: _Open) -> None:
         self.opened = opened
 
-    def spelling(self, _searcher: object) -> tuple[Words, Counts]:
-        return self.cluster.spelling(self.opened)
+    def reader(self) -> ClusterSearcher:
+        return self
+
+    def doc_frequency(self, field_name: str, term: str) -> int:
+        return int(self.opened.db.get_termfreq(_prefix(field_name) + term))
+
+    def expand_prefix(self, field_name: str, prefix: str) -> Iterator[bytes]:
+        start = _prefix(field_name)
+        for item in self.opened.db.allterms(start + prefix):
+            yield bytes(item.term[len(start.encode()) :])
+
+    def __contains__(self, key: tuple[str, str]) -> bool:
+        return self.doc_frequency(*key) > 0
+
+
+def _prefix(field_name: str) -> str:
+    if field_name == "body":
+        return ""
+    return layout.TITLE if field_name == "title" else layout.FIELD_PREFIXES[field_name]
 
 
 class _Matches:
@@ -470,6 +502,31 @@ class _Matches:
             if word not in self.ignored:
                 self.ignored.append(word)
         self.total = self.run(0, 0).get_matches_estimated()
+
+    def facets(self) -> dict[str, tuple[FacetValue, ...]]:
+        """Each facet's most frequent values among all the results (every result's stored
+        metadata is read: simple, and slow past some tens of thousands of results)."""
+        from ..facets import VALUES_SHOWN
+
+        counts: dict[str, Counter[str]] = {name: Counter() for name in FACETS}
+        if self.query is not None and self.total:
+            for match in self.run(0, self.total):
+                meta = layout.stored(match.document).get("meta") or {}
+                for name, value in (
+                    ("source", meta.get("source")),
+                    ("year", str(meta.get("date") or "")[:4]),
+                    ("type", meta.get("format") or "text"),
+                    ("author", meta.get("author")),
+                ):
+                    if value := " ".join(str(value or "").split()):
+                        counts[name][value] += 1
+        out = {}
+        for name, found in counts.items():
+            top = sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))[:VALUES_SHOWN]
+            if name == "year":
+                top.sort(key=lambda kv: kv[0], reverse=True)
+            out[name] = tuple(FacetValue(value, n) for value, n in top)
+        return out
 
     def run(self, offset: int, limit: int) -> Any:
         from ..refine import NEWEST, OLDEST
