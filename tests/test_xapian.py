@@ -405,3 +405,21 @@ def test_facets_and_date_order_match_the_folder_index(indexed: tuple[str, Path])
         assert sorted((v.value, v.count) for v in got.facets[name]) == sorted(
             (v.value, v.count) for v in expected.facets[name]
         )
+
+
+def test_one_writer_at_a_time_and_no_watch_on_a_cluster(indexed: tuple[str, Path]) -> None:
+    import xapian
+
+    from seedsearch.xapian_store.connect import parse_spec
+
+    spec, _ = indexed
+    runner = CliRunner()
+    first = parse_spec(spec)[0].writer
+    holder = xapian.remote_open_writable(first.host, first.port)
+    try:
+        out = runner.invoke(main, ["--index", spec, "index"])
+        assert out.exit_code == 3 and "one writer at a time" in out.output
+    finally:
+        holder.close()
+    watch = runner.invoke(main, ["--index", spec, "index", "--watch"])
+    assert watch.exit_code == 2 and "--watch needs a folder index" in watch.output

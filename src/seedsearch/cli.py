@@ -111,8 +111,10 @@ def index_cmd(
     Run it again to pick up changes: only changed files are re-analysed and deleted ones
     are removed. Without PATHS every source is updated (the bundled articles at first).
     """
-    from .stores import update_index
+    from .stores import is_cluster, update_index
 
+    if watch and is_cluster(ctx.obj["index"]):
+        _fail(OptionError("--watch needs a folder index, not a xapian:// cluster"), as_json)
     try:
         with (
             _interruptible(),

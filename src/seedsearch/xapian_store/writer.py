@@ -65,7 +65,26 @@ def update_cluster(
     follow_symlinks: bool = False,
 ) -> IndexReport:
     """Bring the cluster ``spec`` in line with its sources plus ``paths`` (the bundled
-    articles when it has none); every shard must be up."""
+    articles when it has none); every shard must be up. A shard failing midway is a
+    ShardUnavailableError (the shards committed before it keep their commit; the others
+    their previous one)."""
+    x = xapian()
+    try:
+        return _update(spec, paths, rebuild, progress, follow_symlinks)
+    except (x.NetworkError, x.DatabaseError) as err:
+        raise ShardUnavailableError(
+            f"a shard of {spec} failed while indexing: {err.get_msg()}; run the same "
+            "'seedsearch index' again once it is back"
+        ) from None
+
+
+def _update(
+    spec: str,
+    paths: Sequence[str | os.PathLike[str]] | None,
+    rebuild: bool,
+    progress: Progress | None,
+    follow_symlinks: bool,
+) -> IndexReport:
     from ..documents import Skipped, scan
     from ..index import IndexReport
     from ..prepare import _prepare, _Prepared, _Unchanged
