@@ -57,6 +57,11 @@ class _Open:
     db: Any
     shards: list[Shard]
     missing: list[str] = field(default_factory=list)
+    parts: list[Any] = field(default_factory=list)  # each shard's own connection
+
+    def stats(self) -> list[dict[str, Any]]:
+        """Each answering shard's statistics (see :mod:`.layout`)."""
+        return [layout.read_json(part, layout.STATS_KEY, {}) for part in self.parts]
 
 
 class XapianCluster:
@@ -87,8 +92,10 @@ class XapianCluster:
         opened = _Open(db, [])
         for shard in self.shards:
             try:
-                db.add_database(open_shard(shard))
+                part = open_shard(shard)
+                db.add_database(part)
                 opened.shards.append(shard)
+                opened.parts.append(part)
             except ShardUnavailableError as err:
                 if not partial:
                     raise ShardUnavailableError(
@@ -123,13 +130,13 @@ class XapianCluster:
     def spelling(self, searcher: ClusterSearcher) -> tuple[Words, Counts]:
         """The spelling dictionary: the shards' own, merged (read again when a shard's
         statistics change, that is after each indexing run)."""
-        tables, stamps = [], []
-        for shard in searcher.opened.shards:
-            one = open_shard(shard)
-            stamps.append(f"{shard.number}:{one.get_metadata(layout.STATS_KEY).decode()}")
-            tables.append(layout.read_json(one, layout.WORDS_KEY, {}))
-        key = tuple(stamps)
+        opened = searcher.opened
+        key = tuple(
+            f"{shard.number}:{part.get_metadata(layout.STATS_KEY).decode()}"
+            for shard, part in zip(opened.shards, opened.parts, strict=True)
+        )
         if self._words is None or self._words[0] != key:
+            tables = [layout.read_json(part, layout.WORDS_KEY, {}) for part in opened.parts]
             self._words = (key, layout.merged_words(tables))
         return self._words[1]
 
@@ -137,8 +144,7 @@ class XapianCluster:
         """(passages, mean passage length in words) over the shards that answer."""
         opened = (searcher or self.searcher()).opened
         passages = positions = 0
-        for shard in opened.shards:
-            stats = layout.read_json(open_shard(shard), layout.STATS_KEY, {})
+        for stats in opened.stats():
             passages += int(stats.get("passages", 0))
             positions += int(stats.get("positions", 0))
         return passages, max(1.0, positions / passages if passages else 1.0)
@@ -414,10 +420,7 @@ class XapianCluster:
     # Figures -----------------------------------------------------------------------
 
     def _shard_stats(self) -> list[dict[str, Any]]:
-        opened = self._open()
-        return [
-            layout.read_json(open_shard(s), layout.STATS_KEY, {}) for s in opened.shards
-        ]  # fmt: skip
+        return self._open().stats()
 
     def last_update(self) -> str:
         stamps = [str(s.get("updated", "")) for s in self._retrying(self._shard_stats)]
@@ -426,9 +429,7 @@ class XapianCluster:
     def stats(self) -> IndexStats:
         def figures() -> IndexStats:
             opened = self._open()
-            shard_stats = [
-                layout.read_json(open_shard(s), layout.STATS_KEY, {}) for s in opened.shards
-            ]
+            shard_stats = opened.stats()
             terms = sum(
                 1 for t in opened.db.allterms() if t.term[:1].islower() or t.term[:1].isdigit()
             )
