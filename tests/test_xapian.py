@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
 
 from seedsearch.cli import main
 from seedsearch.index import update_index
@@ -423,3 +425,31 @@ def test_one_writer_at_a_time_and_no_watch_on_a_cluster(indexed: tuple[str, Path
         holder.close()
     watch = runner.invoke(main, ["--index", spec, "index", "--watch"])
     assert watch.exit_code == 2 and "--watch needs a folder index" in watch.output
+
+
+@given(st.text(max_size=60))
+def test_any_cluster_address_parses_or_is_an_option_error(text: str) -> None:
+    from seedsearch.errors import OptionError
+    from seedsearch.xapian_store.connect import parse_spec
+
+    try:
+        shards = parse_spec("xapian://" + text)
+    except OptionError:
+        return
+    assert shards and all(0 < a.port < 65536 for s in shards for a in s.addresses)
+
+
+@given(
+    st.lists(
+        st.lists(st.integers(min_value=1, max_value=65535), min_size=1, max_size=3),
+        min_size=1,
+        max_size=5,
+    )
+)
+def test_a_written_cluster_address_reads_back(ports: list[list[int]]) -> None:
+    from seedsearch.xapian_store.connect import parse_spec
+
+    spec = "xapian://" + ",".join("+".join(f"127.0.0.1:{p}" for p in shard) for shard in ports)
+    shards = parse_spec(spec)
+    assert [[a.port for a in s.addresses] for s in shards] == ports
+    assert [s.number for s in shards] == list(range(1, len(ports) + 1))
