@@ -453,3 +453,19 @@ def test_a_written_cluster_address_reads_back(ports: list[list[int]]) -> None:
     shards = parse_spec(spec)
     assert [[a.port for a in s.addresses] for s in shards] == ports
     assert [s.number for s in shards] == list(range(1, len(ports) + 1))
+
+
+def test_open_store_gives_a_store_for_a_folder_and_for_a_cluster(
+    indexed: tuple[str, Path],
+) -> None:
+    from seedsearch.stores import Store, is_cluster
+    from seedsearch.xapian_store import XapianCluster
+
+    spec, folder = indexed
+    with open_store(folder) as whoosh, open_store(Path(spec)) as cluster:
+        assert isinstance(whoosh, Index) and isinstance(whoosh, Store)
+        # A spec that went through a Path ("xapian:/host:port") still names the cluster.
+        assert isinstance(cluster, XapianCluster) and isinstance(cluster, Store)
+        assert cluster.spec == spec
+        assert cluster.window(whoosh.search("barrages").hits[0].doc_id, 0, 2).passage_count > 0
+    assert not is_cluster(folder) and is_cluster(spec)

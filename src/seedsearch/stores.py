@@ -117,3 +117,12 @@ def update_index(
         follow_symlinks=follow_symlinks,
         **more,
     )
+
+
+if TYPE_CHECKING:
+    from .store import Index
+    from .xapian_store import XapianCluster
+
+    def _both_are_stores(index: Index, cluster: XapianCluster) -> tuple[Store, Store]:
+        """Never called: mypy checks here that both classes satisfy :class:`Store`."""
+        return index, cluster
