@@ -42,6 +42,14 @@ FILES = {
         "Le Monde",
         "Les toits de Lyon produisent une énergie solaire abondante grâce aux panneaux.",
     ),
+    # The same article saved twice: one result, in both stores.
+    "copie/solaire.md": _md(
+        "Le solaire en ville",
+        "2024-03-01",
+        "Marie Dupont",
+        "Le Monde",
+        "Les toits de Lyon produisent une énergie solaire abondante grâce aux panneaux.",
+    ),
     "presse/barrages.md": _md(
         "Les barrages du Rhône",
         "2025-06-10",
@@ -173,7 +181,7 @@ def test_cluster_hits_carry_highlighted_snippets_and_metadata(indexed: tuple[str
     spec, _ = indexed
     with open_store(spec) as cluster:
         result = cluster.search('"énergie solaire" auteur:dupont')
-    assert result.total == 1
+    assert result.total == 1  # two copies, one result
     hit = result.hits[0]
     assert "<mark>énergie solaire</mark>" in hit.snippet
     assert hit.meta["author"] == "Marie Dupont" and hit.meta["date"] == "2024-03-01"

@@ -309,6 +309,7 @@ class XapianCluster:
                         spans=tuple(spans),
                         page=p.page,
                         meta=meta,
+                        folded=int(match.collapse_count),
                     )
                 )
         return out
@@ -539,6 +540,7 @@ class _Matches:
         enquire.set_weighting_scheme(x.BM25Weight())
         if self.sort in (NEWEST, OLDEST):
             enquire.set_sort_by_value_then_relevance(layout.DATE_SLOT, self.sort == NEWEST)
+        enquire.set_collapse_key(layout.TEXT_SLOT)  # exact duplicates: one result
         # Checking every document makes the total exact, not an estimate.
         return enquire.get_mset(offset, limit, db.get_doccount())
 

@@ -4,7 +4,8 @@ One Xapian document per article. Its terms are those of the Whoosh index, from t
 prepared parts (:mod:`..prepare`): the body terms unprefixed, with their positions (a
 part's positions follow the previous part's, ``PASSAGE_GAP`` apart), the title's under
 ``S``, and the filters' under their own prefixes (author and source words with positions,
-for phrases); the date (YYYYMMDD) is value slot ``DATE_SLOT``. Its data is JSON: the
+for phrases); the date (YYYYMMDD) is value slot ``DATE_SLOT``, the text's hash
+``TEXT_SLOT``. Its data is JSON: the
 article's stored parts (text, passage table, sections), its path, title, hash and
 metadata, which the shared code reads as it reads a Whoosh part.
 
@@ -19,12 +20,16 @@ from collections import Counter
 from typing import Any
 
 from ..analysis import analyse
+from ..collapse import KEYS
 from ..schema import PASSAGE_GAP
 
 ID = "Q"  # the article's doc_id (boolean, unique)
 TITLE = "S"
 FIELD_PREFIXES = {"author": "A", "source": "XS", "format": "XF", "folder": "XD"}
 DATE_SLOT = 0
+# The hash of the article's text (see :func:`..collapse.text_key`): exact duplicates, the
+# same text saved in several files, collapse into one result.
+TEXT_SLOT = 1
 # Xapian refuses terms over 245 bytes: longer ones (a run of digits, a URL) are left out.
 MAX_TERM_BYTES = 240
 
@@ -63,6 +68,10 @@ def build(x: Any, doc_id: str, parts: list[dict[str, Any]]) -> Any:
             doc.add_boolean_term(FIELD_PREFIXES["folder"] + folder)
     if head.get("date") is not None:
         doc.add_value(DATE_SLOT, x.sortable_serialise(head["date"]))
+    keys = head.get(KEYS) or b""
+    text_key = keys.split(b"\x00")[1] if keys.count(b"\x00") >= 1 else b""
+    if text_key:
+        doc.add_value(TEXT_SLOT, text_key)
     doc.add_boolean_term(ID + doc_id)
     data = {
         "doc_id": doc_id,

@@ -1,29 +1,47 @@
 """Compiling the shared query tree (:mod:`..query`) to a ``xapian.Query``.
 
-The matching rules are the folder index's (:mod:`..compile`): a word matches its term in
-the body, a hyphenated word its parts as a phrase or its joined form, ``title:`` the
-title's terms, a phrase its terms in a row, ``auteur:``/``source:`` their field's words
-(selecting, not scoring), ``date:`` a value range, ``type:`` and ``dossier:`` a term; a
-word's synonyms of one word count at ``SYNONYM_WEIGHT``; stop words are dropped from a list
-of words; ``NOT x`` is every article but those with x. Prefix and fuzzy words expand
-through the spelling dictionary, within the same budgets.
+The matching rules are the folder index's (:mod:`..compile`, :mod:`..ranking`): a word
+matches its term in the body (in a plain list of words also its derivational family, and
+an article needs all but one of 3 or 4 words, all but two of 5 or more), a hyphenated
+word its parts as a phrase or its joined form, ``title:`` the title's terms, a phrase its
+terms in a row, ``auteur:``/``source:`` their field's words (selecting, not scoring),
+``date:`` a value range, ``type:`` and ``dossier:`` a term; a word's synonyms, and a run
+of words' (``centre de données``), count at ``SYNONYM_WEIGHT``; stop words are dropped
+from a list of words; ``NOT x`` is every article but those with x. Prefix and fuzzy words
+expand through the spelling dictionary, within the same budgets.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from math import comb
 from typing import TYPE_CHECKING, Any
 
-from ..analysis import analyse, normalise_word, term_for
-from ..budget import MAX_EXPANSIONS, QUERY_EXPANSIONS, Cost
+from ..analysis import analyse, family_key, normalise_word, term_for
+from ..budget import MAX_EXPANSIONS, MAX_FAMILY_SCAN, QUERY_EXPANSIONS, Cost
 from ..compile import SYNONYM_WEIGHT
 from ..filters import TEXT_FILTERS, date_range, folder_key, format_name
-from ..query import Filter, Node, Not, Or, Phrase, Word, unparse, without_stop_words
+from ..query import (
+    And,
+    Filter,
+    Node,
+    Not,
+    Or,
+    Phrase,
+    Word,
+    is_stop,
+    unparse,
+    without_stop_words,
+)
 from ..spelling import Spelling, _budget, _edit_distance
+from ..synonyms import find_runs
 from . import layout
 
 if TYPE_CHECKING:
     from ..synonyms import Synonyms
+
+# A soft AND of more words than this would be too many ANDs: every word is needed.
+MAX_SOFT_SETS = 256
 
 
 def field_prefix(scope: str | None) -> str:
@@ -71,8 +89,85 @@ class XapianCompiler:
     # Building --------------------------------------------------------------------------
 
     def compile(self, node: Node) -> Any:
-        q = self._compile(node, True)
+        q = self._flat(node) if isinstance(node, And | Word) else None
+        if q is None:
+            q = self._compile(node, True)
         return self.x.Query.MatchNothing if q is None else q
+
+    def _flat(self, node: And | Word) -> Any:
+        """A plain list of words (besides filters), as the folder index's ranking reads
+        one: each word also matches its derivational family (at ``FAMILY_WEIGHT``), and an
+        article needs ``min_should_match`` of the words: any ``need`` of them (an OR of the
+        ANDs of each set of ``need``, which only selects), scored by the words it holds,
+        so that one holding them all comes first when otherwise as good. None when the
+        list is not plain."""
+        from itertools import combinations
+
+        from ..ranking import FAMILY_WEIGHT, min_should_match
+
+        x = self.x
+        children: list[Node] = _distinct(node.children) if isinstance(node, And) else [node]
+        filters = [
+            c
+            for c in children
+            if isinstance(c, Filter) or (isinstance(c, Word | Phrase) and c.field in TEXT_FILTERS)
+        ]
+        content = without_stop_words([c for c in children if c not in filters])
+        if not content or not all(_plain(c) for c in content):
+            return None
+        words = [c for c in content if isinstance(c, Word)]  # all of them (_plain)
+        if find_runs(children, self.thesaurus)[1]:  # a run of words with synonyms
+            return None
+        if any(len(t.stems) > 1 for w in words for t in self.thesaurus.lookup(w.text)):
+            return None  # a synonym of several words (a phrase) is no plain word
+        need = min_should_match(len(words))
+        if comb(len(words), need) > MAX_SOFT_SETS:
+            return None
+        subs = []
+        for w in words:
+            q = self._compile(w, True)
+            if q is None:
+                return None
+            tok = next(iter(analyse(w.text)))
+            family = self._family(tok.folded, tok.text)
+            if family:
+                self.terms.update(family)
+                scaled = x.Query(x.Query.OP_SCALE_WEIGHT, self._terms_query(family), FAMILY_WEIGHT)
+                q = x.Query(x.Query.OP_OR, [q, scaled])
+            subs.append(q)
+        if need == len(subs):
+            q = subs[0] if len(subs) == 1 else x.Query(x.Query.OP_AND, subs)
+        else:
+            held = x.Query(
+                x.Query.OP_OR, [x.Query(x.Query.OP_AND, list(c)) for c in combinations(subs, need)]
+            )
+            q = x.Query(x.Query.OP_AND_MAYBE, self._unscored(held), x.Query(x.Query.OP_OR, subs))
+        checks = [f for c in filters if (f := self._compile(c, True)) is not None]
+        return x.Query(x.Query.OP_FILTER, q, x.Query(x.Query.OP_AND, checks)) if checks else q
+
+    def _family(self, folded: str, term: str) -> tuple[str, ...]:
+        """Indexed terms of the words derived from the same base as ``folded`` (the
+        folder index's :meth:`..compile.Compiler.family`)."""
+        key = family_key(folded)
+        if not key:
+            return ()
+        shared = next(
+            (i for i, (a, b) in enumerate(zip(folded, key, strict=False)) if a != b), len(key)
+        )
+        if shared < 4:  # a shorter prefix would mean scanning much of the dictionary
+            return ()
+        found = {
+            term_for(word)
+            for word in self.spelling.starting_with(folded[:shared], MAX_FAMILY_SCAN)
+            if family_key(word) == key
+        }
+        found.discard(term)
+        return tuple(sorted(t for t in found if self.db.get_termfreq(t)))
+
+    def _terms_query(self, terms: tuple[str, ...]) -> Any:
+        x = self.x
+        subs = [x.Query(t) for t in terms]
+        return subs[0] if len(subs) == 1 else x.Query(x.Query.OP_OR, subs)
 
     def _any(self, terms: Iterable[str], scope: str | None, positive: bool) -> Any:
         x = self.x
@@ -150,7 +245,7 @@ class XapianCompiler:
         x = self.x
         if not targets:
             return q
-        subs = [q]
+        subs = [] if q is None else [q]
         for t in targets:
             if positive and t.text not in self.also:
                 self.also.append(t.text)
@@ -160,6 +255,13 @@ class XapianCompiler:
                 sub = self._phrase(list(t.stems), scope, positive)
             subs.append(x.Query(x.Query.OP_SCALE_WEIGHT, sub, SYNONYM_WEIGHT))
         return x.Query(x.Query.OP_OR, subs)
+
+    def _run(self, words: list[Word], targets: list[Any], positive: bool) -> Any:
+        """A run of words that is a synonyms entry: all of them, or one of its synonyms."""
+        x = self.x
+        subs = [q for w in words if not is_stop(w) if (q := self._compile(w, positive))]
+        original = (subs[0] if len(subs) == 1 else x.Query(x.Query.OP_AND, subs)) if subs else None
+        return self._alternatives(original, targets, None, positive)
 
     def _filter(self, node: Filter) -> Any:
         x = self.x
@@ -209,10 +311,13 @@ class XapianCompiler:
             if not subs:
                 return None
             return subs[0] if len(subs) == 1 else x.Query(x.Query.OP_OR, subs)
-        children = _distinct(node.children)
-        pos = without_stop_words([c for c in children if not isinstance(c, Not)])
+        children, runs = find_runs(_distinct(node.children), self.thesaurus)
+        pos: list[Node] = [c for c in children if not isinstance(c, Not)]
         neg = [c.child for c in children if isinstance(c, Not)]
-        positives = [q for c in pos if (q := self._compile(c, positive)) is not None]
+        positives = [q for w, t in runs if (q := self._run(w, t, positive)) is not None]
+        # The runs hold the query's content words: the stop words left are dropped.
+        pos = [c for c in pos if not is_stop(c)] if runs else without_stop_words(pos)
+        positives += [q for c in pos if (q := self._compile(c, positive)) is not None]
         negatives = [q for c in neg if (q := self._compile(c, not positive)) is not None]
         if not positives and not negatives:
             return None
@@ -224,6 +329,13 @@ class XapianCompiler:
             return base
         excluded = negatives[0] if len(negatives) == 1 else x.Query(x.Query.OP_OR, negatives)
         return x.Query(x.Query.OP_AND_NOT, base, excluded)
+
+
+def _plain(node: Node) -> bool:
+    """A word matched as one term in the body (its one-word synonyms count with it)."""
+    if not isinstance(node, Word) or node.field or node.prefix or node.fuzzy is not None:
+        return False
+    return len(list(analyse(node.text))) == 1
 
 
 def _distinct(nodes: list[Node]) -> list[Node]:
