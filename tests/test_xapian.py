@@ -162,6 +162,16 @@ def _ids(result: object) -> list[str]:
     return seen
 
 
+def _titles(result: object) -> list[str]:
+    """The articles found, by title: of two copies of an article, the stores may show
+    either (each title but the copied one's is unique in FILES)."""
+    seen: list[str] = []
+    for hit in result.hits:  # type: ignore[attr-defined]
+        if hit.title not in seen:
+            seen.append(hit.title)
+    return seen
+
+
 @pytest.mark.parametrize("query", QUERIES)
 def test_cluster_finds_the_same_articles_and_totals_as_the_folder_index(
     indexed: tuple[str, Path], query: str
@@ -171,10 +181,10 @@ def test_cluster_finds_the_same_articles_and_totals_as_the_folder_index(
         expected = whoosh.search(query, limit=20)
         got = cluster.search(query, limit=20)
     assert got.total == expected.total
-    assert set(_ids(got)) == set(_ids(expected))
+    assert set(_titles(got)) == set(_titles(expected))
     assert got.corrected_query == expected.corrected_query
     if expected.total:
-        assert got.hits[0].doc_id in _ids(expected)[:2]  # the same best article, or close
+        assert got.hits[0].title in _titles(expected)[:2]  # the same best article, or close
 
 
 def test_cluster_hits_carry_highlighted_snippets_and_metadata(indexed: tuple[str, Path]) -> None:
@@ -260,6 +270,8 @@ def test_reindexing_skips_unchanged_files_and_follows_edits_and_deletions(
 
 def test_a_dead_shard_is_an_error_or_with_partial_a_named_gap(tmp_path: Path, corpus: Path) -> None:
     runner = CliRunner()
+    corpus = Path(shutil.copytree(corpus, tmp_path / "articles"))
+    shutil.rmtree(corpus / "copie")  # one copy of each article: shard 1 holds its own
     for cluster in _start(tmp_path / "cluster"):
         spec = cluster.spec  # type: ignore[attr-defined]
         assert runner.invoke(main, ["--index", spec, "index", str(corpus)]).exit_code == 0
@@ -407,7 +419,7 @@ def test_facets_and_date_order_match_the_folder_index(indexed: tuple[str, Path])
     with Index(folder) as whoosh, open_store(spec) as cluster:
         expected = whoosh.search("énergie", limit=20, refine=refine)
         got = cluster.search("énergie", limit=20, refine=refine)
-    assert _ids(got) == _ids(expected)  # newest first, every article dated differently
+    assert _titles(got) == _titles(expected)  # newest first, every article dated differently
     assert got.facets is not None and expected.facets is not None
     for name in ("year", "type"):
         assert got.facets[name] == expected.facets[name]
