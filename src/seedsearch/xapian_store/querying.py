@@ -89,10 +89,23 @@ class XapianCompiler:
     # Building --------------------------------------------------------------------------
 
     def compile(self, node: Node) -> Any:
+        from ..query import has_text_leaf
+        from ..ranking import TITLE_WEIGHT
+
+        x = self.x
         q = self._flat(node) if isinstance(node, And | Word) else None
         if q is None:
             q = self._compile(node, True)
-        return self.x.Query.MatchNothing if q is None else q
+        if q is None:
+            return x.Query.MatchNothing
+        if self.terms and has_text_leaf(node):
+            # As in the folder index: the query words found in an article's title add
+            # their weight (the article *about* them first); the title alone never matches.
+            title = x.Query(x.Query.OP_OR, [x.Query(layout.TITLE + t) for t in sorted(self.terms)])
+            q = x.Query(
+                x.Query.OP_AND_MAYBE, q, x.Query(x.Query.OP_SCALE_WEIGHT, title, TITLE_WEIGHT)
+            )
+        return q
 
     def _flat(self, node: And | Word) -> Any:
         """A plain list of words (besides filters), as the folder index's ranking reads
