@@ -140,7 +140,7 @@ def start(
         raise OptionError(f"--replicas must be between 0 and 8 (got {replicas})")
     root = Path(folder).resolve()
     running = read_stub(root)
-    if running is not None and any(_alive(p.pid) for p in running.processes):
+    if running is not None and any(_running(p.pid) for p in running.processes):
         raise ClusterError(
             f"a cluster is already running in {root} ({running.spec}): "
             f"'seedsearch cluster stop {folder}' ends it"
@@ -256,17 +256,17 @@ def stop(folder: str | os.PathLike[str]) -> Cluster:
 
 def _end(processes: list[Process]) -> None:
     for p in processes:
-        if _alive(p.pid):
+        if _running(p.pid):
             try:
                 os.kill(p.pid, signal.SIGTERM)
             except ProcessLookupError:
                 continue
     deadline = time.monotonic() + STOP_SECONDS
     for p in processes:
-        while _alive(p.pid) and time.monotonic() < deadline:
+        while _running(p.pid) and time.monotonic() < deadline:
             _reap(p.pid)
             time.sleep(0.05)
-        if _alive(p.pid):
+        if _running(p.pid):
             with contextlib.suppress(ProcessLookupError):
                 os.kill(p.pid, signal.SIGKILL)
         _reap(p.pid)
