@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from . import cli_cluster
 from .cli_output import (
     Line,
     _batch_printer,
@@ -50,9 +51,9 @@ DEFAULT_INDEX = "index"
 
 
 def _open(ctx: click.Context) -> Index:
-    from .store import Index
+    from .stores import open_store  # a folder, or a xapian:// cluster
 
-    return Index(ctx.obj["index"])
+    return open_store(ctx.obj["index"], partial=ctx.obj.get("partial", False))  # type: ignore[no-any-return]
 
 
 @click.group(cls=StrictGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -110,8 +111,10 @@ def index_cmd(
     Run it again to pick up changes: only changed files are re-analysed and deleted ones
     are removed. Without PATHS every source is updated (the bundled articles at first).
     """
-    from .index import update_index
+    from .stores import is_cluster, update_index
 
+    if watch and is_cluster(ctx.obj["index"]):
+        _fail(OptionError("--watch needs a folder index, not a xapian:// cluster"), as_json)
     try:
         with (
             _interruptible(),
@@ -230,6 +233,9 @@ def forget_cmd(ctx: click.Context, path: str, as_json: bool) -> None:
 )
 @click.option("--synonyms", metavar="FILE", help="Also use the synonyms in FILE (Solr format).")
 @click.option("--explain", is_flag=True, help="Say why each article matched.")
+@click.option(
+    "--partial", is_flag=True, help="xapian:// index: answer without a shard that is down."
+)
 @refine_options
 @click.pass_context
 def search_cmd(
@@ -242,6 +248,7 @@ def search_cmd(
     fmt: str,
     synonyms: str | None,
     explain: bool,
+    partial: bool,
     **options: Any,
 ) -> None:
     """Search the index; exit 1 if no article matches.
@@ -273,9 +280,12 @@ def search_cmd(
             _fail(UsageError("--json and --format cannot be used together"), True)
         _export(ctx, text, fmt, synonyms, refine)
         return
+    ctx.obj["partial"] = partial
     with _errors(as_json), _open(ctx) as index:
         index.synonyms_file = synonyms
         result = index.search(text, limit=limit, offset=offset, explain=explain, refine=refine)
+    for shard in getattr(result, "missing_shards", ()):
+        click.echo(f"seedsearch: partial results: {shard} is down", err=True)
     if as_json:
         click.echo(dumps(result.to_dict()))
     else:
@@ -589,6 +599,9 @@ def _serve_watcher(index_dir: str) -> Callable[[threading.Event], None]:
         )
 
     return watcher
+
+
+main.add_command(cli_cluster.cluster_group)
 
 
 def run() -> None:  # pragma: no cover - console-script entry point

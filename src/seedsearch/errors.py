@@ -16,7 +16,11 @@
     ├── SynonymsError               a malformed synonyms file (exit 2, HTTP 400)
     ├── OptionError                 an option out of range, such as --jobs 0 (exit 2, HTTP 400)
     ├── UsageError                  a command line not understood      (exit 2, HTTP 400)
-    └── PortInUseError              ``serve`` on a port already taken   (exit 6)
+    ├── PortInUseError              ``serve`` on a port already taken   (exit 6)
+    ├── ShardUnavailableError       a shard of a Xapian cluster cannot be reached
+    │                               (exit 7, HTTP 503)
+    └── ClusterError                ``cluster start``/``stop`` could not start or find
+                                    its servers (exit 8)
 
 Each class carries a short machine ``code``, the CLI exit status and the HTTP status, so
 the front ends turn any of them into a one-line message or a JSON error body. The exit
@@ -131,6 +135,23 @@ class UsageError(SeedsearchError):
 class PortInUseError(SeedsearchError):
     code = "port_in_use"
     exit_code = 6
+
+
+class ShardUnavailableError(SeedsearchError):
+    """A shard of a Xapian cluster (``xapian://`` index) answers on none of its addresses:
+    a search without ``--partial``, an article on that shard, or an indexing run."""
+
+    code = "shard_unavailable"
+    exit_code = 7
+    http_status = 503
+
+
+class ClusterError(SeedsearchError):
+    """``seedsearch cluster start`` or ``stop`` failed: a server would not start, a
+    cluster already runs in the folder, or none is recorded there."""
+
+    code = "cluster_error"
+    exit_code = 8
 
 
 def corrupt(index_dir: str, detail: str) -> IndexCorruptError:

@@ -39,6 +39,7 @@ from ..highlight import Highlighter
 from ..refine import RELEVANCE, SORT_NAMES
 from ..search import MAX_LIMIT, MAX_OFFSET, MAX_QUERY_CHARS, highlighter_for
 from ..store import WINDOW, Index
+from ..stores import open_store
 from .cache import SearchCache
 from .edge import EdgeMiddleware, HostPolicy, _error_response, _wants_html_path
 from .filtering import (
@@ -98,7 +99,7 @@ class _IndexPool:
         with self._lock:
             index = self._idle.pop() if self._idle else None
         if index is None:
-            index = Index(self.index_dir)
+            index = open_store(self.index_dir)  # a folder, or a xapian:// cluster
             index.synonyms_file = self.synonyms
             with self._lock:
                 self._open.append(index)

@@ -1,0 +1,124 @@
+"""How an article is laid out in a Xapian document, and the shard's own records.
+
+One Xapian document per article. Its terms are those of the Whoosh index, from the same
+prepared parts (:mod:`..prepare`): the body terms unprefixed, with their positions (a
+part's positions follow the previous part's, ``PASSAGE_GAP`` apart), the title's under
+``S``, and the filters' under their own prefixes (author and source words with positions,
+for phrases); the date (YYYYMMDD) is value slot ``DATE_SLOT``, the text's hash
+``TEXT_SLOT``. Its data is JSON: the
+article's stored parts (text, passage table, sections), its path, title, hash and
+metadata, which the shared code reads as it reads a Whoosh part.
+
+Each shard also keeps, as Xapian metadata committed with its documents, its articles'
+ids, hashes and paths, its spelling dictionary (word → articles) and its statistics.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from typing import Any
+
+from ..analysis import analyse
+from ..collapse import KEYS
+from ..schema import PASSAGE_GAP
+
+ID = "Q"  # the article's doc_id (boolean, unique)
+TITLE = "S"
+FIELD_PREFIXES = {"author": "A", "source": "XS", "format": "XF", "folder": "XD"}
+DATE_SLOT = 0
+# The hash of the article's text (see :func:`..collapse.text_key`): exact duplicates, the
+# same text saved in several files, collapse into one result.
+TEXT_SLOT = 1
+# Xapian refuses terms over 245 bytes: longer ones (a run of digits, a URL) are left out.
+MAX_TERM_BYTES = 240
+
+DOCS_KEY = "seedsearch:docs"  # {doc_id: [sha, path]}
+WORDS_KEY = "seedsearch:words"  # {folded word: articles using it}
+STATS_KEY = "seedsearch:stats"  # {passages, positions, updated, roots}
+
+# Stored with each article (the parts' other fields are indexed, not stored).
+_PART_FIELDS = ("article", "offset", "first", "sections", "passages")
+
+
+def build(x: Any, doc_id: str, parts: list[dict[str, Any]]) -> Any:
+    """The Xapian document of an article from its prepared parts (see :mod:`..prepare`)."""
+    from ..compile import decode_positions
+
+    doc = x.Document()
+    head = parts[0]
+    base = 0
+    for part in parts:
+        last = -1
+        for raw, _count, _weight, value in part["body"]:
+            term = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+            positions = decode_positions(value)
+            last = max(last, positions[-1])
+            if _fits(term):
+                for pos in positions:
+                    doc.add_posting(term, base + pos + 1)  # Xapian positions start at 1
+        base += last + 1 + PASSAGE_GAP
+    _add_text(doc, TITLE, head.get("title", ""))
+    for name in ("author", "source"):
+        if head.get(name):
+            _add_text(doc, FIELD_PREFIXES[name], head[name])
+    doc.add_boolean_term(FIELD_PREFIXES["format"] + head["format"])
+    for folder in head.get("folder", ()):
+        if _fits(FIELD_PREFIXES["folder"] + folder):
+            doc.add_boolean_term(FIELD_PREFIXES["folder"] + folder)
+    if head.get("date") is not None:
+        doc.add_value(DATE_SLOT, x.sortable_serialise(head["date"]))
+    keys = head.get(KEYS) or b""
+    text_key = keys.split(b"\x00")[1] if keys.count(b"\x00") >= 1 else b""
+    if text_key:
+        doc.add_value(TEXT_SLOT, text_key)
+    doc.add_boolean_term(ID + doc_id)
+    data = {
+        "doc_id": doc_id,
+        "path": head.get("path", ""),
+        "title": head.get("title", ""),
+        "sha": head.get("sha", ""),
+        "meta": head.get("meta") or {},
+        "parts": [{k: p.get(k) for k in _PART_FIELDS} for p in parts],
+    }
+    doc.set_data(json.dumps(data, ensure_ascii=False))
+    return doc
+
+
+def _add_text(doc: Any, prefix: str, text: str) -> None:
+    for tok in analyse(text):
+        if _fits(prefix + tok.text):
+            doc.add_posting(prefix + tok.text, tok.pos + 1)
+
+
+def _fits(term: str) -> bool:
+    return len(term.encode("utf-8", "surrogatepass")) <= MAX_TERM_BYTES
+
+
+def stored(doc: Any) -> dict[str, Any]:
+    """An article's stored record (see :func:`build`)."""
+    return json.loads(doc.get_data().decode("utf-8"))  # type: ignore[no-any-return]
+
+
+def parts_of(record: dict[str, Any]) -> list[dict[str, Any]]:
+    """The article's parts as the shared code reads Whoosh's stored parts."""
+    common = {k: record[k] for k in ("doc_id", "path", "title", "sha", "meta")}
+    return [{**common, **part} for part in record["parts"]]
+
+
+def read_json(db: Any, key: str, default: Any) -> Any:
+    raw = db.get_metadata(key)
+    return json.loads(raw.decode("utf-8")) if raw else default
+
+
+def write_json(db: Any, key: str, value: Any) -> None:
+    db.set_metadata(key, json.dumps(value, ensure_ascii=False, separators=(",", ":")))
+
+
+def merged_words(tables: list[dict[str, int]]) -> tuple[list[str], list[int]]:
+    """The spelling dictionary of several shards: sorted words, article counts summed."""
+    total: Counter[str] = Counter()
+    for table in tables:
+        total.update(table)
+    words = sorted(w for w, n in total.items() if n > 0)
+    return words, [total[w] for w in words]
