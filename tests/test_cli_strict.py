@@ -33,6 +33,8 @@ def one_line(text: str) -> str:
         (["show", "x", "--highlite", "y"], "--highlight"),
         (["index", "--rebuid"], "--rebuild"),
         (["--indx", "x", "search", "minage"], "--index"),
+        (["serve", "--prot", "8001"], "--port"),
+        (["cluster", "start", "--shard", "2", "cluster"], "--shards"),
     ],
 )
 def test_an_unknown_option_is_one_line_naming_the_nearest_and_exit_2(

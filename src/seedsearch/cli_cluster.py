@@ -6,9 +6,10 @@ from __future__ import annotations
 import click
 
 from .cli_output import _emit_json, _errors
+from .cli_strict import StrictGroup
 
 
-@click.group("cluster")
+@click.group("cluster", cls=StrictGroup)
 def cluster_group() -> None:
     """Run a local sharded, replicated Xapian cluster to index into (xapian://...)."""
 
