@@ -21,10 +21,9 @@ from whoosh.query import Phrase as WhooshPhrase
 from whoosh.query.spans import Span, SpanWrappingMatcher
 from whoosh.query.wrappers import WrappingQuery
 
-from .analysis import analyse, family_key, is_number, is_stop_word, normalise_word, term_for
+from .analysis import analyse, is_number, is_stop_word, normalise_word, term_for
 from .budget import (
     MAX_EXPANSIONS,
-    MAX_FAMILY_SCAN,
     OR_POSTINGS,
     QUERY_EXPANSIONS,
     QUERY_POSTINGS,
@@ -43,7 +42,7 @@ from .query import (
     unparse,
     without_stop_words,
 )
-from .spelling import Spelling, _budget, _edit_distance, text_of
+from .spelling import Spelling, _budget, text_of
 from .synonyms import find_runs
 
 if TYPE_CHECKING:
@@ -99,32 +98,13 @@ class Compiler:
             self.reader.doc_frequency("body", term) or self.reader.doc_frequency("title", term)
         )
 
-    def spell_freq(self, word: str) -> int:
-        return self.spelling.freq(word)
-
     def nearest(self, folded: str, maxdist: int) -> str | None:
-        if maxdist <= 0:
-            return None
-        best: tuple[int, int, str] | None = None
-        for cand in self.spelling.within(folded, maxdist):
-            if cand == folded or is_number(cand):
-                continue
-            key = (_edit_distance(folded, cand), -self.spell_freq(cand), cand)
-            if key[0] <= maxdist and (best is None or key < best):
-                best = key
-        return best[2] if best else None
+        return self.spelling.nearest(folded, maxdist)
 
     def expand(self, node: Word) -> list[str] | None:
         """The folded words a prefix or fuzzy word stands for, the most frequent first,
         within what is left of the query's budget; None once the budget is spent."""
-        folded = normalise_word(node.text)
-        if node.prefix:
-            words = self.spelling.prefix(folded)
-        else:
-            dist = node.fuzzy or max(1, _budget(folded))
-            near = self.spelling.within(folded, dist)
-            others = sorted((w for w in near if w != folded), key=lambda w: -self.spell_freq(w))
-            words = [folded, *others]
+        words = self.spelling.expansions(normalise_word(node.text), node.prefix, node.fuzzy)
         field = node.field or "body"
         kept: list[str] = []
         for w in words[:MAX_EXPANSIONS]:
@@ -163,20 +143,7 @@ class Compiler:
 
     def family(self, folded: str, term: str) -> tuple[str, ...]:
         """Indexed terms of the words derived from the same base as ``folded``."""
-        key = family_key(folded)
-        if not key:
-            return ()
-        shared = next(
-            (i for i, (a, b) in enumerate(zip(folded, key, strict=False)) if a != b), len(key)
-        )
-        if shared < 4:  # a shorter prefix would mean scanning much of the dictionary
-            return ()
-        stem = folded[:shared]
-        found: set[str] = set()
-        for word in self.spelling.starting_with(stem, MAX_FAMILY_SCAN):
-            if family_key(word) == key:
-                found.add(term_for(word))
-        found.discard(term)
+        found = self.spelling.family(folded) - {term}
         return tuple(sorted(t for t in found if self.reader.doc_frequency("body", t)))
 
     # Building queries --------------------------------------------------------------
@@ -342,9 +309,9 @@ class Compiler:
             child = self._compile(node.child, not positive, in_or)
             return _DROPPED if child is _DROPPED else _AndNot(_all_articles(), child)
         if isinstance(node, Or):
-            subs = _kept(self._compile(c, positive, True) for c in _distinct(node.children))
+            subs = _kept(self._compile(c, positive, True) for c in distinct(node.children))
             return (subs[0] if len(subs) == 1 else any_of(subs)) if subs else _DROPPED
-        children, runs = find_runs(_distinct(node.children), self.thesaurus)
+        children, runs = find_runs(distinct(node.children), self.thesaurus)
         pos: list[Node] = [c for c in children if not isinstance(c, Not)]
         neg = [c.child for c in children if isinstance(c, Not)]
         positives = _kept(self.run(words, targets, positive, in_or) for words, targets in runs)
@@ -439,7 +406,7 @@ def any_of(queries: list[Any]) -> Any:
     return Or(queries) if len(queries) < 3 else PreloadedOr(queries)
 
 
-def _distinct(nodes: list[Node]) -> list[Node]:
+def distinct(nodes: list[Node]) -> list[Node]:
     """The nodes without repeats: ``a* a* a*`` is ``a*``, compiled and matched once."""
     seen: set[str] = set()
     kept = []

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, overload
 
 from .budget import (
     MAX_EXPANSIONS,
+    MAX_FAMILY_SCAN,
     MAX_FUZZY_LETTERS,
     MAX_FUZZY_WORDS,
     MAX_PREFIX_WORDS,
@@ -117,6 +118,49 @@ class Spelling:
         hi = lo + max(0, min(hi - lo, MAX_VISITS - self.cost.visited))
         self.cost.visit(hi - lo)
         return list(words[lo:hi])
+
+    def nearest(self, folded: str, maxdist: int) -> str | None:
+        """The word within ``maxdist`` edits of ``folded`` that a typo most likely stands
+        for: the fewest edits, then the most frequent; never a number."""
+        from .analysis import is_number
+
+        if maxdist <= 0:
+            return None
+        best: tuple[int, int, str] | None = None
+        for cand in self.within(folded, maxdist):
+            if cand == folded or is_number(cand):
+                continue
+            key = (_edit_distance(folded, cand), -self.freq(cand), cand)
+            if key[0] <= maxdist and (best is None or key < best):
+                best = key
+        return best[2] if best else None
+
+    def expansions(self, folded: str, prefix: bool, fuzzy: int | None) -> list[str]:
+        """The words a prefix (``prefix``) or fuzzy word (``fuzzy`` edits, 0: by its
+        length) stands for; a fuzzy word's own first, then the most frequent."""
+        if prefix:
+            return self.prefix(folded)
+        near = self.within(folded, fuzzy or max(1, _budget(folded)))
+        return [folded, *sorted((w for w in near if w != folded), key=lambda w: -self.freq(w))]
+
+    def family(self, folded: str) -> set[str]:
+        """The terms of the words derived from the same base as ``folded`` (affichage for
+        afficher), found among the words sharing its first letters."""
+        from .analysis import family_key, term_for
+
+        key = family_key(folded)
+        if not key:
+            return set()
+        shared = next(
+            (i for i, (a, b) in enumerate(zip(folded, key, strict=False)) if a != b), len(key)
+        )
+        if shared < 4:  # a shorter prefix would mean scanning much of the dictionary
+            return set()
+        return {
+            term_for(word)
+            for word in self.starting_with(folded[:shared], MAX_FAMILY_SCAN)
+            if family_key(word) == key
+        }
 
     def within(self, word: str, maxdist: int) -> list[str]:
         """Words within ``maxdist`` Levenshtein edits, found by walking a Levenshtein

@@ -17,9 +17,9 @@ from collections.abc import Iterable
 from math import comb
 from typing import TYPE_CHECKING, Any
 
-from ..analysis import analyse, family_key, normalise_word, term_for
-from ..budget import MAX_EXPANSIONS, MAX_FAMILY_SCAN, QUERY_EXPANSIONS, Cost
-from ..compile import SYNONYM_WEIGHT
+from ..analysis import analyse, normalise_word, term_for
+from ..budget import MAX_EXPANSIONS, QUERY_EXPANSIONS, Cost
+from ..compile import SYNONYM_WEIGHT, distinct
 from ..filters import TEXT_FILTERS, date_range, folder_key, format_name
 from ..query import (
     And,
@@ -33,7 +33,7 @@ from ..query import (
     unparse,
     without_stop_words,
 )
-from ..spelling import Spelling, _budget, _edit_distance
+from ..spelling import Spelling
 from ..synonyms import find_runs
 from . import layout
 
@@ -75,16 +75,7 @@ class XapianCompiler:
         return bool(self.db.get_termfreq(term) or self.db.get_termfreq(layout.TITLE + term))
 
     def nearest(self, folded: str, maxdist: int) -> str | None:
-        if maxdist <= 0:
-            return None
-        best: tuple[int, int, str] | None = None
-        for cand in self.spelling.within(folded, maxdist):
-            if cand == folded or any(ch.isdigit() for ch in cand):
-                continue
-            key = (_edit_distance(folded, cand), -self.spelling.freq(cand), cand)
-            if key[0] <= maxdist and (best is None or key < best):
-                best = key
-        return best[2] if best else None
+        return self.spelling.nearest(folded, maxdist)
 
     # Building --------------------------------------------------------------------------
 
@@ -119,7 +110,7 @@ class XapianCompiler:
         from ..ranking import FAMILY_WEIGHT, min_should_match
 
         x = self.x
-        children: list[Node] = _distinct(node.children) if isinstance(node, And) else [node]
+        children: list[Node] = distinct(node.children) if isinstance(node, And) else [node]
         filters = [
             c
             for c in children
@@ -161,20 +152,7 @@ class XapianCompiler:
     def _family(self, folded: str, term: str) -> tuple[str, ...]:
         """Indexed terms of the words derived from the same base as ``folded`` (the
         folder index's :meth:`..compile.Compiler.family`)."""
-        key = family_key(folded)
-        if not key:
-            return ()
-        shared = next(
-            (i for i, (a, b) in enumerate(zip(folded, key, strict=False)) if a != b), len(key)
-        )
-        if shared < 4:  # a shorter prefix would mean scanning much of the dictionary
-            return ()
-        found = {
-            term_for(word)
-            for word in self.spelling.starting_with(folded[:shared], MAX_FAMILY_SCAN)
-            if family_key(word) == key
-        }
-        found.discard(term)
+        found = self.spelling.family(folded) - {term}
         return tuple(sorted(t for t in found if self.db.get_termfreq(t)))
 
     def _terms_query(self, terms: tuple[str, ...]) -> Any:
@@ -201,14 +179,7 @@ class XapianCompiler:
         return x.Query(x.Query.OP_PHRASE, [prefix + s for s in stems], len(stems))
 
     def _expand(self, node: Word) -> list[str] | None:
-        folded = normalise_word(node.text)
-        if node.prefix:
-            words = self.spelling.prefix(folded)
-        else:
-            dist = node.fuzzy or max(1, _budget(folded))
-            near = self.spelling.within(folded, dist)
-            others = sorted((w for w in near if w != folded), key=lambda w: -self.spelling.freq(w))
-            words = [folded, *others]
+        words = self.spelling.expansions(normalise_word(node.text), node.prefix, node.fuzzy)
         kept = []
         for w in words[:MAX_EXPANSIONS]:
             if self.expanded >= QUERY_EXPANSIONS:
@@ -320,11 +291,11 @@ class XapianCompiler:
                 return None
             return x.Query(x.Query.OP_AND_NOT, x.Query.MatchAll, child)
         if isinstance(node, Or):
-            subs = [q for c in _distinct(node.children) if (q := self._compile(c, positive))]
+            subs = [q for c in distinct(node.children) if (q := self._compile(c, positive))]
             if not subs:
                 return None
             return subs[0] if len(subs) == 1 else x.Query(x.Query.OP_OR, subs)
-        children, runs = find_runs(_distinct(node.children), self.thesaurus)
+        children, runs = find_runs(distinct(node.children), self.thesaurus)
         pos: list[Node] = [c for c in children if not isinstance(c, Not)]
         neg = [c.child for c in children if isinstance(c, Not)]
         positives = [q for w, t in runs if (q := self._run(w, t, positive)) is not None]
@@ -349,14 +320,3 @@ def _plain(node: Node) -> bool:
     if not isinstance(node, Word) or node.field or node.prefix or node.fuzzy is not None:
         return False
     return len(list(analyse(node.text))) == 1
-
-
-def _distinct(nodes: list[Node]) -> list[Node]:
-    seen: set[str] = set()
-    out = []
-    for n in nodes:
-        key = unparse(n)
-        if key not in seen:
-            seen.add(key)
-            out.append(n)
-    return out
