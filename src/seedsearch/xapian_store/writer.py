@@ -71,6 +71,13 @@ class _ShardState:
                 self.passages += len(part["passages"])
                 self.positions += sum(p[6] for p in part["passages"])
 
+    def clear(self) -> None:
+        """Delete every article the shard stores, recorded or not (a rebuild)."""
+        for docid in [p.docid for p in self.db.postlist("")]:
+            self.db.delete_document(docid)
+        self.docs, self.words = {}, Counter()
+        self.passages = self.positions = 0
+
     def cancel(self) -> None:
         """Drop the run's changes (a shard committed already keeps its commit)."""
         with contextlib.suppress(Exception):  # the shard may be the one that failed
@@ -183,8 +190,7 @@ def _run(
 
     if rebuild:
         for state in states.values():
-            for doc_id in list(state.docs):
-                state.forget(doc_id)
+            state.clear()
     known: dict[str, tuple[str, list[str]]] = {}  # path -> (sha, doc ids)
     for state in states.values():
         for doc_id, (doc_sha, doc_path) in state.docs.items():
