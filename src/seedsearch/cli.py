@@ -168,7 +168,7 @@ def _watch(index_dir: str, jobs: int, as_json: bool) -> None:
 @click.pass_context
 def sources_cmd(ctx: click.Context, as_json: bool) -> None:
     """List the index's sources: articles, size on disk and last update of each."""
-    from .sources import list_sources
+    from .stores import list_sources  # a folder, or a xapian:// cluster
 
     with _errors(as_json):
         found = list_sources(ctx.obj["index"])
@@ -191,7 +191,7 @@ def sources_cmd(ctx: click.Context, as_json: bool) -> None:
 @click.pass_context
 def forget_cmd(ctx: click.Context, path: str, as_json: bool) -> None:
     """Remove a source (as 'seedsearch sources' lists it) and its articles."""
-    from .sources import forget_source
+    from .stores import forget_source
 
     try:
         with _interruptible(), _errors(as_json):
@@ -422,8 +422,8 @@ def stats_cmd(ctx: click.Context, as_json: bool) -> None:
 @click.pass_context
 def check_cmd(ctx: click.Context, as_json: bool) -> None:
     """Verify the index: every file, term, posting and stored article; exit 0 if healthy."""
-    from .check import check_index
     from .errors import IndexCorruptError
+    from .stores import check_index
 
     with _errors(as_json):
         report = check_index(ctx.obj["index"])
@@ -434,11 +434,21 @@ def check_cmd(ctx: click.Context, as_json: bool) -> None:
             click.echo(f"problem: {problem}")
         for note in report.notes:
             click.echo(f"note: {note}")
+        for shard in report.shards:
+            click.echo(
+                f"shard {shard['shard']} ({'+'.join(shard['addresses'])}): "
+                f"{shard['articles']} articles, {shard['terms']} terms, "
+                f"{shard['postings']} postings"
+            )
         state = "healthy" if report.ok else f"DAMAGED ({len(report.problems)} problems)"
+        where = (
+            f"{len(report.shards)} shards"
+            if report.shards
+            else f"generation {report.generation}, {report.segments} segments"
+        )
         click.echo(
-            f"{report.index_dir}: {state}; generation {report.generation}, "
-            f"{report.segments} segments, {report.articles} articles, {report.terms} terms, "
-            f"{report.postings} postings"
+            f"{report.index_dir}: {state}; {where}, {report.articles} articles, "
+            f"{report.terms} terms, {report.postings} postings"
         )
         if not report.ok:
             click.echo("run 'seedsearch index --rebuild' to rebuild it")
