@@ -1,0 +1,5 @@
+"""``python -m seedsearch``: the ``seedsearch`` command."""
+
+from .cli_entry import run
+
+run()
