@@ -12,6 +12,8 @@ from pathlib import Path
 
 import click
 import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
 
 from seedsearch.cli import main, search_cmd
 from seedsearch.cli_entry import FLAGS, VALUES, parse_search
@@ -175,6 +177,7 @@ def test_plain_search_lines_run_without_click(args: list[str], expected: dict[st
         ["-h", "search", "x"],
         ["--index", "search", "x"],
         ["--index=", "search", "x"],
+        ["--index", "a", "--index", "b", "search", "x"],
         ["search", "x", "-h"],
         ["search", "x", "--help"],
         ["search", "x", "--format", "csv"],
@@ -199,6 +202,40 @@ def test_the_index_variable_is_read_as_click_reads_it() -> None:
     )
     assert parse_search(["search", "x"], {"SEEDSEARCH_INDEX": ""})["index"] == "index"  # type: ignore[index]
     assert parse_search(["search", "x"], {"_SEEDSEARCH_COMPLETE": "bash_source"}) is None
+
+
+GROUP_WORDS = ["--index", "ix", "--index=search", "-h", "--json", ""]
+SEARCH_WORDS = [*FLAGS, *VALUES, "--format", "--", "-h", "--help", "--limit=4", "--since=2024"]
+SEARCH_WORDS += ["3", "-5", "abc", "date", "-date", "mot", "-mot", "-", "", "x=y", "--x=y"]
+
+
+@given(
+    group=st.lists(st.sampled_from(GROUP_WORDS), max_size=3),
+    words=st.lists(st.sampled_from(SEARCH_WORDS) | st.text("-=ab ", max_size=4), max_size=7),
+    variable=st.sampled_from([None, "", "from-env"]),
+)
+def test_what_the_fast_path_reads_is_what_click_reads(
+    group: list[str], words: list[str], variable: str | None
+) -> None:
+    env = {} if variable is None else {"SEEDSEARCH_INDEX": variable}
+    parsed = parse_search([*group, "search", *words], env)
+    assume(parsed is not None)
+    assert parsed is not None
+    saved = os.environ.pop("SEEDSEARCH_INDEX", None)
+    os.environ.update(env)
+    try:
+        top = main.make_context("seedsearch", [*group, "search"])
+        sub = search_cmd.make_context("search", list(words), parent=top)
+    finally:
+        os.environ.pop("SEEDSEARCH_INDEX", None)
+        if saved is not None:
+            os.environ["SEEDSEARCH_INDEX"] = saved
+    clicks = dict(sub.params, query=list(sub.params["query"]))
+    clicks["index"] = (sub.obj or {}).get("index", top.params["index_dir"])
+    assert clicks.pop("fmt") == "text"
+    defaults = {"sort": "relevance", **dict.fromkeys(["since", "until", "source"], "")}
+    defaults |= dict.fromkeys(["author", "type", "folder"], "")
+    assert {k: parsed.get(k, defaults.get(k)) for k in clicks} == clicks
 
 
 def _run(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> tuple[int, str, str]:

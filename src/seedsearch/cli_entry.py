@@ -51,13 +51,14 @@ def parse_search(args: Sequence[str], environ: Mapping[str, str]) -> dict[str, A
         return None  # click expands wildcards on Windows; completion is click's
     index = environ.get(INDEX_ENVVAR) or "index"  # click ignores an empty variable
     rest = list(args)
-    while rest[:1] != ["search"]:  # the group's options: only --index
+    given = False
+    while rest[:1] != ["search"]:  # the group's options: only --index, once
         if not rest:
             return None
         name, value, rest = _option(rest)
-        if name != "--index" or value is None:
+        if name != "--index" or value is None or given:
             return None
-        index = value
+        index, given = value, True
     params: dict[str, Any] = {
         "index": index,
         "query": [],
