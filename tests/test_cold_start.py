@@ -204,14 +204,26 @@ def test_the_index_variable_is_read_as_click_reads_it() -> None:
     assert parse_search(["search", "x"], {"_SEEDSEARCH_COMPLETE": "bash_source"}) is None
 
 
-GROUP_WORDS = ["--index", "ix", "--index=search", "-h", "--json", ""]
-SEARCH_WORDS = [*FLAGS, *VALUES, "--format", "--", "-h", "--help", "--limit=4", "--since=2024"]
-SEARCH_WORDS += ["3", "-5", "abc", "date", "-date", "mot", "-mot", "-", "", "x=y", "--x=y"]
+GROUPS = [[], ["--index", "ix"], ["--index=search"], ["--index", "search"], ["-h"], ["--json"]]
+# Whole options (a name and its value, if it takes one), and a few that click is left.
+OPTIONS = [[flag] for flag in FLAGS] + [["--limit", "3"], ["--limit=4"], ["--offset", "2"]]
+OPTIONS += [["--since", "2024"], ["--in=presse"], ["--sort=-date"], ["--index", "ix"]]
+OPTIONS += [["--synonyms", "s.txt"], ["--format", "csv"], ["--"], ["-h"], ["--limit", "-5"]]
+WORDS = st.sampled_from(["mot", "-mot", "-", "x=y", "search"]) | st.text("-=ab ", max_size=4)
+
+
+@st.composite
+def search_lines(draw: st.DrawFn) -> list[str]:
+    """The words after ``search``: options and query words in any order."""
+    options = draw(st.lists(st.sampled_from(OPTIONS), max_size=3))
+    words = draw(st.lists(WORDS, max_size=4))
+    parts = draw(st.permutations(options + [[w] for w in words]))
+    return [word for part in parts for word in part]
 
 
 @given(
-    group=st.lists(st.sampled_from(GROUP_WORDS), max_size=3),
-    words=st.lists(st.sampled_from(SEARCH_WORDS) | st.text("-=ab ", max_size=4), max_size=7),
+    group=st.sampled_from(GROUPS),
+    words=search_lines(),
     variable=st.sampled_from([None, "", "from-env"]),
 )
 def test_what_the_fast_path_reads_is_what_click_reads(
