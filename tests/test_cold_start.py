@@ -315,3 +315,18 @@ def test_a_plain_search_loads_neither_click_nor_the_other_commands(
     assert done.returncode == 0, done.stderr
     assert "minage" in done.stdout
     assert done.stderr.strip().splitlines()[-1] == "[]"
+
+
+@pytest.mark.parametrize("as_json", [False, True])
+def test_a_closed_pipe_ends_the_console_script_as_it_ends_click(
+    seed_index_dir: Path, as_json: bool
+) -> None:
+    line = ["--index", str(seed_index_dir), "search", "minage", *(["--json"] if as_json else [])]
+    ends = []
+    for cmd in ([sys.executable, "-c", CLICK_PATH], [CONSOLE_SCRIPT]):
+        proc = subprocess.Popen([*cmd, *line], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        assert proc.stdout is not None and proc.stderr is not None
+        proc.stdout.close()  # before the search writes anything
+        ends.append((proc.wait(), proc.stderr.read()))
+        proc.stderr.close()
+    assert ends[0] == ends[1] == (1, b"")
