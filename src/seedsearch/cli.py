@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from . import cli_cluster, cli_serve
+from .cli_entry import checked_query, run_search
 from .cli_output import (
     Line,
     _batch_printer,
@@ -29,17 +30,16 @@ from .cli_output import (
     _fail,
     _print_doc_eval,
     _print_report,
-    _print_result,
     _progress,
     _size,
     _warn,
     _write,
     _write_paged,
 )
-from .cli_refine import refine_from, refine_options
+from .cli_refine import refine_options
 from .cli_signals import _Interrupted, _interruptible
 from .cli_strict import StrictGroup
-from .display import article_json, display_path, dumps, terminal_text
+from .display import article_json, display_path, terminal_text
 from .errors import OptionError, UsageError
 
 if TYPE_CHECKING:
@@ -269,28 +269,24 @@ def search_cmd(
     Options go anywhere on the line. A query word that begins with
     two dashes (or is -h) is written after --:   search -- --limit
     """
-    text = " ".join(query)
-    with _errors(as_json):
-        refine = refine_from(options)
-        if not text.strip() and not refine.filtered:
-            raise UsageError("give a QUERY, or a filter option (--since, --source...)")
+    # The same steps as a plain search run without click (see cli_entry).
+    text, refine = checked_query(query, as_json, options)
     if fmt != "text":
         if as_json:
             _fail(UsageError("--json and --format cannot be used together"), True)
         _export(ctx, text, fmt, synonyms, refine)
         return
-    ctx.obj["partial"] = partial
-    with _errors(as_json), _open(ctx) as index:
-        index.synonyms_file = synonyms
-        result = index.search(text, limit=limit, offset=offset, explain=explain, refine=refine)
-    for shard in getattr(result, "missing_shards", ()):
-        click.echo(f"seedsearch: partial results: {shard} is down", err=True)
-    if as_json:
-        click.echo(dumps(result.to_dict()))
-    else:
-        _print_result(result)
-    if not result.total:
-        sys.exit(1)
+    run_search(
+        ctx.obj["index"],
+        text,
+        refine,
+        as_json=as_json,
+        limit=limit,
+        offset=offset,
+        synonyms=synonyms,
+        explain=explain,
+        partial=partial,
+    )
 
 
 def _export(ctx: click.Context, text: str, fmt: str, synonyms: str | None, refine: Refine) -> None:
