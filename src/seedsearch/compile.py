@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import replace
-from itertools import accumulate
-from pickle import loads
 from typing import TYPE_CHECKING, Any
 
 from whoosh.matching import AndNotMatcher, WrappingMatcher
@@ -30,6 +28,7 @@ from .budget import (
     Cost,
 )
 from .filters import TEXT_FILTERS, date_range, folder_key, format_name
+from .postings import decode_positions as decode_positions  # read by passages too
 from .query import (
     And,
     Filter,
@@ -471,12 +470,6 @@ class _BoundedMatcher(WrappingMatcher):  # type: ignore[misc]
     def skip_to(self, id: int) -> Any:
         self.cost.tick()
         return self.child.skip_to(id)
-
-
-def decode_positions(value: bytes) -> list[int]:
-    """A body posting's positions: Whoosh's Positions format (a 4-byte count, then the
-    pickled deltas), summed in C rather than in Whoosh's Python loop."""
-    return list(accumulate(loads(value[4:])))
 
 
 class _ExactPhrase(WhooshPhrase):  # type: ignore[misc]

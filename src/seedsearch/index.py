@@ -207,14 +207,13 @@ def update_index(
 
 
 def _writer_options() -> dict[str, Any]:
-    from whoosh.codec.whoosh3 import W3Codec
+    from .codec import CompactCodec
 
-    # Posting blocks are not zlib-compressed: a bigger index, but writing it and reading
-    # it back at query time both skip the (de)compression. Nor do they record the
-    # shortest and longest document in each block, which costs a look-up per posting and
-    # only serves Whoosh's block-quality skipping, which search does not use (it makes
-    # Whoosh's match counts inexact).
-    codec = W3Codec(compression=0)
+    # The body's postings in a compact layout, zlib-compressed (see codec). Blocks do not
+    # record the shortest and longest document they hold: that costs a look-up per
+    # posting and only serves Whoosh's block-quality skipping, which search does not use
+    # (it makes Whoosh's match counts inexact).
+    codec = CompactCodec()
     codec.length_stats = False
     # Whoosh under-counts what its buffered postings take in memory (about four times
     # this figure): 64 keeps a run under 300 MB, even on one 100 MB text file.

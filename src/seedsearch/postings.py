@@ -11,9 +11,39 @@ as Whoosh exposes them.
 
 from __future__ import annotations
 
+import sys
+from array import array
 from bisect import bisect_left
 from collections.abc import Callable, Container, Sequence
+from itertools import accumulate, pairwise
+from pickle import loads
 from typing import Any
+
+_BIG_ENDIAN = sys.byteorder == "big"
+
+
+def encode_positions(positions: list[int]) -> bytes:
+    """A body posting's value: the typecode of the narrowest array that holds the gaps
+    between the (ascending) positions, then that array's bytes, little-endian."""
+    deltas = [positions[0], *(b - a for a, b in pairwise(positions))]
+    top = max(deltas)
+    code = "B" if top < 1 << 8 else "H" if top < 1 << 16 else "I"
+    packed = array(code, deltas)
+    if _BIG_ENDIAN:
+        packed.byteswap()
+    return code.encode("ascii") + packed.tobytes()
+
+
+def decode_positions(value: bytes) -> list[int]:
+    """The positions :func:`encode_positions` encoded, or Whoosh's ``Positions`` format
+    encoded (the other text fields: a 4-byte big-endian count, so a zero byte first, then
+    the pickled deltas)."""
+    if not value[0]:
+        return list(accumulate(loads(value[4:])))
+    packed = array(chr(value[0]), value[1:])
+    if _BIG_ENDIAN:
+        packed.byteswap()
+    return list(accumulate(packed))
 
 
 def present(m: Any, docnums: list[int], value: Callable[[Any], Any]) -> tuple[list[int], list[Any]]:

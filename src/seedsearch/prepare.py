@@ -8,13 +8,13 @@ what it returns is pickled back from workers.
 from __future__ import annotations
 
 import functools
-import itertools
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
 from . import analysis, collapse, filters
 from .errors import SourceError
+from .postings import encode_positions
 from .schema import ARTICLE, COLLAPSED, PART_CHARS, PASSAGE_GAP, StoredPassage, stored_passages
 
 if TYPE_CHECKING:
@@ -102,8 +102,6 @@ def _prepared_parts(
 ) -> Iterator[dict[str, Any]]:
     """The fields of each part, analysed as they are asked for; ``shares`` gives each
     part's first passage number, text offset, text and passages."""
-    from whoosh.system import pack_uint
-
     words = prepared.words
     meta = {**asdict(doc.meta), "tags": list(doc.meta.tags)}
     # Every part carries the filter fields (a filter must hold where the words matched)
@@ -125,12 +123,8 @@ def _prepared_parts(
             pos = nxt + PASSAGE_GAP
         postings = []
         for term, found in positions.items():
-            if len(found) == 1:  # most terms occur once in an article
-                value = _single_position(found[0])
-            else:
-                # Whoosh's Positions format: the count, then the pickled position deltas.
-                deltas = [found[0]] + [b - a for a, b in itertools.pairwise(found)]
-                value = pack_uint(len(deltas)) + _dumps(deltas)
+            # Most terms occur once in an article.
+            value = _single_position(found[0]) if len(found) == 1 else encode_positions(found)
             postings.append((term.encode("utf-8"), len(found), float(len(found)), value))
         fields = {
             "kind": ARTICLE,
@@ -165,15 +159,7 @@ def _own_text(source: str, text: str) -> str | int | None:
 
 @functools.lru_cache(maxsize=65536)
 def _single_position(pos: int) -> bytes:
-    from whoosh.system import pack_uint
-
-    return bytes(pack_uint(1)) + _dumps([pos])
-
-
-def _dumps(deltas: list[int]) -> bytes:
-    import pickle
-
-    return pickle.dumps(deltas, 2)
+    return encode_positions([pos])
 
 
 def _prepare(task: tuple[SourceFile, str | None]) -> list[_Prepared | _Unchanged | Skipped]:

@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 
 META_FILE = "seedsearch.json"
 # Bump when the schema or what is stored changes; older indexes must be rebuilt.
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 INDEX_NAME = "MAIN"
 ARTICLE = "article"
 DICTIONARY = "dictionary"  # collection statistics
@@ -56,7 +56,15 @@ COLLAPSED = 1
 
 
 class PreparedText(TEXT):  # type: ignore[misc]
-    """TEXT that indexes an :class:`analysis.Prepared` value's postings as they are."""
+    """TEXT that indexes an :class:`analysis.Prepared` value's postings as they are, its
+    positions in the compact format of :mod:`.codec`."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        from .codec import CompactPositions
+
+        super().__init__(**kwargs)
+        positions: Any = getattr(self, "format")  # noqa: B009 (typed in Whoosh's class)
+        self.format = CompactPositions(field_boost=positions.field_boost)
 
     def index(self, value: Any, **kwargs: Any) -> Any:
         if isinstance(value, analysis.Prepared):

@@ -15,6 +15,7 @@ titles (the kit's own search).
 engine, ``baseline``: that code, in a worker process fed one query at a time (it times
 itself, so the pipe is not counted), in the same rotation. Its answers are compared with
 this code's: the totals and the top 10 article ids of every query; differences are listed.
+``--baseline-index DIR`` gives it an index of its own (one its layout can read).
 """
 
 from __future__ import annotations
@@ -95,6 +96,9 @@ def main() -> None:
     ap.add_argument("--work", default="/tmp/bench-interleaved", help="where whoosh-fr's index goes")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--baseline", help="the src folder of another seedsearch checkout")
+    ap.add_argument(
+        "--baseline-index", help="the baseline's own index of the corpus (default: INDEX)"
+    )
     args = ap.parse_args()
     # A loaded machine must not stop a query half way (the worker inherits it).
     os.environ.setdefault("SEEDSEARCH_QUERY_SECONDS", "60")
@@ -110,7 +114,7 @@ def main() -> None:
         print(f"built whoosh-fr in {time.perf_counter() - started:.1f} s", flush=True)
     handle = whoosh.open(str(path))
     ix = Index(args.index)
-    base = Baseline(args.baseline, args.index) if args.baseline else None
+    base = Baseline(args.baseline, args.baseline_index or args.index) if args.baseline else None
 
     def text_of(q: dict[str, Any]) -> str:
         text = " ".join(q["words"])
