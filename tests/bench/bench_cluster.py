@@ -14,8 +14,9 @@ in ``--work/corpus-xN/copyK`` (new paths, so new doc ids; every article then has
 duplicates, which both stores fold into one result). Per copies and store:
 
 - indexing: one fresh process each (``stores.update_index``), its wall time, MB/s of input
-  and peak resident memory; the size on disk (the folder; the cluster's ``shardN/db``
-  folders, replicas not counted) and bytes per article;
+  and peak resident memory; the size on disk (the folder; the tables of the cluster's
+  ``shardN/db`` folders, replicas not counted) and bytes per article, and apart the
+  changesets the writable servers keep for replicas (``+chg``);
 - warm queries: the judged queries of the relevance bench (the first ``--queries``), one
   pass to warm up, then one measured pass with the stores interleaved query by query (who
   goes first rotates); p50/p95 and their ratio to the first store; CPU per query, of this
@@ -169,9 +170,13 @@ def index_all(stores: list[Store], corpus: Path, jobs: int, input_mb: float) -> 
             text=True,
         )
         got = json.loads(out.stdout.strip().splitlines()[-1])
-        size = disk_bytes(store.folder) if store.spec == str(store.folder) else 0
-        if not size:
-            size = sum(disk_bytes(db) for db in store.folder.glob("shard*/db"))
+        changes = 0
+        if store.pids:  # the tables; the changesets kept for replicas are counted apart
+            dbs = [p for db in store.folder.glob("shard*/db") for p in db.iterdir()]
+            size = sum(p.stat().st_size for p in dbs if not p.name.startswith("changes"))
+            changes = sum(p.stat().st_size for p in dbs if p.name.startswith("changes"))
+        else:
+            size = disk_bytes(store.folder)
         store.figures.update(
             documents=got["documents"],
             index_s=round(got["seconds"], 1),
@@ -179,6 +184,7 @@ def index_all(stores: list[Store], corpus: Path, jobs: int, input_mb: float) -> 
             jobs=jobs if store.name == "folder" else 1,
             indexer_rss_mb=round(got["maxrss_mb"]),
             disk_mb=round(size / 1e6, 1),
+            changesets_mb=round(changes / 1e6, 1),
             bytes_per_article=round(size / max(1, got["documents"])),
         )
         print(f"  indexed {store.name}: {store.figures}", flush=True)
@@ -333,6 +339,7 @@ COLUMNS = (
     ("jobs", "jobs", "{:.0f}"),
     ("indexer_rss_mb", "idx RSS MB", "{:.0f}"),
     ("disk_mb", "disk MB", "{:.1f}"),
+    ("changesets_mb", "+chg MB", "{:.0f}"),
     ("bytes_per_article", "B/article", "{:.0f}"),
     ("p50_ms", "p50 ms", "{:.1f}"),
     ("p95_ms", "p95 ms", "{:.1f}"),
