@@ -59,12 +59,16 @@ JUDGMENTS = Path(__file__).resolve().parents[3] / "shared" / "relevance" / "benc
 TICK = os.sysconf("SC_CLK_TCK")
 
 # Indexing in a process of its own: its time and peak memory are the run's alone.
+# Its peak is VmHWM (ru_maxrss would start from the spawning process's peak: Linux keeps
+# it across exec).
 INDEXER = """
-import json, resource, sys, time
+import json, sys, time
+from pathlib import Path
 from seedsearch.stores import update_index
 t = time.perf_counter()
 r = update_index(sys.argv[1], [sys.argv[2]], jobs=int(sys.argv[3]))
-rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+status = Path("/proc/self/status").read_text().splitlines()
+rss = next(int(x.split()[1]) for x in status if x.startswith("VmHWM:")) / 1024
 print(json.dumps({"seconds": time.perf_counter() - t, "documents": r.documents,
     "megabytes": r.megabytes, "maxrss_mb": rss}))
 """
