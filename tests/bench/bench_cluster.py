@@ -21,6 +21,9 @@ duplicates, which both stores fold into one result). Per copies and store:
   pass to warm up, then one measured pass with the stores interleaved query by query (who
   goes first rotates); p50/p95 and their ratio to the first store; CPU per query, of this
   process and of the cluster's servers (``/proc``: their own time and their reaped forks');
+- the matching alone on shard 1 (its database opened here, read-only): each query as the
+  cluster compiles it, timed with the exact total (every document checked) and with
+  Xapian's pruning, best of 3 per query;
 - 8 clients (``--clients``): threads calling the library (one store object each), and HTTP
   clients of ``seedsearch serve`` on 127.0.0.1 (one server process, keep-alive
   connections), each for ``--seconds``; every HTTP request differs (the query with a
@@ -231,6 +234,53 @@ def warm_queries(stores: list[Store], queries: list[str]) -> None:
             o.close()
 
 
+def compiled_queries(spec: str, queries: list[str]) -> list[bytes]:
+    """The Xapian queries the cluster runs for ``queries`` (parsed, corrected, expanded to
+    word families), serialised; the internal ``_matches`` is the only way to them."""
+    from seedsearch.budget import Cost
+
+    out = []
+    with open_store(spec) as store:
+        for q in queries:
+            try:
+                found = store._matches(q, False, None, Cost(10.0))
+            except SeedsearchError:
+                continue
+            if found.query is not None:
+                out.append(found.query.serialise())
+    return out
+
+
+def shard_match(db_folder: Path, compiled: list[bytes]) -> dict[str, float]:
+    """The matching alone, on one shard's database opened here (no network, no Python per
+    hit): p50/p95 ms of each compiled query with the exact total the cluster asks for
+    (every document checked) and with Xapian's own pruning (``checkatleast`` 0)."""
+    import xapian
+
+    db = xapian.Database(str(db_folder))
+    got: dict[str, list[float]] = {"exact": [], "pruned": []}
+    for raw in compiled:
+        query = xapian.Query.unserialise(raw)
+        for kind, check in (("exact", db.get_doccount()), ("pruned", 0)):
+            enquire = xapian.Enquire(db)
+            enquire.set_query(query)
+            enquire.set_weighting_scheme(xapian.BM25Weight())
+            enquire.set_collapse_key(1)  # as the cluster: exact duplicates folded
+            best = float("inf")
+            for _ in range(3):  # the best of 3: the page cache warm, the machine's noise less
+                t0 = time.perf_counter()
+                enquire.get_mset(0, 10, check)
+                best = min(best, (time.perf_counter() - t0) * 1000)
+            got[kind].append(best)
+    return {
+        "articles": db.get_doccount(),
+        "exact_p50_ms": round(statistics.median(got["exact"]), 3),
+        "exact_p95_ms": round(percentile(got["exact"], 95), 3),
+        "pruned_p50_ms": round(statistics.median(got["pruned"]), 3),
+        "pruned_p95_ms": round(percentile(got["pruned"], 95), 3),
+    }
+
+
 def threads_load(store: Store, queries: list[str], clients: int, seconds: float) -> None:
     latencies: list[float] = []
     errors = [0]
@@ -361,6 +411,10 @@ COLUMNS = (
     ("p95_ratio", "p95 ×", "{:.2f}"),
     ("client_cpu_ms", "cli CPU ms/q", "{:.1f}"),
     ("server_cpu_ms", "srv CPU ms/q", "{:.1f}"),
+    ("match_p50_ms", "shard1 match p50", "{:.2f}"),
+    ("match_p95_ms", "p95", "{:.2f}"),
+    ("pruned_p50_ms", "pruned p50", "{:.2f}"),
+    ("pruned_p95_ms", "p95", "{:.2f}"),
     ("threads_qps", "8 thr q/s", "{:.1f}"),
     ("threads_p95_ms", "thr p95", "{:.0f}"),
     ("threads_errors", "thr err", "{:.0f}"),
@@ -417,6 +471,17 @@ def main() -> None:
         try:
             index_all(stores, corpus, args.jobs, input_mb * copies)
             warm_queries(stores, queries)
+            for store in stores:
+                if store.pids:
+                    compiled = compiled_queries(store.spec, queries)
+                    shard = shard_match(store.folder / "shard1" / "db", compiled)
+                    store.figures.update(
+                        shard_articles=shard["articles"],
+                        match_p50_ms=shard["exact_p50_ms"],
+                        match_p95_ms=shard["exact_p95_ms"],
+                        pruned_p50_ms=shard["pruned_p50_ms"],
+                        pruned_p95_ms=shard["pruned_p95_ms"],
+                    )
             for store in stores:
                 for key in ("p50", "p95"):
                     first = stores[0].figures[f"{key}_ms"]
