@@ -278,6 +278,8 @@ def shard_match(db_folder: Path, compiled: list[bytes]) -> dict[str, float]:
         "exact_p95_ms": round(percentile(got["exact"], 95), 3),
         "pruned_p50_ms": round(statistics.median(got["pruned"]), 3),
         "pruned_p95_ms": round(percentile(got["pruned"], 95), 3),
+        "exact_mean_ms": round(statistics.mean(got["exact"]), 3),
+        "pruned_mean_ms": round(statistics.mean(got["pruned"]), 3),
     }
 
 
@@ -481,6 +483,8 @@ def main() -> None:
                         match_p95_ms=shard["exact_p95_ms"],
                         pruned_p50_ms=shard["pruned_p50_ms"],
                         pruned_p95_ms=shard["pruned_p95_ms"],
+                        match_mean_ms=shard["exact_mean_ms"],
+                        pruned_mean_ms=shard["pruned_mean_ms"],
                     )
             for store in stores:
                 for key in ("p50", "p95"):
