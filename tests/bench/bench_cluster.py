@@ -87,6 +87,8 @@ class Store:
 
 
 def percentile(values: list[float], p: float) -> float:
+    if not values:  # every query failed
+        return float("nan")
     v = sorted(values)
     k = (len(v) - 1) * p / 100
     f = int(k)
