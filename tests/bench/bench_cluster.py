@@ -20,7 +20,7 @@ duplicates, which both stores fold into one result). Per copies and store:
 - warm queries: the judged queries of the relevance bench (the first ``--queries``), one
   pass to warm up, then one measured pass with the stores interleaved query by query (who
   goes first rotates); p50/p95 and their ratio to the first store; CPU per query, of this
-  process and of the cluster's servers (``/proc``: their own time and their reaped forks');
+  process and of the cluster's servers (``/proc``: theirs and their forks', live or reaped);
 - the matching alone on shard 1 (its database opened here, read-only): each query as the
   cluster compiles it, timed with the exact total (every document checked) and with
   Xapian's pruning, best of 3 per query;
