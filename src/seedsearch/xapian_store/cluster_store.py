@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, cast
 
 from ..analysis import analyse, normalise_word
@@ -24,14 +24,17 @@ from ..results import FACETS, HIT_META, FacetValue, Hit, SearchResult
 from ..schema import Article, IndexStats, stored_passage, stored_passages
 from . import layout
 from .connect import Shard, open_shard, parse_spec, shard_of, xapian
+from .pool import POOL, GlobalStats, Made, PartCache, PoolIndex
 from .querying import XapianCompiler
 
 if TYPE_CHECKING:
+    from ..documents import Passage
     from ..refine import Refine
     from ..similar import SimilarResult
     from ..spelling import Counts, Words
     from ..store import ArticleWindow
     from ..synonyms import Synonyms
+    from ..titles import Templates
 
 EXPORT_BATCH = 100
 
@@ -74,6 +77,8 @@ class XapianCluster:
         self.synonyms_file: str | None = None
         self._x = xapian()
         self._words: tuple[tuple[str, ...], tuple[Words, Counts]] | None = None
+        self._templates: tuple[tuple[str, ...], Templates] | None = None
+        self._made = PartCache()
 
     def __enter__(self) -> XapianCluster:
         return self
@@ -83,6 +88,7 @@ class XapianCluster:
 
     def close(self) -> None:
         self._words = None
+        self._templates = None
 
     # Connections ------------------------------------------------------------------
 
@@ -131,14 +137,19 @@ class XapianCluster:
         """The spelling dictionary: the shards' own, merged (read again when a shard's
         statistics change, that is after each indexing run)."""
         opened = searcher.opened
-        key = tuple(
-            f"{shard.number}:{part.get_metadata(layout.STATS_KEY).decode()}"
-            for shard, part in zip(opened.shards, opened.parts, strict=True)
-        )
+        key = self._key(opened)
         if self._words is None or self._words[0] != key:
             tables = [layout.read_json(part, layout.WORDS_KEY, {}) for part in opened.parts]
             self._words = (key, layout.merged_words(tables))
         return self._words[1]
+
+    @staticmethod
+    def _key(opened: _Open) -> tuple[str, ...]:
+        """What names the shards' state: their statistics change with each indexing run."""
+        return tuple(
+            f"{shard.number}:{part.get_metadata(layout.STATS_KEY).decode()}"
+            for shard, part in zip(opened.shards, opened.parts, strict=True)
+        )
 
     def passage_stats(self, searcher: ClusterSearcher | None = None) -> tuple[int, float]:
         """(passages, mean passage length in words) over the shards that answer."""
@@ -179,17 +190,28 @@ class XapianCluster:
 
         _validate(query, limit, offset)
         result: ClusterResult = self._retrying(
-            lambda: self._search(query, limit, offset, prefix_last, refine)
+            lambda: self._search(query, limit, offset, prefix_last, refine, explain)
         )
         return result
 
     def _search(
-        self, query: str, limit: int, offset: int, prefix_last: bool, refine: Refine | None
+        self,
+        query: str,
+        limit: int,
+        offset: int,
+        prefix_last: bool,
+        refine: Refine | None,
+        explain: bool = False,
     ) -> ClusterResult:
         from ..search import time_budget
 
         started = time.perf_counter()
-        found = self._matches(query, prefix_last, refine, Cost(time_budget()))
+        cost = Cost(time_budget())
+        found = self._matches(query, prefix_last, refine, cost)
+        if found.pooled:
+            shared = self._pooled(found, query, limit, offset, explain, prefix_last, cost)
+            if shared is not None:
+                return replace(shared, took_ms=round((time.perf_counter() - started) * 1000, 2))
         mset = found.run(offset, limit)
         hits = self._hits(mset, found.compiler, offset + 1)
         return ClusterResult(
@@ -272,6 +294,9 @@ class XapianCluster:
                 found.query, found.total, found.compiler = wide.query, wide.total, wide.compiler
                 found.corrected = unparse(loose)
                 node = loose
+        # Ranked by the folder index's own code (see _pooled) when ranked by relevance.
+        found.pooled = bool(found.total) and found.sort == RELEVANCE
+        found.node = refine.apply(node) if node is not None else both
         if found.total == 0 and node is not None:
             better, changed = correct(node, cast(Any, found.compiler_for(thesaurus)), 1)
             if changed:
@@ -280,6 +305,119 @@ class XapianCluster:
                 if trial.total:
                     found.suggestion = unparse(better)
         return found
+
+    def _pooled(
+        self,
+        found: _Matches,
+        query: str,
+        limit: int,
+        offset: int,
+        explain: bool,
+        prefix_last: bool,
+        cost: Cost,
+    ) -> ClusterResult | None:
+        """The page ranked by the folder index's own search over a pool of candidates
+        (see :mod:`.pool`); None when that search finds nothing to rank."""
+        from ..passages import hits
+        from ..search import _matches as ranked_matches
+
+        want = max(POOL, 3 * (offset + limit))
+        pool, complete = self._pool(found, want)
+        plain = replace(found.refine, facets=False)
+        shared = ranked_matches(
+            cast(Any, pool), query, offset + limit, cost, prefix_last, plain, margin=limit
+        )
+        if shared is None:
+            return None
+        page = shared.ranked[offset : offset + limit]
+        shown = hits(
+            cast(Any, pool), shared.searcher, shared.compiler, page, offset + 1, shared.text_query
+        )
+        if explain and shared.typed is not None and shared.node is not None:
+            from ..explain import explain_page
+
+            shown = explain_page(shared.compiler, shared.typed, shared.node, page, shown)
+        return ClusterResult(
+            query,
+            shared.total if complete else found.total,
+            0.0,
+            shared.corrected,
+            shared.ignored,
+            tuple(shown),
+            shared.suggestion,
+            limit,
+            offset,
+            shared.completed,
+            shared.also,
+            filters=found.refine.params(sort=False),
+            sort=found.sort,
+            facets=found.facets() if found.refine.facets else None,
+            missing_shards=tuple(found.opened.missing),
+        )
+
+    def _pool(self, found: _Matches, want: int) -> tuple[PoolIndex, bool]:
+        """The pool of candidates of a search (every match, or the ``want`` best by
+        Xapian's BM25), and whether it holds every match."""
+        x = self._x
+        opened = found.opened
+        enquire = x.Enquire(opened.db)
+        enquire.set_query(found.query)
+        enquire.set_weighting_scheme(x.BM25Weight())
+        mset = enquire.get_mset(0, want)
+        state = self._key(opened)
+        made = []
+        for m in mset:
+            key = (state, m.docid)
+            article = self._made.get(key)
+            if article is None:
+                article = Made(layout.stored(m.document))
+                self._made.put(key, article)
+            made.append(article)
+        made.sort(key=lambda a: a.path)  # the order a folder index holds them in
+        searcher = self.searcher(opened)
+        terms = self._terms(found, searcher)
+        pool = PoolIndex(
+            [doc for article in made for doc in article.documents(terms)],
+            GlobalStats(opened.db, opened.stats()),
+            lambda: self.spelling(searcher),
+            self.passage_stats(searcher),
+            self.templates(searcher),
+            self.synonyms(),
+        )
+        return pool, mset.size() < want
+
+    def _terms(self, found: _Matches, searcher: ClusterSearcher) -> set[str]:
+        """The body terms the folder index's search of ``found`` reads: those its compiler
+        makes of the query (with their families and synonyms), and the Xapian query's."""
+        from ..compile import Compiler
+
+        compiler = Compiler(cast(Any, searcher), found.spelling)
+        if found.node is not None:
+            compiler.compile(found.node)
+        terms = set(compiler.terms)
+        terms.update(t for phrase in compiler.phrases for t in phrase)
+        for more in (*compiler.families.values(), *compiler.synonyms.values()):
+            terms.update(more)
+        for raw in found.query:
+            term = raw.decode("utf-8") if isinstance(raw, bytes) else str(raw)
+            if term[:1].islower() or term[:1].isdigit():  # a body term, no field's prefix
+                terms.add(term)
+        return terms
+
+    def templates(self, searcher: ClusterSearcher) -> Templates:
+        """The template titles of the whole cluster (see :mod:`..titles`)."""
+        from ..titles import templates
+
+        key = self._key(searcher.opened)
+        if self._templates is None or self._templates[0] != key:
+            opened = searcher.opened
+            rows = []
+            for part in opened.parts:
+                docs = layout.read_json(part, layout.DOCS_KEY, {})
+                titles = layout.read_json(part, layout.TITLES_KEY, {})
+                rows += [(d, t[0], t[1], docs[d][1]) for d, t in titles.items() if d in docs]
+            self._templates = (key, templates(sorted(rows)))
+        return self._templates[1]
 
     def _hits(self, mset: Any, compiler: XapianCompiler | None, first_rank: int) -> list[Hit]:
         highlighter = (
@@ -339,6 +477,21 @@ class XapianCluster:
             passages=tuple(p for f in parts for p in stored_passages(f)),
             meta=dict(record.get("meta") or {}),
         )
+
+    def passages(self) -> Iterator[tuple[str, Passage]]:
+        """(doc_id, passage) for every passage of every article of the cluster."""
+
+        def every() -> list[tuple[str, Passage]]:
+            db = self._open().db
+            out = []
+            for posting in db.postlist(""):
+                record = layout.stored(db.get_document(posting.docid))
+                for part in layout.parts_of(record):
+                    out += [(record["doc_id"], p) for p in stored_passages(part)]
+            return out
+
+        found: list[tuple[str, Passage]] = self._retrying(every)
+        return iter(found)
 
     def document_parts(self, doc_id: str) -> Iterator[dict[str, Any]]:
         return iter(layout.parts_of(self._record(doc_id)))
@@ -489,6 +642,8 @@ class _Matches:
         self.compiler: XapianCompiler | None = None
         self.total = 0
         self.sort = RELEVANCE
+        self.pooled = False
+        self.node: Any = None  # the query that ran, with the filters given apart
         self.ignored: list[str] = []
         self.corrected: str | None = None
         self.suggestion: str | None = None
@@ -539,7 +694,11 @@ class _Matches:
         enquire.set_query(self.query if self.query is not None else x.Query.MatchNothing)
         enquire.set_weighting_scheme(x.BM25Weight())
         if self.sort in (NEWEST, OLDEST):
-            enquire.set_sort_by_value_then_relevance(layout.DATE_SLOT, self.sort == NEWEST)
+            # Articles without a date come last either way, as in the folder index.
+            # (Articles with no value come last in a descending order: the oldest first
+            # is the highest age first.)
+            slot = layout.DATE_SLOT if self.sort == NEWEST else layout.AGE_SLOT
+            enquire.set_sort_by_value_then_relevance(slot, True)
         enquire.set_collapse_key(layout.TEXT_SLOT)  # exact duplicates: one result
         # Checking every document makes the total exact, not an estimate.
         return enquire.get_mset(offset, limit, db.get_doccount())

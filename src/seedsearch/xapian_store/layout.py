@@ -15,6 +15,7 @@ ids, hashes and paths, its spelling dictionary (word → articles) and its stati
 
 from __future__ import annotations
 
+import functools
 import json
 from collections import Counter
 from typing import Any
@@ -27,6 +28,9 @@ ID = "Q"  # the article's doc_id (boolean, unique)
 TITLE = "S"
 FIELD_PREFIXES = {"author": "A", "source": "XS", "format": "XF", "folder": "XD"}
 DATE_SLOT = 0
+# The date negated: the oldest first is the highest first, and then, as with DATE_SLOT
+# newest first, the articles without a date come last.
+AGE_SLOT = 2
 # The hash of the article's text (see :func:`..collapse.text_key`): exact duplicates, the
 # same text saved in several files, collapse into one result.
 TEXT_SLOT = 1
@@ -35,7 +39,8 @@ MAX_TERM_BYTES = 240
 
 DOCS_KEY = "seedsearch:docs"  # {doc_id: [sha, path]}
 WORDS_KEY = "seedsearch:words"  # {folded word: articles using it}
-STATS_KEY = "seedsearch:stats"  # {passages, positions, updated, roots}
+STATS_KEY = "seedsearch:stats"  # {passages, positions, updated, roots, parts, lengths}
+TITLES_KEY = "seedsearch:titles"  # {doc_id: [text key, title key]}: the template titles
 
 # Stored with each article (the parts' other fields are indexed, not stored).
 _PART_FIELDS = ("article", "offset", "first", "sections", "passages")
@@ -68,6 +73,7 @@ def build(x: Any, doc_id: str, parts: list[dict[str, Any]]) -> Any:
             doc.add_boolean_term(FIELD_PREFIXES["folder"] + folder)
     if head.get("date") is not None:
         doc.add_value(DATE_SLOT, x.sortable_serialise(head["date"]))
+        doc.add_value(AGE_SLOT, x.sortable_serialise(-head["date"]))
     keys = head.get(KEYS) or b""
     text_key = keys.split(b"\x00")[1] if keys.count(b"\x00") >= 1 else b""
     if text_key:
@@ -80,9 +86,46 @@ def build(x: Any, doc_id: str, parts: list[dict[str, Any]]) -> Any:
         "sha": head.get("sha", ""),
         "meta": head.get("meta") or {},
         "parts": [{k: p.get(k) for k in _PART_FIELDS} for p in parts],
+        # What the shared ranking counts of each part (see sizes()).
+        "lengths": [sum(count for _, count, _, _ in p["body"]) for p in parts],
+        "title_length": title_length(head.get("title", "")),
     }
     doc.set_data(json.dumps(data, ensure_ascii=False))
     return doc
+
+
+def title_length(title: str) -> int:
+    """The title's length as the folder index counts it (its field's tokens)."""
+    return sum(freq for _, freq, _, _ in _title_field().index(title)) if title else 0
+
+
+@functools.lru_cache(maxsize=1)
+def _title_field() -> Any:
+    from ..schema import schema
+
+    return schema()["title"]
+
+
+def sizes(record: dict[str, Any]) -> Counter[str]:
+    """An article's share of its shard's statistics for the shared ranking: parts (the
+    folder index's documents), body and title lengths (the folder's field lengths sum
+    the parts'); empty for a record written before they were kept."""
+    lengths = record.get("lengths")
+    if lengths is None:
+        return Counter()
+    n = len(record["parts"])
+    return Counter(
+        parts=n, body_length=sum(lengths), title_length=n * int(record.get("title_length", 0))
+    )
+
+
+def title_row(doc_id: str, parts: list[dict[str, Any]]) -> list[str]:
+    """[text key, title key] of an article (see :func:`..titles.templates`)."""
+    from ..titles import title_key
+
+    keys = (parts[0].get(KEYS) or b"").split(b"\x00")
+    text_key = keys[1].decode("utf-8", "surrogatepass") if len(keys) > 1 else ""
+    return [text_key, title_key(parts[0].get("title", ""))]
 
 
 def _add_text(doc: Any, prefix: str, text: str) -> None:

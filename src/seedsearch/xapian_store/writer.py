@@ -27,6 +27,9 @@ if TYPE_CHECKING:
     from ..schema import Progress
 
 
+_SIZES = ("parts", "body_length", "title_length")
+
+
 class _ShardState:
     """A shard's write connection and its records, changed in memory until the commit."""
 
@@ -38,6 +41,14 @@ class _ShardState:
         self.stats = stats
         self.passages = int(stats.get("passages", 0))
         self.positions = int(stats.get("positions", 0))
+        self.titles: dict[str, list[str]] = layout.read_json(db, layout.TITLES_KEY, {})
+        # The shared ranking's statistics (see layout.sizes); None: the shard was written
+        # before they were kept, and they stay unknown until a rebuild.
+        self.sizes: Counter[str] | None = (
+            Counter({k: int(stats.get(k, 0)) for k in _SIZES})
+            if "parts" in stats or not self.docs
+            else None
+        )
 
     def forget(self, doc_id: str) -> None:
         """Delete an article, its words and sizes leaving the shard's records with it."""
@@ -46,14 +57,18 @@ class _ShardState:
         x = xapian()
         term = layout.ID + doc_id
         for posting in self.db.postlist(term):
-            parts = layout.parts_of(layout.stored(self.db.get_document(posting.docid)))
+            record = layout.stored(self.db.get_document(posting.docid))
+            parts = layout.parts_of(record)
             self.words.subtract(_words_of(parts))
+            if self.sizes is not None:
+                self.sizes.subtract(layout.sizes(record))
             for part in parts:
                 self.passages -= len(part["passages"])
                 self.positions -= sum(p[6] for p in part["passages"])
         with contextlib.suppress(x.DocNotFoundError):  # listed but already gone
             self.db.delete_document(term)
         self.docs.pop(doc_id, None)
+        self.titles.pop(doc_id, None)
 
 
 def update_cluster(
@@ -112,6 +127,7 @@ def _update(
         for state in states.values():
             for doc_id in list(state.docs):
                 state.forget(doc_id)
+            state.sizes = Counter()  # every article is written again: counted afresh
     known: dict[str, tuple[str, list[str]]] = {}  # path -> (sha, doc ids)
     for state in states.values():
         for doc_id, (doc_sha, doc_path) in state.docs.items():
@@ -184,18 +200,24 @@ def _write(state: _ShardState, states: dict[int, _ShardState], prepared: Any) ->
     state.words.update(prepared.words)
     state.passages += prepared.passages
     state.positions += prepared.positions
+    state.titles[prepared.doc_id] = layout.title_row(prepared.doc_id, parts)
+    if state.sizes is not None:
+        state.sizes.update(layout.sizes(layout.stored(doc)))
 
 
 def _commit(state: _ShardState, roots: list[str], stamp: str, number: int) -> None:
     x = xapian()
     layout.write_json(state.db, layout.DOCS_KEY, state.docs)
     layout.write_json(state.db, layout.WORDS_KEY, {w: n for w, n in state.words.items() if n > 0})
-    stats = {
+    layout.write_json(state.db, layout.TITLES_KEY, state.titles)
+    stats: dict[str, Any] = {
         "passages": state.passages,
         "positions": state.positions,
         "updated": stamp,
         "roots": roots,
     }
+    if state.sizes is not None:
+        stats.update({k: state.sizes[k] for k in _SIZES})
     layout.write_json(state.db, layout.STATS_KEY, stats)
     try:
         state.db.commit()
