@@ -358,6 +358,8 @@ class XapianCluster:
     def _pool(self, found: _Matches, want: int) -> tuple[PoolIndex, bool]:
         """The pool of candidates of a search (every match, or the ``want`` best by
         Xapian's BM25), and whether it holds every match."""
+        from ..query import has_filter
+
         x = self._x
         opened = found.opened
         enquire = x.Enquire(opened.db)
@@ -383,6 +385,7 @@ class XapianCluster:
             self.passage_stats(searcher),
             self.templates(searcher),
             self.synonyms(),
+            filtering=found.node is None or has_filter(found.node),
         )
         return pool, mset.size() < want
 

@@ -96,11 +96,12 @@ def build(x: Any, doc_id: str, parts: list[dict[str, Any]]) -> Any:
 
 def title_length(title: str) -> int:
     """The title's length as the folder index counts it (its field's tokens)."""
-    return sum(freq for _, freq, _, _ in _title_field().index(title)) if title else 0
+    return sum(freq for _, freq, _, _ in title_field().index(title)) if title else 0
 
 
 @functools.lru_cache(maxsize=1)
-def _title_field() -> Any:
+def title_field() -> Any:
+    """The folder index's title field (what analyses and counts a title)."""
     from ..schema import schema
 
     return schema()["title"]

@@ -14,6 +14,7 @@ folder index's; with a pool of the best, the articles Xapian ranks past it are m
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
@@ -80,7 +81,6 @@ class GlobalReader:
         self._stored = stored
 
     def stored_fields(self, docnum: int) -> dict[str, Any]:
-        # Kept here, not written: the texts of the candidates are not pickled again.
         return self._stored[docnum]
 
     def __getattr__(self, name: str) -> Any:
@@ -109,7 +109,37 @@ def _text(text: Any) -> str:
     return text.decode("utf-8") if isinstance(text, bytes) else str(text)
 
 
-_COLUMNS = (collapse.KEYS, collapse.SKETCH)
+# The fields a pool indexes: those every search reads, and the metadata filters'.
+_SEARCHED = frozenset({"kind", "doc_id", "head", "title", "body"})
+_FILTERS = frozenset({"author", "source", "date", "format", "folder"})
+_POSTINGS = ("body", "title_terms")
+TITLE_TERMS = "title_terms"
+
+
+@functools.lru_cache(maxsize=1)
+def _schema() -> Any:
+    """The folder index's schema, its title given as postings made beforehand (see
+    :class:`Made`), as its body is."""
+    from ..schema import PreparedText, schema
+
+    fields = schema()
+    fields.remove("title")
+    fields.add("title", PreparedText(analyzer=analysis.FrenchTokenizer()))
+    return fields
+
+
+class _Columns:
+    """The candidates' fold keys and sketches (see :class:`..collapse.Columns`), read from
+    their documents rather than written to the pool."""
+
+    def __init__(self, stored: list[dict[str, Any]]) -> None:
+        self._stored = stored
+
+    def has_column(self, name: str) -> bool:
+        return name in (collapse.KEYS, collapse.SKETCH)
+
+    def column_reader(self, name: str) -> list[bytes]:
+        return [doc.get(name) or b"" for doc in self._stored]
 
 
 class PoolIndex:
@@ -124,28 +154,31 @@ class PoolIndex:
         passage_stats: tuple[int, float],
         templates: Templates,
         synonyms: Synonyms,
+        filtering: bool = True,
     ) -> None:
+        """``parts``: the candidates' documents (see :meth:`Made.documents`), in the order
+        a folder index would hold them; ``filtering``: the query filters on metadata (the
+        filter fields are indexed only then)."""
         from whoosh.filedb.filestore import RamStorage
         from whoosh.scoring import BM25F
         from whoosh.searching import Searcher
 
-        from ..schema import schema
-
-        fields = schema()
-        ix = RamStorage().create_index(fields)
+        ix = RamStorage().create_index(_schema())
         writer = ix.writer()
-        searched = [name for name in fields.names() if fields[name].indexed or name in _COLUMNS]
+        searched = _FILTERS | _SEARCHED if filtering else _SEARCHED
         for doc in parts:
-            writer.add_document(**{k: v for k, v in doc.items() if k in searched})
+            indexed = {k: v for k, v in doc.items() if k in searched}
+            writer.add_document(**{**indexed, "title": doc[TITLE_TERMS]})
         writer.commit()
-        stored = [{k: v for k, v in doc.items() if k != "body"} for doc in parts]
+        stored = [{k: v for k, v in doc.items() if k not in _POSTINGS} for doc in parts]
+        # (The stored fields are kept here, not written: no text is pickled again.)
         reader = GlobalReader(ix.reader(), stats, stored)
         self._searcher = Searcher(reader, weighting=BM25F())
+        self._columns = collapse.Columns(_Columns(stored))
         self._spelling = spelling
         self._passage_stats = passage_stats
         self._templates = templates
         self._synonyms = synonyms
-        self._columns: Columns | None = None
         self.synonyms_file: str | None = None
 
     def searcher(self) -> Searcher:
@@ -164,16 +197,12 @@ class PoolIndex:
         return self._templates
 
     def columns(self, searcher: Searcher) -> Columns:
-        from ..collapse import Columns
-
-        if self._columns is None:
-            self._columns = Columns(searcher.reader())
         return self._columns
 
     def folds(self, searcher: Searcher, build: bool = True) -> FoldMap | None:
         from ..collapse import FoldMap
 
-        return FoldMap(self.columns(searcher)) if build else None
+        return FoldMap(self._columns) if build else None
 
     def siblings(self, searcher: Searcher) -> dict[int, tuple[int, ...]]:
         return collapse.siblings(searcher, self.columns(searcher))
@@ -195,6 +224,12 @@ class Made:
         for fields, positions in _made(record):
             length = sum(len(found) for found in positions.values())
             self.parts.append((fields, positions, length))
+        title = str(record.get("title", ""))
+        self.title = [
+            (raw.decode("utf-8"), freq, weight, value)
+            for raw, freq, weight, value in (layout.title_field().index(title) if title else ())
+        ]
+        self.title_length = sum(freq for _, freq, _, _ in self.title)
 
     def documents(self, terms: set[str]) -> Iterator[dict[str, Any]]:
         """The article's documents, with the postings of ``terms`` only in their body (an
@@ -218,7 +253,16 @@ class Made:
                 kept += len(found)
             if length > kept:
                 postings.append((REST, length - kept, float(length - kept), b""))
-            yield {**fields, "body": analysis.Prepared(postings)}
+            title = [(t.encode("utf-8"), f, w, v) for t, f, w, v in self.title if t in terms]
+            kept = sum(f for _, f, _, _ in title)
+            if self.title_length > kept:
+                rest = self.title_length - kept
+                title.append((REST, rest, float(rest), b""))
+            yield {
+                **fields,
+                "body": analysis.Prepared(postings),
+                TITLE_TERMS: analysis.Prepared(title),  # indexed as the title
+            }
 
 
 # The term standing for the body's terms that no query of the pool asks for.
