@@ -248,3 +248,15 @@ def test_explain_says_the_same_on_both_stores(stores: dict[str, tuple[Path, str]
         got = cluster.search("panneau solaire", explain=True)
     assert got.hits and all(h.why for h in got.hits)
     assert [h.why for h in got.hits] == [h.why for h in expected.hits]
+
+
+@pytest.mark.parametrize("query", ["énergie", "compteur électrique réseau", "title:réseau"])
+def test_an_export_lists_every_article_in_the_folder_index_order(
+    stores: dict[str, tuple[Path, str]], query: str
+) -> None:
+    folder, spec = stores["generated"]
+    with Index(folder) as whoosh, open_store(spec) as cluster:
+        expected = [(h.doc_id, h.passage, h.score) for h in whoosh.search_all(query)]
+        got = [(h.doc_id, h.passage, h.score) for h in cluster.search_all(query)]
+        total = whoosh.search(query).total
+    assert got == expected and len({d for d, _, _ in got}) == total

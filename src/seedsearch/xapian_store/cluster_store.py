@@ -37,6 +37,9 @@ if TYPE_CHECKING:
     from ..titles import Templates
 
 EXPORT_BATCH = 100
+# An export of up to this many results is ranked as a search is (see _pooled); a larger
+# one comes in the order of Xapian's BM25.
+EXPORT_POOL = 2000
 
 
 @dataclass(frozen=True)
@@ -238,7 +241,12 @@ class XapianCluster:
         from ..search import _validate, time_budget
 
         _validate(query, 1, 0)
-        found = self._matches(query, prefix_last, refine, Cost(time_budget()))
+        cost = Cost(time_budget())
+        found = self._matches(query, prefix_last, refine, cost)
+        if found.pooled and found.total <= EXPORT_POOL:
+            # Every match in the pool: the folder index's order, as a page's.
+            yield from self._pooled_all(found, query, prefix_last, cost)
+            return
         for start in range(0, found.total, EXPORT_BATCH):
             mset = found.run(start, EXPORT_BATCH)
             yield from self._hits(mset, found.compiler, start + 1)
@@ -354,6 +362,29 @@ class XapianCluster:
             facets=found.facets() if found.refine.facets else None,
             missing_shards=tuple(found.opened.missing),
         )
+
+    def _pooled_all(
+        self, found: _Matches, query: str, prefix_last: bool, cost: Cost
+    ) -> Iterator[Hit]:
+        from ..passages import hits
+        from ..search import _matches as ranked_matches
+
+        pool, _ = self._pool(found, 2 * EXPORT_POOL + 1)
+        plain = replace(found.refine, facets=False)
+        shared = ranked_matches(cast(Any, pool), query, None, cost, prefix_last, plain)
+        if shared is None:
+            return
+        for start in range(0, len(shared.ranked), EXPORT_BATCH):
+            cost.deadline = time.monotonic() + cost.seconds
+            batch = shared.ranked[start : start + EXPORT_BATCH]
+            yield from hits(
+                cast(Any, pool),
+                shared.searcher,
+                shared.compiler,
+                batch,
+                start + 1,
+                shared.text_query,
+            )
 
     def _pool(self, found: _Matches, want: int) -> tuple[PoolIndex, bool]:
         """The pool of candidates of a search (every match, or the ``want`` best by
