@@ -1,18 +1,18 @@
 """Reading a cluster: :class:`XapianCluster`, the same answers as a folder's ``Index``.
 
-The shards' remote databases are opened as one (Xapian merges their statistics, so BM25
-scores compare across shards); a search is parsed, corrected and widened as a folder's is
-(:mod:`..search`), compiled by :mod:`.querying`, and its hits are the shared
-:class:`~..results.Hit` with snippets marked by the shared highlighter. Connections are
+The shards' remote databases are opened as one (Xapian merges their statistics); a search
+is parsed, corrected and widened as a folder's is (:mod:`..search`) and compiled by
+:mod:`.querying`, which gives the exact total; ranked by relevance, its candidates are then
+ranked, and their passages chosen, by the folder index's own code (:mod:`.pool`), and its
+hits are the shared :class:`~..results.Hit`. Connections are
 opened per call: a shard that comes back is used again at once.
 """
 
 from __future__ import annotations
 
 import time
-from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, cast
 
 from ..analysis import analyse, normalise_word
@@ -20,12 +20,14 @@ from ..budget import Cost
 from ..errors import DocumentNotFoundError, OptionError, ShardUnavailableError
 from ..highlight import Highlighter, mark_html
 from ..passages import PASSAGES_PER_ARTICLE
-from ..results import FACETS, HIT_META, FacetValue, Hit, SearchResult
+from ..results import HIT_META, Hit, SearchResult
 from ..schema import Article, IndexStats, stored_passage, stored_passages
 from . import layout
-from .connect import Shard, open_shard, parse_spec, shard_of, xapian
-from .pool import POOL, GlobalStats, Made, PartCache, PoolIndex
+from .connect import open_shard, parse_spec, shard_of, xapian
+from .matches import ClusterSearcher, _Matches, _Open
+from .pool import PartCache
 from .querying import XapianCompiler
+from .ranked import EXPORT_POOL, ranked_export, ranked_page
 
 if TYPE_CHECKING:
     from ..documents import Passage
@@ -37,9 +39,6 @@ if TYPE_CHECKING:
     from ..titles import Templates
 
 EXPORT_BATCH = 100
-# An export of up to this many results is ranked as a search is (see _pooled); a larger
-# one comes in the order of Xapian's BM25.
-EXPORT_POOL = 2000
 
 
 @dataclass(frozen=True)
@@ -54,20 +53,6 @@ class ClusterResult(SearchResult):
             "partial": bool(self.missing_shards),
             "missing_shards": list(self.missing_shards),
         }
-
-
-@dataclass
-class _Open:
-    """The shards that answered, opened as one database, and those that did not."""
-
-    db: Any
-    shards: list[Shard]
-    missing: list[str] = field(default_factory=list)
-    parts: list[Any] = field(default_factory=list)  # each shard's own connection
-
-    def stats(self) -> list[dict[str, Any]]:
-        """Each answering shard's statistics (see :mod:`.layout`)."""
-        return [layout.read_json(part, layout.STATS_KEY, {}) for part in self.parts]
 
 
 class XapianCluster:
@@ -187,8 +172,9 @@ class XapianCluster:
         prefix_last: bool = False,
         refine: Refine | None = None,
     ) -> ClusterResult:
-        """As :meth:`..store.Index.search` (``explain`` is not available on a cluster: the
-        hits carry no ``why``)."""
+        """As :meth:`..store.Index.search`. Ranked by relevance, the page is the folder
+        index's own search over a pool of candidates (see :mod:`.pool`), ``explain``
+        included; in date order, or for filters alone, Xapian sorts (no ``why``)."""
         from ..search import _validate
 
         _validate(query, limit, offset)
@@ -245,7 +231,7 @@ class XapianCluster:
         found = self._matches(query, prefix_last, refine, cost)
         if found.pooled and found.total <= EXPORT_POOL:
             # Every match in the pool: the folder index's order, as a page's.
-            yield from self._pooled_all(found, query, prefix_last, cost)
+            yield from ranked_export(self, found, query, prefix_last, cost)
             return
         for start in range(0, found.total, EXPORT_BATCH):
             mset = found.run(start, EXPORT_BATCH)
@@ -324,27 +310,12 @@ class XapianCluster:
         prefix_last: bool,
         cost: Cost,
     ) -> ClusterResult | None:
-        """The page ranked by the folder index's own search over a pool of candidates
-        (see :mod:`.pool`); None when that search finds nothing to rank."""
-        from ..passages import hits
-        from ..search import _matches as ranked_matches
-
-        want = max(POOL, 3 * (offset + limit))
-        pool, complete = self._pool(found, want)
-        plain = replace(found.refine, facets=False)
-        shared = ranked_matches(
-            cast(Any, pool), query, offset + limit, cost, prefix_last, plain, margin=limit
-        )
-        if shared is None:
+        """The page ranked by the folder index's own search (see :mod:`.ranked`); None
+        when that search finds nothing to rank."""
+        ranked = ranked_page(self, found, query, limit, offset, explain, prefix_last, cost)
+        if ranked is None:
             return None
-        page = shared.ranked[offset : offset + limit]
-        shown = hits(
-            cast(Any, pool), shared.searcher, shared.compiler, page, offset + 1, shared.text_query
-        )
-        if explain and shared.typed is not None and shared.node is not None:
-            from ..explain import explain_page
-
-            shown = explain_page(shared.compiler, shared.typed, shared.node, page, shown)
+        shared, shown, complete = ranked
         return ClusterResult(
             query,
             shared.total if complete else found.total,
@@ -362,81 +333,6 @@ class XapianCluster:
             facets=found.facets() if found.refine.facets else None,
             missing_shards=tuple(found.opened.missing),
         )
-
-    def _pooled_all(
-        self, found: _Matches, query: str, prefix_last: bool, cost: Cost
-    ) -> Iterator[Hit]:
-        from ..passages import hits
-        from ..search import _matches as ranked_matches
-
-        pool, _ = self._pool(found, 2 * EXPORT_POOL + 1)
-        plain = replace(found.refine, facets=False)
-        shared = ranked_matches(cast(Any, pool), query, None, cost, prefix_last, plain)
-        if shared is None:
-            return
-        for start in range(0, len(shared.ranked), EXPORT_BATCH):
-            cost.deadline = time.monotonic() + cost.seconds
-            batch = shared.ranked[start : start + EXPORT_BATCH]
-            yield from hits(
-                cast(Any, pool),
-                shared.searcher,
-                shared.compiler,
-                batch,
-                start + 1,
-                shared.text_query,
-            )
-
-    def _pool(self, found: _Matches, want: int) -> tuple[PoolIndex, bool]:
-        """The pool of candidates of a search (every match, or the ``want`` best by
-        Xapian's BM25), and whether it holds every match."""
-        from ..query import has_filter
-
-        x = self._x
-        opened = found.opened
-        enquire = x.Enquire(opened.db)
-        enquire.set_query(found.query)
-        enquire.set_weighting_scheme(x.BM25Weight())
-        mset = enquire.get_mset(0, want)
-        state = self._key(opened)
-        made = []
-        for m in mset:
-            key = (state, m.docid)
-            article = self._made.get(key)
-            if article is None:
-                article = Made(layout.stored(m.document))
-                self._made.put(key, article)
-            made.append(article)
-        made.sort(key=lambda a: a.path)  # the order a folder index holds them in
-        searcher = self.searcher(opened)
-        terms = self._terms(found, searcher)
-        pool = PoolIndex(
-            [doc for article in made for doc in article.documents(terms)],
-            GlobalStats(opened.db, opened.stats()),
-            lambda: self.spelling(searcher),
-            self.passage_stats(searcher),
-            self.templates(searcher),
-            self.synonyms(),
-            filtering=found.node is None or has_filter(found.node),
-        )
-        return pool, mset.size() < want
-
-    def _terms(self, found: _Matches, searcher: ClusterSearcher) -> set[str]:
-        """The body terms the folder index's search of ``found`` reads: those its compiler
-        makes of the query (with their families and synonyms), and the Xapian query's."""
-        from ..compile import Compiler
-
-        compiler = Compiler(cast(Any, searcher), found.spelling)
-        if found.node is not None:
-            compiler.compile(found.node)
-        terms = set(compiler.terms)
-        terms.update(t for phrase in compiler.phrases for t in phrase)
-        for more in (*compiler.families.values(), *compiler.synonyms.values()):
-            terms.update(more)
-        for raw in found.query:
-            term = raw.decode("utf-8") if isinstance(raw, bytes) else str(raw)
-            if term[:1].islower() or term[:1].isdigit():  # a body term, no field's prefix
-                terms.add(term)
-        return terms
 
     def templates(self, searcher: ClusterSearcher) -> Templates:
         """The template titles of the whole cluster (see :mod:`..titles`)."""
@@ -633,109 +529,6 @@ class XapianCluster:
 
         result: IndexStats = self._retrying(figures)
         return result
-
-
-class ClusterSearcher:
-    """The open shards as the shared compiler reads a Whoosh searcher and its reader."""
-
-    def __init__(self, opened: _Open) -> None:
-        self.opened = opened
-
-    def reader(self) -> ClusterSearcher:
-        return self
-
-    def doc_frequency(self, field_name: str, term: str) -> int:
-        return int(self.opened.db.get_termfreq(_prefix(field_name) + term))
-
-    def expand_prefix(self, field_name: str, prefix: str) -> Iterator[bytes]:
-        start = _prefix(field_name)
-        for item in self.opened.db.allterms(start + prefix):
-            yield bytes(item.term[len(start.encode()) :])
-
-    def __contains__(self, key: tuple[str, str]) -> bool:
-        return self.doc_frequency(*key) > 0
-
-
-def _prefix(field_name: str) -> str:
-    if field_name == "body":
-        return ""
-    return layout.TITLE if field_name == "title" else layout.FIELD_PREFIXES[field_name]
-
-
-class _Matches:
-    """A query compiled against the open shards, and its exact total."""
-
-    def __init__(self, x: Any, opened: _Open, refine: Refine, spelling: Any) -> None:
-        from ..refine import RELEVANCE
-
-        self.x = x
-        self.opened = opened
-        self.refine = refine
-        self.spelling = spelling
-        self.query: Any = None
-        self.compiler: XapianCompiler | None = None
-        self.total = 0
-        self.sort = RELEVANCE
-        self.pooled = False
-        self.node: Any = None  # the query that ran, with the filters given apart
-        self.ignored: list[str] = []
-        self.corrected: str | None = None
-        self.suggestion: str | None = None
-        self.completed: dict[str, list[str]] = {}
-
-    def compiler_for(self, thesaurus: Synonyms) -> XapianCompiler:
-        return XapianCompiler(self.x, self.opened.db, self.spelling, thesaurus)
-
-    def compile(self, node: Any, thesaurus: Synonyms) -> None:
-        self.compiler = self.compiler_for(thesaurus)
-        self.query = self.compiler.compile(node)
-        for word in self.compiler.dropped:
-            if word not in self.ignored:
-                self.ignored.append(word)
-        self.total = self.run(0, 0).get_matches_estimated()
-
-    def facets(self) -> dict[str, tuple[FacetValue, ...]]:
-        """Each facet's most frequent values among all the results (every result's stored
-        metadata is read: simple, and slow past some tens of thousands of results)."""
-        from ..facets import VALUES_SHOWN
-
-        counts: dict[str, Counter[str]] = {name: Counter() for name in FACETS}
-        if self.query is not None and self.total:
-            for match in self.run(0, self.total):
-                meta = layout.stored(match.document).get("meta") or {}
-                for name, value in (
-                    ("source", meta.get("source")),
-                    ("year", str(meta.get("date") or "")[:4]),
-                    ("type", meta.get("format") or "text"),
-                    ("author", meta.get("author")),
-                ):
-                    if value := " ".join(str(value or "").split()):
-                        counts[name][value] += 1
-        out = {}
-        for name, found in counts.items():
-            top = sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))[:VALUES_SHOWN]
-            if name == "year":
-                top.sort(key=lambda kv: kv[0], reverse=True)
-            out[name] = tuple(FacetValue(value, n) for value, n in top)
-        return out
-
-    def run(self, offset: int, limit: int) -> Any:
-        from ..refine import NEWEST, OLDEST
-
-        x = self.x
-        db = self.opened.db
-        enquire = x.Enquire(db)
-        enquire.set_query(self.query if self.query is not None else x.Query.MatchNothing)
-        enquire.set_weighting_scheme(x.BM25Weight())
-        if self.sort in (NEWEST, OLDEST):
-            # Articles without a date come last either way, as in the folder index.
-            # (Articles with no value come last in a descending order: the oldest first
-            # is the highest age first.)
-            slot = layout.DATE_SLOT if self.sort == NEWEST else layout.AGE_SLOT
-            enquire.set_sort_by_value_then_relevance(slot, True)
-        enquire.set_collapse_key(layout.TEXT_SLOT)  # exact duplicates: one result
-        # Checking every document makes the total exact, not an estimate.
-        return enquire.get_mset(offset, limit, db.get_doccount())
 
 
 def _best_passages(
