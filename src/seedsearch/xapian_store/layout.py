@@ -15,13 +15,14 @@ ids, hashes and paths, its spelling dictionary (word → articles) and its stati
 
 from __future__ import annotations
 
+import base64
 import functools
 import json
 from collections import Counter
 from typing import Any
 
 from ..analysis import analyse
-from ..collapse import KEYS
+from ..collapse import KEYS, SKETCH
 from ..schema import PASSAGE_GAP
 
 ID = "Q"  # the article's doc_id (boolean, unique)
@@ -53,11 +54,16 @@ def build(x: Any, doc_id: str, parts: list[dict[str, Any]]) -> Any:
     doc = x.Document()
     head = parts[0]
     base = 0
+    # Each part's terms and positions (as the folder index holds them), for the shared
+    # ranking: reading them here costs less than reading Xapian's position lists.
+    kept: list[dict[str, list[int]]] = []
     for part in parts:
         last = -1
+        kept.append({})
         for raw, _count, _weight, value in part["body"]:
             term = raw.decode("utf-8") if isinstance(raw, bytes) else raw
             positions = decode_positions(value)
+            kept[-1][term] = positions
             last = max(last, positions[-1])
             if _fits(term):
                 for pos in positions:
@@ -89,6 +95,10 @@ def build(x: Any, doc_id: str, parts: list[dict[str, Any]]) -> Any:
         # What the shared ranking counts of each part (see sizes()).
         "lengths": [sum(count for _, count, _, _ in p["body"]) for p in parts],
         "title_length": title_length(head.get("title", "")),
+        # Its fold keys and sketch (see ..collapse), not worked out again from its text.
+        "fold": keys.decode("utf-8", "surrogatepass"),
+        "sketch": base64.b64encode(head.get(SKETCH) or b"").decode("ascii"),
+        "positions": kept,
     }
     doc.set_data(json.dumps(data, ensure_ascii=False))
     return doc
@@ -166,3 +176,14 @@ def merged_words(tables: list[dict[str, int]]) -> tuple[list[str], list[int]]:
         total.update(table)
     words = sorted(w for w, n in total.items() if n > 0)
     return words, [total[w] for w in words]
+
+
+def folding(record: dict[str, Any]) -> dict[str, bytes] | None:
+    """The fold keys and sketch columns of an article (see :func:`..collapse.columns`), or
+    None for a record written before they were kept."""
+    if "fold" not in record:
+        return None
+    return {
+        KEYS: record["fold"].encode("utf-8", "surrogatepass"),
+        SKETCH: base64.b64decode(record["sketch"]),
+    }

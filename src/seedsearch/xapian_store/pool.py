@@ -43,10 +43,12 @@ CACHED_ARTICLES = 2000
 
 
 class GlobalStats:
-    """The collection's statistics, summed over the shards that answer."""
+    """The collection's statistics, summed over the shards that answer (each term's asked
+    once: a question to the shards is a round trip)."""
 
     def __init__(self, db: Any, shard_stats: list[dict[str, Any]]) -> None:
         self.db = db
+        self._asked: dict[tuple[str, str, bool], int] = {}
         known = all("parts" in s for s in shard_stats)
         parts = sum(int(s.get("parts", 0)) for s in shard_stats)
         if not known:  # a cluster indexed before these were kept: estimates
@@ -60,12 +62,23 @@ class GlobalStats:
         }
 
     def doc_frequency(self, field: str, text: str) -> int | None:
-        prefix = _PREFIXES.get(field)
-        return None if prefix is None else int(self.db.get_termfreq(prefix + text))
+        return self._ask(field, text, False)
 
     def frequency(self, field: str, text: str) -> int | None:
+        return self._ask(field, text, True)
+
+    def _ask(self, field: str, text: str, occurrences: bool) -> int | None:
         prefix = _PREFIXES.get(field)
-        return None if prefix is None else int(self.db.get_collection_freq(prefix + text))
+        if prefix is None:
+            return None
+        key = (field, text, occurrences)
+        found = self._asked.get(key)
+        if found is None:
+            term = prefix + text
+            db = self.db
+            found = int(db.get_collection_freq(term) if occurrences else db.get_termfreq(term))
+            self._asked[key] = found
+        return found
 
 
 _PREFIXES = {"body": "", "title": layout.TITLE, **layout.FIELD_PREFIXES}
@@ -298,12 +311,18 @@ def _made(record: dict[str, Any]) -> Iterator[tuple[dict[str, Any], dict[str, li
     doc_id, path, title = record["doc_id"], record.get("path", ""), record.get("title", "")
     text = "".join(p.get("article") or "" for p in parts)
     filter_fields = filters.index_fields(meta, path)
-    folding = collapse.columns(doc_id, path, text, str(meta.get("url") or ""), title)
+    folding = layout.folding(record) or collapse.columns(
+        doc_id, path, text, str(meta.get("url") or ""), title
+    )
     words: set[str] = set()
-    for part in parts:
+    kept = record.get("positions")
+    for n, part in enumerate(parts):
         positions: dict[str, list[int]] = {}
-        for p, entry in zip(stored_passages(part), part["passages"], strict=True):
-            analysis.add_positions(p.text, entry[5], positions, words)
+        if kept is not None:
+            positions = kept[n]
+        else:  # a record written before positions were kept: analysed again
+            for p, entry in zip(stored_passages(part), part["passages"], strict=True):
+                analysis.add_positions(p.text, entry[5], positions, words)
         fields = {
             "kind": ARTICLE,
             "doc_id": doc_id,

@@ -88,19 +88,20 @@ def make_pool(cluster: XapianCluster, found: _Matches, want: int) -> tuple[PoolI
     enquire.set_weighting_scheme(x.BM25Weight())
     mset = enquire.get_mset(0, want)
     state = cluster._key(opened)
-    made = []
-    for m in mset:
-        key = (state, m.docid)
-        article = cluster._made.get(key)
+    made: list[Made | None] = [cluster._made.get((state, m.docid)) for m in mset]
+    if None in made:
+        mset.fetch()  # the documents asked for at once, not one round trip each
+    for i, m in enumerate(mset):
+        article = made[i]
         if article is None:
-            article = Made(layout.stored(m.document))
-            cluster._made.put(key, article)
-        made.append(article)
-    made.sort(key=lambda a: a.path)  # the order a folder index holds them in
+            article = made[i] = Made(layout.stored(m.document))
+            cluster._made.put((state, m.docid), article)
+    articles = sorted((a for a in made if a is not None), key=lambda a: a.path)
+    # (by path: the order a folder index holds them in, which breaks ties of scores)
     searcher = cluster.searcher(opened)
     terms = pool_terms(found, searcher)
     pool = PoolIndex(
-        [doc for article in made for doc in article.documents(terms)],
+        [doc for article in articles for doc in article.documents(terms)],
         GlobalStats(opened.db, opened.stats()),
         lambda: cluster.spelling(searcher),
         cluster.passage_stats(searcher),
