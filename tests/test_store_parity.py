@@ -260,3 +260,37 @@ def test_an_export_lists_every_article_in_the_folder_index_order(
         got = [(h.doc_id, h.passage, h.score) for h in cluster.search_all(query)]
         total = whoosh.search(query).total
     assert got == expected and len({d for d, _, _ in got}) == total
+
+
+def test_records_without_kept_positions_are_analysed_again(tmp_path: Path) -> None:
+    """A cluster written before records kept each part's positions and fold keys: its
+    articles are analysed again from their stored text, to the same ranking."""
+    import json
+
+    from seedsearch.cluster import start, stop
+    from seedsearch.xapian_store.connect import open_writer, parse_spec
+
+    root = tmp_path / "articles"
+    _generated(root)
+    update_index(tmp_path / "folder", [root])
+    cluster = start(tmp_path / "cluster", 2, 0)
+    try:
+        update_store(cluster.spec, [root])
+        for shard in parse_spec(cluster.spec):
+            db = open_writer(shard)
+            for posting in db.postlist(""):
+                doc = db.get_document(posting.docid)
+                record = json.loads(doc.get_data().decode("utf-8"))
+                for kept in ("positions", "fold", "sketch"):
+                    del record[kept]
+                doc.set_data(json.dumps(record, ensure_ascii=False))
+                db.replace_document(posting.docid, doc)
+            db.commit()
+            db.close()
+        with Index(tmp_path / "folder") as whoosh, open_store(cluster.spec) as store:
+            for query in ("énergie", "panneau solaire", "compteur électrique réseau"):
+                assert _ranked(store.search(query, limit=20)) == _ranked(
+                    whoosh.search(query, limit=20)
+                )
+    finally:
+        stop(tmp_path / "cluster")
