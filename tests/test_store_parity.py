@@ -63,6 +63,12 @@ def _generated(root: Path) -> None:
         if n in (5, 17):
             (root / "copies").mkdir(exist_ok=True)
             (root / "copies" / Path(name).name).write_text(text, encoding="utf-8")
+    # A long file, indexed in parts: its words sit in several.
+    paragraphs = [
+        " ".join(rng.choice(VOCABULARY if rng.random() < 0.3 else GLUE) for _ in range(60))
+        for _ in range(500)
+    ]
+    (root / "long.txt").write_text("Le grand rapport\n\n" + "\n\n".join(paragraphs), "utf-8")
 
 
 @pytest.fixture(scope="module")

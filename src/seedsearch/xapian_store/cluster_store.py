@@ -11,6 +11,7 @@ opened per call: a shard that comes back is used again at once.
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, cast
@@ -66,6 +67,7 @@ class XapianCluster:
         self._x = xapian()
         self._words: tuple[tuple[str, ...], tuple[Words, Counts]] | None = None
         self._templates: tuple[tuple[str, ...], Templates] | None = None
+        self._parts: tuple[tuple[str, ...], dict[str, int]] | None = None
         self._made = PartCache()
 
     def __enter__(self) -> XapianCluster:
@@ -77,6 +79,7 @@ class XapianCluster:
     def close(self) -> None:
         self._words = None
         self._templates = None
+        self._parts = None
 
     # Connections ------------------------------------------------------------------
 
@@ -333,6 +336,17 @@ class XapianCluster:
             facets=found.facets() if found.refine.facets else None,
             missing_shards=tuple(found.opened.missing),
         )
+
+    def extra_parts(self, searcher: ClusterSearcher) -> dict[str, int]:
+        """What articles in several parts add to terms' document frequencies, over the
+        shards (see :func:`.layout.extra_parts`)."""
+        key = self._key(searcher.opened)
+        if self._parts is None or self._parts[0] != key:
+            total: Counter[str] = Counter()
+            for part in searcher.opened.parts:
+                total.update(layout.read_json(part, layout.PARTS_KEY, {}))
+            self._parts = (key, dict(total))
+        return self._parts[1]
 
     def templates(self, searcher: ClusterSearcher) -> Templates:
         """The template titles of the whole cluster (see :mod:`..titles`)."""

@@ -42,6 +42,9 @@ DOCS_KEY = "seedsearch:docs"  # {doc_id: [sha, path]}
 WORDS_KEY = "seedsearch:words"  # {folded word: articles using it}
 STATS_KEY = "seedsearch:stats"  # {passages, positions, updated, roots, parts, lengths}
 TITLES_KEY = "seedsearch:titles"  # {doc_id: [text key, title key]}: the template titles
+# {Xapian term: parts past the first holding it}: a folder index counts a term's documents
+# by part, Xapian by article; what articles in several parts add (see extra_parts).
+PARTS_KEY = "seedsearch:parts"
 
 # Stored with each article (the parts' other fields are indexed, not stored).
 _PART_FIELDS = ("article", "offset", "first", "sections", "passages")
@@ -187,3 +190,19 @@ def folding(record: dict[str, Any]) -> dict[str, bytes] | None:
         KEYS: record["fold"].encode("utf-8", "surrogatepass"),
         SKETCH: base64.b64decode(record["sketch"]),
     }
+
+
+def extra_parts(record: dict[str, Any]) -> Counter[str]:
+    """For an article in several parts: each of its terms (body, and title under TITLE)
+    with how many of its parts past the first hold it. Empty for one part, or for a record
+    written before positions were kept."""
+    kept = record.get("positions")
+    if kept is None or len(kept) < 2:
+        return Counter()
+    held: Counter[str] = Counter()
+    for part in kept:
+        held.update(part.keys())
+    extra = Counter({term: n - 1 for term, n in held.items() if n > 1})
+    for tok in analyse(record.get("title", "")):
+        extra[TITLE + tok.text] = len(kept) - 1
+    return extra

@@ -46,8 +46,13 @@ class GlobalStats:
     """The collection's statistics, summed over the shards that answer (each term's asked
     once: a question to the shards is a round trip)."""
 
-    def __init__(self, db: Any, shard_stats: list[dict[str, Any]]) -> None:
+    def __init__(
+        self, db: Any, shard_stats: list[dict[str, Any]], extra: dict[str, int] | None = None
+    ) -> None:
+        """``extra``: what articles in several parts add to terms' document frequencies
+        (see :func:`.layout.extra_parts`)."""
         self.db = db
+        self.extra = extra or {}
         self._asked: dict[tuple[str, str, bool], int] = {}
         known = all("parts" in s for s in shard_stats)
         parts = sum(int(s.get("parts", 0)) for s in shard_stats)
@@ -76,7 +81,10 @@ class GlobalStats:
         if found is None:
             term = prefix + text
             db = self.db
-            found = int(db.get_collection_freq(term) if occurrences else db.get_termfreq(term))
+            if occurrences:
+                found = int(db.get_collection_freq(term))
+            else:
+                found = int(db.get_termfreq(term)) + self.extra.get(term, 0)
             self._asked[key] = found
         return found
 

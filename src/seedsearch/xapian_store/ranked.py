@@ -102,7 +102,7 @@ def make_pool(cluster: XapianCluster, found: _Matches, want: int) -> tuple[PoolI
     terms = pool_terms(found, searcher)
     pool = PoolIndex(
         [doc for article in articles for doc in article.documents(terms)],
-        GlobalStats(opened.db, opened.stats()),
+        GlobalStats(opened.db, opened.stats(), cluster.extra_parts(searcher)),
         lambda: cluster.spelling(searcher),
         cluster.passage_stats(searcher),
         cluster.templates(searcher),

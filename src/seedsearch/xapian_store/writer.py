@@ -42,6 +42,7 @@ class _ShardState:
         self.passages = int(stats.get("passages", 0))
         self.positions = int(stats.get("positions", 0))
         self.titles: dict[str, list[str]] = layout.read_json(db, layout.TITLES_KEY, {})
+        self.parts: Counter[str] = Counter(layout.read_json(db, layout.PARTS_KEY, {}))
         # The shared ranking's statistics (see layout.sizes); None: the shard was written
         # before they were kept, and they stay unknown until a rebuild.
         self.sizes: Counter[str] | None = (
@@ -62,6 +63,7 @@ class _ShardState:
             self.words.subtract(_words_of(parts))
             if self.sizes is not None:
                 self.sizes.subtract(layout.sizes(record))
+            self.parts.subtract(layout.extra_parts(record))
             for part in parts:
                 self.passages -= len(part["passages"])
                 self.positions -= sum(p[6] for p in part["passages"])
@@ -128,6 +130,7 @@ def _update(
             for doc_id in list(state.docs):
                 state.forget(doc_id)
             state.sizes = Counter()  # every article is written again: counted afresh
+            state.parts = Counter()
     known: dict[str, tuple[str, list[str]]] = {}  # path -> (sha, doc ids)
     for state in states.values():
         for doc_id, (doc_sha, doc_path) in state.docs.items():
@@ -201,8 +204,10 @@ def _write(state: _ShardState, states: dict[int, _ShardState], prepared: Any) ->
     state.passages += prepared.passages
     state.positions += prepared.positions
     state.titles[prepared.doc_id] = layout.title_row(prepared.doc_id, parts)
+    record = layout.stored(doc)
     if state.sizes is not None:
-        state.sizes.update(layout.sizes(layout.stored(doc)))
+        state.sizes.update(layout.sizes(record))
+    state.parts.update(layout.extra_parts(record))
 
 
 def _commit(state: _ShardState, roots: list[str], stamp: str, number: int) -> None:
@@ -210,6 +215,7 @@ def _commit(state: _ShardState, roots: list[str], stamp: str, number: int) -> No
     layout.write_json(state.db, layout.DOCS_KEY, state.docs)
     layout.write_json(state.db, layout.WORDS_KEY, {w: n for w, n in state.words.items() if n > 0})
     layout.write_json(state.db, layout.TITLES_KEY, state.titles)
+    layout.write_json(state.db, layout.PARTS_KEY, {t: n for t, n in state.parts.items() if n > 0})
     stats: dict[str, Any] = {
         "passages": state.passages,
         "positions": state.positions,
