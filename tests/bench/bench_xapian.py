@@ -2,7 +2,7 @@
 latency, totals that differ, and ranking quality over the bench's document judgments.
 
     .venv/bin/python tests/bench/bench_xapian.py /tmp/corpus-fr [--shards 2] [--queries 300]
-        [--cluster xapian://host:port,host:port --folder INDEX_DIR] [--pool 200]
+        [--cluster xapian://host:port,host:port --folder INDEX_DIR] [--pool 100]
 
 Starts a local cluster (``seedsearch cluster start``) in a temporary folder, indexes the
 corpus into it and into a fresh folder index (jobs=1 both, so the same work is timed),
@@ -39,7 +39,7 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=None, help="the first N (default all)")
     parser.add_argument("--cluster", default=None, help="a cluster of the corpus to reuse")
     parser.add_argument("--folder", type=Path, default=None, help="its folder index")
-    parser.add_argument("--pool", type=int, default=None, help="candidates ranked (default 200)")
+    parser.add_argument("--pool", type=int, default=None, help="candidates ranked (default 100)")
     args = parser.parse_args()
     if args.pool:
         from seedsearch.xapian_store import ranked
