@@ -324,6 +324,46 @@ def test_a_replica_answers_when_its_writer_is_down(tmp_path: Path, corpus: Path)
         assert json.loads(out.output)["total"] == 6
 
 
+def test_searches_in_a_loop_keep_their_totals_when_a_replica_they_read_is_killed(
+    tmp_path: Path, corpus: Path
+) -> None:
+    import threading
+
+    runner = CliRunner()
+    for cluster in _start(tmp_path / "cluster", shards=2, replicas=1):
+        spec = cluster.spec  # type: ignore[attr-defined]
+        assert runner.invoke(main, ["--index", spec, "index", str(corpus)]).exit_code == 0
+        # Each shard's replica listed first: reads go to the replicas while they answer.
+        pairs = [s.split("+") for s in spec[len("xapian://") :].split(",")]
+        replicas_first = "xapian://" + ",".join(f"{r}+{w}" for w, r in pairs)
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            with open_store(replicas_first) as copy:
+                if copy.stats().documents == len(FILES):
+                    break
+            time.sleep(0.2)
+        with open_store(spec) as writer:
+            expected = {q: writer.search(q).total for q in ("énergie", "barrages", "solaire")}
+        killed = threading.Event()
+        replica = _pid(cluster, "replica", 2)
+
+        def kill(pid: int = replica, done: threading.Event = killed) -> None:
+            os.killpg(pid, signal.SIGKILL)  # the server and the processes it forked
+            done.set()
+
+        threading.Timer(1.0, kill).start()
+        after = 0
+        stop = time.monotonic() + 4
+        with open_store(replicas_first) as store:
+            while time.monotonic() < stop:
+                for query, total in expected.items():
+                    assert store.search(query).total == total, query
+                    after += killed.is_set()
+        assert killed.is_set() and after > 10
+        out = runner.invoke(main, ["--index", replicas_first, "search", "énergie", "--json"])
+        assert out.exit_code == 0 and json.loads(out.output)["total"] == expected["énergie"]
+
+
 def test_cluster_start_and_stop_through_the_cli(tmp_path: Path) -> None:
     runner = CliRunner()
     folder = tmp_path / "cluster"

@@ -46,6 +46,9 @@ class CheckReport:
     postings: int = 0
     problems: tuple[str, ...] = ()
     notes: tuple[str, ...] = field(default=())
+    # A cluster's figures per shard (shard, addresses, answering, articles, terms,
+    # postings); a folder has none.
+    shards: tuple[dict[str, Any], ...] = ()
 
     @property
     def ok(self) -> bool:

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from . import cli_cluster, cli_serve
+from .cli_entry import checked_query, run_search
 from .cli_output import (
     Line,
     _batch_printer,
@@ -29,17 +30,16 @@ from .cli_output import (
     _fail,
     _print_doc_eval,
     _print_report,
-    _print_result,
     _progress,
     _size,
     _warn,
     _write,
     _write_paged,
 )
-from .cli_refine import refine_from, refine_options
+from .cli_refine import refine_options
 from .cli_signals import _Interrupted, _interruptible
 from .cli_strict import StrictGroup
-from .display import article_json, display_path, dumps, terminal_text
+from .display import article_json, display_path, terminal_text
 from .errors import OptionError, UsageError
 
 if TYPE_CHECKING:
@@ -168,7 +168,7 @@ def _watch(index_dir: str, jobs: int, as_json: bool) -> None:
 @click.pass_context
 def sources_cmd(ctx: click.Context, as_json: bool) -> None:
     """List the index's sources: articles, size on disk and last update of each."""
-    from .sources import list_sources
+    from .stores import list_sources  # a folder, or a xapian:// cluster
 
     with _errors(as_json):
         found = list_sources(ctx.obj["index"])
@@ -191,7 +191,7 @@ def sources_cmd(ctx: click.Context, as_json: bool) -> None:
 @click.pass_context
 def forget_cmd(ctx: click.Context, path: str, as_json: bool) -> None:
     """Remove a source (as 'seedsearch sources' lists it) and its articles."""
-    from .sources import forget_source
+    from .stores import forget_source
 
     try:
         with _interruptible(), _errors(as_json):
@@ -269,28 +269,24 @@ def search_cmd(
     Options go anywhere on the line. A query word that begins with
     two dashes (or is -h) is written after --:   search -- --limit
     """
-    text = " ".join(query)
-    with _errors(as_json):
-        refine = refine_from(options)
-        if not text.strip() and not refine.filtered:
-            raise UsageError("give a QUERY, or a filter option (--since, --source...)")
+    # The same steps as a plain search run without click (see cli_entry).
+    text, refine = checked_query(query, as_json, options)
     if fmt != "text":
         if as_json:
             _fail(UsageError("--json and --format cannot be used together"), True)
         _export(ctx, text, fmt, synonyms, refine)
         return
-    ctx.obj["partial"] = partial
-    with _errors(as_json), _open(ctx) as index:
-        index.synonyms_file = synonyms
-        result = index.search(text, limit=limit, offset=offset, explain=explain, refine=refine)
-    for shard in getattr(result, "missing_shards", ()):
-        click.echo(f"seedsearch: partial results: {shard} is down", err=True)
-    if as_json:
-        click.echo(dumps(result.to_dict()))
-    else:
-        _print_result(result)
-    if not result.total:
-        sys.exit(1)
+    run_search(
+        ctx.obj["index"],
+        text,
+        refine,
+        as_json=as_json,
+        limit=limit,
+        offset=offset,
+        synonyms=synonyms,
+        explain=explain,
+        partial=partial,
+    )
 
 
 def _export(ctx: click.Context, text: str, fmt: str, synonyms: str | None, refine: Refine) -> None:
@@ -422,8 +418,8 @@ def stats_cmd(ctx: click.Context, as_json: bool) -> None:
 @click.pass_context
 def check_cmd(ctx: click.Context, as_json: bool) -> None:
     """Verify the index: every file, term, posting and stored article; exit 0 if healthy."""
-    from .check import check_index
     from .errors import IndexCorruptError
+    from .stores import check_index
 
     with _errors(as_json):
         report = check_index(ctx.obj["index"])
@@ -434,11 +430,21 @@ def check_cmd(ctx: click.Context, as_json: bool) -> None:
             click.echo(f"problem: {problem}")
         for note in report.notes:
             click.echo(f"note: {note}")
+        for shard in report.shards:
+            click.echo(
+                f"shard {shard['shard']} ({'+'.join(shard['addresses'])}): "
+                f"{shard['articles']} articles, {shard['terms']} terms, "
+                f"{shard['postings']} postings"
+            )
         state = "healthy" if report.ok else f"DAMAGED ({len(report.problems)} problems)"
+        where = (
+            f"{len(report.shards)} shards"
+            if report.shards
+            else f"generation {report.generation}, {report.segments} segments"
+        )
         click.echo(
-            f"{report.index_dir}: {state}; generation {report.generation}, "
-            f"{report.segments} segments, {report.articles} articles, {report.terms} terms, "
-            f"{report.postings} postings"
+            f"{report.index_dir}: {state}; {where}, {report.articles} articles, "
+            f"{report.terms} terms, {report.postings} postings"
         )
         if not report.ok:
             click.echo("run 'seedsearch index --rebuild' to rebuild it")

@@ -3,17 +3,19 @@
 Errors leave as one line on stderr (or a JSON error object on stdout with ``--json``) and
 the error's exit code. Answers are built as lines of (text, rich style) segments, styled
 by rich on a terminal and written plain (without importing rich) when piped; text from
-documents and file names goes through :mod:`seedsearch.display` on its way out.
+documents and file names goes through :mod:`seedsearch.display` on its way out. Nothing
+here imports click at start-up: a plain search (see :mod:`.cli_entry`) runs without it.
 """
 
 from __future__ import annotations
 
+import codecs
+import io
+import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, NoReturn
-
-import click
 
 from .display import display_path, dumps, terminal_text
 from .errors import SeedsearchError
@@ -26,11 +28,39 @@ if TYPE_CHECKING:
     from .results import Hit, SearchResult
 
 
+def _plain(stream: Any) -> bool:
+    """Whether ``click.echo`` writes to ``stream`` as it is: a text stream whose encoding
+    and error handler are set and whose encoding is not ASCII (click re-wraps those)."""
+    if os.name == "nt" or not isinstance(stream, io.TextIOBase):
+        return False
+    encoding = getattr(stream, "encoding", None)
+    if not encoding or getattr(stream, "errors", None) is None:
+        return False
+    try:
+        return codecs.lookup(encoding).name != "ascii"
+    except LookupError:
+        return False
+
+
+def echo(message: str, err: bool = False) -> None:
+    """``click.echo(message, err=err)``, without importing click (a tenth of a cold
+    search) where it would write the message as it is: on a plain text stream, with no
+    escape sequence for click to strip when piped. Anything else goes through click."""
+    stream = sys.stderr if err else sys.stdout
+    if "\x1b" in message or not _plain(stream):
+        import click
+
+        click.echo(message, err=err)
+        return
+    stream.write(message + "\n")
+    stream.flush()
+
+
 def _fail(err: SeedsearchError, as_json: bool) -> NoReturn:
     if as_json:
-        click.echo(dumps(err.to_dict()))
+        echo(dumps(err.to_dict()))
     else:
-        click.echo(f"seedsearch: error: {terminal_text(err.message)}", err=True)
+        echo(f"seedsearch: error: {terminal_text(err.message)}", err=True)
     sys.exit(err.exit_code)
 
 
@@ -43,7 +73,7 @@ def _errors(as_json: bool) -> Iterator[None]:
 
 
 def _emit_json(payload: Any) -> None:
-    click.echo(dumps(payload, indent=2))
+    echo(dumps(payload, indent=2))
 
 
 def _console(stderr: bool = False) -> Console:
@@ -53,7 +83,7 @@ def _console(stderr: bool = False) -> Console:
 
 
 def _warn(message: str) -> None:
-    click.echo(f"seedsearch: error: {terminal_text(message)}", err=True)
+    echo(f"seedsearch: error: {terminal_text(message)}", err=True)
 
 
 def _batch_printer(as_json: bool) -> Callable[[IndexReport], None]:
@@ -61,11 +91,11 @@ def _batch_printer(as_json: bool) -> Callable[[IndexReport], None]:
 
     def on_batch(report: IndexReport) -> None:
         if as_json:
-            click.echo(dumps(report.to_dict()))
+            echo(dumps(report.to_dict()))
             return
         skipped = f", {len(report.skipped)} skipped" if report.skipped else ""
         gone = "; missing, kept: " + ", ".join(map(display_path, report.vanished))
-        click.echo(
+        echo(
             f"{time.strftime('%H:%M:%S')} {report.added} added, {report.updated} updated, "
             f"{report.removed} removed{skipped} ({report.seconds:.2f} s)"
             f"{gone if report.vanished else ''}"
@@ -120,20 +150,18 @@ def _progress(enabled: bool) -> Iterator[Callable[[str, int, int], None] | None]
 def _print_report(report: IndexReport) -> None:
     verb = "Updated" if report.changed else "Index up to date:"
     where = display_path(report.index_dir)
-    click.echo(
+    echo(
         f"{verb} {where}: {report.documents} documents, {report.passages} passages "
         f"({report.added} added, {report.updated} updated, {report.removed} removed, "
         f"{report.unchanged} unchanged, {len(report.skipped)} skipped) in {report.seconds:.2f} s"
     )
     for s in report.skipped:
-        click.echo(f"  skipped {display_path(s.path)}: {terminal_text(s.reason)}")
+        echo(f"  skipped {display_path(s.path)}: {terminal_text(s.reason)}")
     from .sources import display_name
 
     for root in report.vanished:
         name = display_path(display_name(root))
-        click.echo(
-            f"  source missing, its articles are kept: {name} (seedsearch forget drops them)"
-        )
+        echo(f"  source missing, its articles are kept: {name} (seedsearch forget drops them)")
 
 
 # Output is built as lines of (text, rich style) segments: styled by rich on a terminal,
@@ -152,21 +180,21 @@ def _write(lines: list[Line], pager: bool = False) -> None:
         from rich.text import Text
 
         if pager:
-            import io
-
             from rich.console import Console
 
             con = Console(file=io.StringIO(), force_terminal=True, highlight=False)
             con.size = _console().size  # the real terminal's width
             for line in lines:
                 con.print(Text.assemble(*line))
+            import click
+
             click.echo_via_pager(con.file.getvalue(), color=True)  # type: ignore[attr-defined]
             return
         con = _console()
         for line in lines:
             con.print(Text.assemble(*line))
     else:
-        click.echo("\n".join("".join(text for text, _ in line) for line in lines))
+        echo("\n".join("".join(text for text, _ in line) for line in lines))
 
 
 def _write_paged(chunks: Iterator[list[Line]]) -> None:
@@ -176,8 +204,6 @@ def _write_paged(chunks: Iterator[list[Line]]) -> None:
         for lines in chunks:
             _write(lines)
         return
-    import io
-
     from rich.console import Console
     from rich.text import Text
 
@@ -191,6 +217,8 @@ def _write_paged(chunks: Iterator[list[Line]]) -> None:
             for line in lines:
                 con.print(Text.assemble(*[(terminal_text(t), style) for t, style in line]))
             yield buffer.getvalue()
+
+    import click
 
     click.echo_via_pager(rendered(), color=True)
 
@@ -319,8 +347,8 @@ def _print_doc_eval(
         for m in ("P@1", "MRR@10", "Recall@10", "nDCG@10")
         for n in names
     )
-    click.echo(head + " |")
-    click.echo("|---" * (3 + 4 * len(reports)) + "|")
+    echo(head + " |")
+    echo("|---" * (3 + 4 * len(reports)) + "|")
     for variant in [*first.variants, "all"]:
         for source in [*first.sources, "all"]:
             figs = [r.figures(source, variant) for _, r in reports]
@@ -331,8 +359,8 @@ def _print_doc_eval(
                 for key in ("p_at_1", "mrr_at_10", "recall_at_10", "ndcg_at_10")
                 for f in figs
             ]
-            click.echo(f"| {variant} | {source} | {figs[0].queries} | " + " | ".join(cells) + " |")
+            echo(f"| {variant} | {source} | {figs[0].queries} | " + " | ".join(cells) + " |")
     if show_misses:
         for q in first.misses:
             top = q.ranked[0] if q.ranked else "(no hits)"
-            click.echo(f"miss@1 [{q.source}/{q.variant}] {q.query!r}: {top}")
+            echo(f"miss@1 [{q.source}/{q.variant}] {q.query!r}: {top}")

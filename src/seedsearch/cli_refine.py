@@ -1,11 +1,12 @@
-"""The search command's filter, sort and facet options (see :mod:`.refine`)."""
+"""The search command's filter, sort and facet options (see :mod:`.refine`).
+
+click is imported only to declare the options: a plain search reads them without it
+(see :mod:`.cli_entry`)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any, TypeVar
-
-import click
 
 from .refine import SORTS, Refine
 
@@ -24,6 +25,8 @@ FILTER_OPTIONS = (
 
 def refine_options(command: F) -> F:
     """Add the filter options, ``--sort`` and ``--facets`` to a command."""
+    import click
+
     command = click.option(
         "--facets",
         "facets",

@@ -9,7 +9,7 @@ import click
 
 from .cli_output import _batch_printer, _errors, _warn
 from .cli_strict import StrictCommand
-from .errors import SeedsearchError
+from .errors import OptionError, SeedsearchError
 
 
 @click.command("serve", cls=StrictCommand)
@@ -58,11 +58,14 @@ def serve_cmd(
     synonyms: str | None,
 ) -> None:
     """Serve the search page, article pages and the JSON API (docs at /docs)."""
+    from .stores import is_cluster
     from .synonyms import for_index
     from .web.server import check_port, serve
 
     index = index_dir or ctx.obj["index"]
     with _errors(False):
+        if watch and is_cluster(index):
+            raise OptionError("--watch needs a folder index, not a xapian:// cluster")
         check_port(host, port)
         for_index(index, synonyms)  # a bad file is refused now, not at the first search
         click.echo(f"seedsearch: serving {index} on http://{host}:{port}/", err=True)

@@ -255,21 +255,38 @@ def stop(folder: str | os.PathLike[str]) -> Cluster:
 
 
 def _end(processes: list[Process]) -> None:
-    for p in processes:
-        if _running(p.pid):
-            try:
-                os.kill(p.pid, signal.SIGTERM)
-            except ProcessLookupError:
-                continue
+    # A server forks a process per connection, in its own process group (it was started
+    # in a session of its own): those are ended too, or a connection would outlive it
+    # (a writer's still holding the database's lock).
+    ours = list(dict.fromkeys(pid for p in processes for pid in _group(p.pid)))
+    for pid in ours:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + STOP_SECONDS
-    for p in processes:
-        while _running(p.pid) and time.monotonic() < deadline:
-            _reap(p.pid)
+    for pid in ours:
+        while _running(pid) and time.monotonic() < deadline:
+            _reap(pid)
             time.sleep(0.05)
-        if _running(p.pid):
+        if _running(pid):
             with contextlib.suppress(ProcessLookupError):
-                os.kill(p.pid, signal.SIGKILL)
-        _reap(p.pid)
+                os.kill(pid, signal.SIGKILL)
+        _reap(pid)
+
+
+def _group(leader: int) -> list[int]:
+    """The Xapian servers of the process group ``leader`` started: itself if it runs,
+    and the processes it forked (still there when it died first)."""
+    found = [leader] if _running(leader) else []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == leader:
+            continue
+        try:
+            group = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[2])
+        except (OSError, IndexError, ValueError):
+            continue
+        if group == leader and _alive(int(entry.name)):
+            found.append(int(entry.name))
+    return found
 
 
 def _reap(pid: int) -> None:

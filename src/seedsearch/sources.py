@@ -276,6 +276,12 @@ def list_sources(index_dir: str | os.PathLike[str]) -> list[SourceInfo]:
         with reading(index.index_dir):
             meta = indexed_meta(s)
             paths = [path for _, _, path in manifest(s).values()]
+    return describe_sources(meta, paths)
+
+
+def describe_sources(meta: dict[str, Any], paths: Sequence[str]) -> list[SourceInfo]:
+    """The sources recorded in ``meta`` (roots, sources, updated) and what they hold of
+    the articles stored under ``paths``; shared by both kinds of index."""
     roots: list[str] = list(meta.get("roots") or [])
     known: dict[str, dict[str, Any]] = meta.get("sources") or {}
     out = []
@@ -311,12 +317,18 @@ def forget_source(
     current = committed(Path(index_dir), rebuild=False)
     if not current.exists:
         raise IndexNotFoundError(f"no index at {index_dir}: run 'seedsearch index' to build it")
-    target = normalise(path)
-    roots = current.roots or []
-    if target not in roots:
-        matches = [r for r in roots if os.path.realpath(r) == os.path.realpath(target)]
-        if not matches:
-            listed = ", ".join(display_name(r) for r in roots) or "none"
-            raise SourceError(f"{path} is not a source of this index (its sources: {listed})")
-        target = matches[0]
+    target = forget_target(current.roots or [], path)
     return update_index(index_dir, forget=target, progress=progress)
+
+
+def forget_target(roots: Sequence[str], path: str) -> str:
+    """The recorded source ``path`` names (as listed, or another path to the same
+    folder), or a SourceError listing the sources."""
+    target = normalise(path)
+    if target in roots:
+        return target
+    matches = [r for r in roots if os.path.realpath(r) == os.path.realpath(target)]
+    if not matches:
+        listed = ", ".join(display_name(r) for r in roots) or "none"
+        raise SourceError(f"{path} is not a source of this index (its sources: {listed})")
+    return matches[0]

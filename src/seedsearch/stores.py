@@ -1,10 +1,11 @@
 """Where an index lives: a folder (Whoosh, the default) or a Xapian cluster.
 
-The front ends open an index through :func:`open_store` and index through
-:func:`update_index`; both read the same ``--index`` / ``SEEDSEARCH_INDEX`` value. A value
-starting with ``xapian://`` names a cluster of ``xapian-tcpsrv`` servers (see
-:mod:`.xapian_store`), anything else an index folder. Nothing of Xapian is imported for a
-folder.
+The front ends open an index through :func:`open_store`, and index, list and forget its
+sources and check it through :func:`update_index`, :func:`list_sources`,
+:func:`forget_source` and :func:`check_index`; all read the same ``--index`` /
+``SEEDSEARCH_INDEX`` value. A value starting with ``xapian://`` names a cluster of
+``xapian-tcpsrv`` servers (see :mod:`.xapian_store`), anything else an index folder.
+Nothing of Xapian is imported for a folder.
 """
 
 from __future__ import annotations
@@ -15,10 +16,12 @@ from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
+    from .check import CheckReport
     from .index import IndexReport
     from .refine import Refine
     from .results import Hit, SearchResult
     from .schema import Article, IndexStats, Progress
+    from .sources import SourceInfo
     from .store import ArticleWindow
 
 # Path("xapian://a:1") reads "xapian:/a:1": a spec that went through a Path is still one.
@@ -117,6 +120,44 @@ def update_index(
         follow_symlinks=follow_symlinks,
         **more,
     )
+
+
+# The writer's side of the seam: an index's sources, forgetting one, checking it.
+
+
+def list_sources(spec: str | os.PathLike[str]) -> list[SourceInfo]:
+    """The sources of the index ``spec`` names (see :func:`.sources.list_sources`)."""
+    if is_cluster(spec):
+        from .xapian_store.maintenance import cluster_sources
+
+        return cluster_sources(cluster_spec(spec))
+    from .sources import list_sources as folder_sources
+
+    return folder_sources(spec)
+
+
+def forget_source(
+    spec: str | os.PathLike[str], path: str, progress: Progress | None = None
+) -> IndexReport:
+    """Remove the source ``path`` and its articles (see :func:`.sources.forget_source`)."""
+    if is_cluster(spec):
+        from .xapian_store.maintenance import forget_cluster_source
+
+        return forget_cluster_source(cluster_spec(spec), path, progress)
+    from .sources import forget_source as forget_folder_source
+
+    return forget_folder_source(spec, path, progress)
+
+
+def check_index(spec: str | os.PathLike[str]) -> CheckReport:
+    """Verify the index ``spec`` names (see :func:`.check.check_index`)."""
+    if is_cluster(spec):
+        from .xapian_store.maintenance import check_cluster
+
+        return check_cluster(cluster_spec(spec))
+    from .check import check_index as check_folder
+
+    return check_folder(spec)
 
 
 if TYPE_CHECKING:

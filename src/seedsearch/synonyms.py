@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from importlib.resources import files
 from pathlib import Path
 
 from .analysis import analyse, fold, is_stop_word
@@ -156,7 +155,9 @@ _CACHE: dict[tuple[str, ...], tuple[tuple[object, ...], Synonyms]] = {}
 def builtin() -> Synonyms:
     global _BUILTIN
     if _BUILTIN is None:
-        text = files("seedsearch").joinpath("data", FILE_NAME).read_text(encoding="utf-8")
+        # Read beside this module: importlib.resources would load zipfile and tempfile
+        # in every search for the same path.
+        text = (Path(__file__).parent / "data" / FILE_NAME).read_text(encoding="utf-8")
         _BUILTIN = parse(text, "built-in synonyms")
     return _BUILTIN
 

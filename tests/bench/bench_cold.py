@@ -6,8 +6,11 @@ Times, as fresh processes of this interpreter, in rounds whose order rotates (so
 machine's drift slows all alike): a `python -c` that opens an FTS5 database of the same
 corpus (built into ``--work`` on first use, as the shared kit's peers.py builds it) and
 prints the top 10 titles for the query; `seedsearch --index DIR search QUERY` of this
-code; and, with ``--base-src``, the same command run from another checkout's ``src``.
-Prints the median, the quartiles and the ratios to FTS5's median.
+code (its console script); with ``--base-src``, the same command run from another
+checkout's ``src``; with ``--floors``, what any cold search on this machine pays: a bare
+``python -c pass`` and the import of the Whoosh modules a search reads an index with.
+Prints the median wall time, its quartiles, the ratio to FTS5's median, and the median
+CPU time (user + system) of the process, which other load on the machine disturbs less.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -24,6 +28,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 PEERS = REPO.parent / "shared" / "bench" / "peers.py"
 LAUNCH = "import sys; from seedsearch.cli import run; sys.argv[0] = 'seedsearch'; sys.exit(run())"
+WHOOSH = (
+    "import seedsearch, whoosh.index, whoosh.searching, whoosh.codec.whoosh3, whoosh.collectors"
+)
 FTS5 = """import sqlite3, sys
 con = sqlite3.connect(sys.argv[1])
 rows = con.execute(
@@ -45,13 +52,20 @@ def build_fts5(corpus: Path, db: Path, peers: Path) -> None:
     module.SqliteFts5().build(module.load_corpus(str(corpus)), str(db))
 
 
-def run(cmd: list[str], env: dict[str, str] | None = None) -> float:
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
+    """Wall and CPU seconds of one run of ``cmd``."""
+    cpu = _children_cpu()
     started = time.perf_counter()
     done = subprocess.run(cmd, env=env, capture_output=True)
     took = time.perf_counter() - started
     if done.returncode not in (0, 1):  # 1: no article matched
         raise SystemExit(f"{cmd[:3]} exited {done.returncode}: {done.stderr[-400:]!r}")
-    return took
+    return took, _children_cpu() - cpu
 
 
 def main() -> None:
@@ -63,6 +77,7 @@ def main() -> None:
     ap.add_argument("--peers", type=Path, default=PEERS)
     ap.add_argument("--query", default="énergie")
     ap.add_argument("--runs", type=int, default=40)
+    ap.add_argument("--floors", action="store_true", help="also time python and Whoosh alone")
     args = ap.parse_args()
 
     db = args.work / "fts5.db"
@@ -78,6 +93,9 @@ def main() -> None:
         env = {**os.environ, "PYTHONPATH": str(args.base_src.resolve())}
         cmd = [sys.executable, "-c", LAUNCH, "--index", str(args.index), "search", args.query]
         commands["seedsearch (base)"] = (cmd, env)
+    if args.floors:
+        commands["python -c pass"] = ([sys.executable, "-c", "pass"], None)
+        commands["whoosh imports"] = ([sys.executable, "-c", WHOOSH], None)
     # Byte-compiled, as a regular install leaves them (PYTHONDONTWRITEBYTECODE or a
     # read-only checkout would otherwise compile every module in every run).
     for src in [REPO / "src", *([args.base_src] if args.base_src else [])]:
@@ -86,17 +104,24 @@ def main() -> None:
     for name in names:  # warm-up: byte-compiled modules and the page cache
         run(*commands[name])
     times: dict[str, list[float]] = {name: [] for name in names}
+    cpu: dict[str, list[float]] = {name: [] for name in names}
     for r in range(args.runs):
         shift = r % len(names)
         for name in names[shift:] + names[:shift]:
-            times[name].append(run(*commands[name]))
+            wall, used = run(*commands[name])
+            times[name].append(wall)
+            cpu[name].append(used)
 
     base = statistics.median(times["sqlite-fts5"])
-    print(f"cold '{args.query}', {args.runs} runs each, interleaved; wall ms")
-    print(f"{'command':<20} {'median':>8} {'q1':>8} {'q3':>8} {'× fts5':>8}")
+    print(f"cold '{args.query}', {args.runs} runs each, interleaved; ms")
+    print(f"{'command':<20} {'wall':>8} {'q1':>8} {'q3':>8} {'× fts5':>8} {'cpu':>8}")
     for name in names:
         q1, med, q3 = statistics.quantiles(times[name], n=4)
-        print(f"{name:<20} {med * 1e3:>8.1f} {q1 * 1e3:>8.1f} {q3 * 1e3:>8.1f} {med / base:>8.2f}")
+        used = statistics.median(cpu[name]) * 1e3
+        print(
+            f"{name:<20} {med * 1e3:>8.1f} {q1 * 1e3:>8.1f} {q3 * 1e3:>8.1f} "
+            f"{med / base:>8.2f} {used:>8.1f}"
+        )
 
 
 if __name__ == "__main__":

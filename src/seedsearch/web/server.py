@@ -120,7 +120,12 @@ def _serve(
         "http": HeadTimeoutProtocol,
     }
     if workers > 1:
-        os.environ["SEEDSEARCH_INDEX"] = os.path.abspath(index_dir)
+        from ..stores import cluster_spec, is_cluster
+
+        # Each worker opens the index again: a folder by its absolute path (a worker's
+        # working directory may differ), a cluster by its address as given.
+        where = cluster_spec(index_dir) if is_cluster(index_dir) else os.path.abspath(index_dir)
+        os.environ["SEEDSEARCH_INDEX"] = where
         os.environ["SEEDSEARCH_ALLOWED_HOSTS"] = ",".join(names)
         os.environ["SEEDSEARCH_SYNONYMS"] = os.path.abspath(synonyms) if synonyms else ""
         uvicorn.run(

@@ -103,7 +103,7 @@ def open_shard(shard: Shard) -> Any:
         try:
             return x.remote_open(address.host, address.port, ANSWER_MS, CONNECT_MS)
         except x.Error as err:
-            reasons.append(f"{address}: {_reason(err)}")
+            reasons.append(f"{address}: {reason(err)}")
     raise ShardUnavailableError(f"{shard} is unavailable: {'; '.join(reasons)}")
 
 
@@ -118,11 +118,11 @@ def open_writer(shard: Shard) -> Any:
         ) from None
     except x.Error as err:
         raise ShardUnavailableError(
-            f"{shard} cannot be written: {shard.writer}: {_reason(err)} "
+            f"{shard} cannot be written: {shard.writer}: {reason(err)} "
             "(is its xapian-tcpsrv running with --writable?)"
         ) from None
 
 
-def _reason(err: Exception) -> str:
+def reason(err: Exception) -> str:
     text = str(getattr(err, "get_msg", lambda: "")() or err)
     return " ".join(text.split())[:200] or type(err).__name__

@@ -142,6 +142,14 @@ def title_row(doc_id: str, parts: list[dict[str, Any]]) -> list[str]:
     return [text_key, title_key(parts[0].get("title", ""))]
 
 
+def title_row_of(record: dict[str, Any]) -> list[str]:
+    """[text key, title key] of an article, from its stored record."""
+    from ..titles import title_key
+
+    keys = str(record.get("fold", "")).split("\x00")
+    return [keys[1] if len(keys) > 1 else "", title_key(record.get("title", ""))]
+
+
 def _add_text(doc: Any, prefix: str, text: str) -> None:
     for tok in analyse(text):
         if _fits(prefix + tok.text):

@@ -1,11 +1,18 @@
 """Indexing into a cluster: each article to the shard of its doc_id, incrementally.
 
 Files are read and analysed by the shared documents and prepare stages (the same terms
-and passage tables as a folder index). A file whose content hash is the one recorded for
-its articles is not analysed again; articles whose file is gone are deleted. Each shard
-commits its articles with its records (ids, hashes, spelling dictionary, statistics); the
-shards commit one after the other, so a run stopped midway leaves each shard whole, some
-updated and some not, and the next run completes them.
+and passage tables as a folder index), and the run is planned as a folder's is
+(:func:`..sources.plan`: the recorded sources, vanished ones kept, one forgotten). A file
+whose content hash is the one recorded for its articles is not analysed again; articles
+whose file is gone are deleted. Each shard commits its articles with its records (ids,
+hashes, spelling dictionary, statistics, sources); the shards commit one after the other,
+so a run stopped midway leaves each shard whole, some updated and some not, and the next
+run completes them.
+
+A writable server commits on its own every 10,000 changes or so (Xapian's flush
+threshold), records or not: a run marks each shard as being written (``RUN_KEY``) before
+its first change, and clears the mark in its own commit. A shard found marked was flushed
+midway by a run that then failed: its records are rebuilt from its stored articles.
 """
 
 from __future__ import annotations
@@ -15,18 +22,19 @@ import os
 import time
 from collections import Counter
 from collections.abc import Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ShardUnavailableError
 from . import layout
-from .connect import open_writer, parse_spec, shard_of, xapian
+from .connect import Shard, open_writer, parse_spec, reason, shard_of, xapian
 
 if TYPE_CHECKING:
+    from ..generation import Committed
     from ..index import IndexReport
     from ..schema import Progress
 
 
+RUN_KEY = "seedsearch:run"  # set while a run writes the shard, cleared by its commit
 _SIZES = ("parts", "body_length", "title_length")
 
 
@@ -35,21 +43,64 @@ class _ShardState:
 
     def __init__(self, db: Any) -> None:
         self.db = db
-        self.docs: dict[str, list[str]] = layout.read_json(db, layout.DOCS_KEY, {})
-        self.words: Counter[str] = Counter(layout.read_json(db, layout.WORDS_KEY, {}))
         stats = layout.read_json(db, layout.STATS_KEY, {})
         self.stats = stats
-        self.passages = int(stats.get("passages", 0))
-        self.positions = int(stats.get("positions", 0))
-        self.titles: dict[str, list[str]] = layout.read_json(db, layout.TITLES_KEY, {})
-        self.parts: Counter[str] = Counter(layout.read_json(db, layout.PARTS_KEY, {}))
-        # The shared ranking's statistics (see layout.sizes); None: the shard was written
-        # before they were kept, and they stay unknown until a rebuild.
-        self.sizes: Counter[str] | None = (
-            Counter({k: int(stats.get(k, 0)) for k in _SIZES})
-            if "parts" in stats or not self.docs
-            else None
-        )
+        if db.get_metadata(RUN_KEY):
+            self._recount()
+        else:
+            self.docs: dict[str, list[str]] = layout.read_json(db, layout.DOCS_KEY, {})
+            self.words: Counter[str] = Counter(layout.read_json(db, layout.WORDS_KEY, {}))
+            self.passages = int(stats.get("passages", 0))
+            self.positions = int(stats.get("positions", 0))
+            self.titles: dict[str, list[str]] = layout.read_json(db, layout.TITLES_KEY, {})
+            self.parts: Counter[str] = Counter(layout.read_json(db, layout.PARTS_KEY, {}))
+            # The shared ranking's statistics (see layout.sizes); None: the shard was
+            # written before they were kept, and they stay unknown until a rebuild.
+            known = "parts" in stats or not self.docs
+            self.sizes: Counter[str] | None = (
+                Counter({k: int(stats.get(k, 0)) for k in _SIZES}) if known else None
+            )
+        # Changes wait for the commit in a transaction, which a failed run cancels: a
+        # client that merely disconnects has its pending changes committed by the server.
+        db.begin_transaction(False)
+        db.set_metadata(RUN_KEY, "1")  # committed only with a run that did not finish
+
+    def _recount(self) -> None:
+        """The records of the articles the shard holds, read from them."""
+        from ..prepare import _words_of
+
+        self.docs, self.words = {}, Counter()
+        self.passages = self.positions = 0
+        self.titles, self.parts, self.sizes = {}, Counter(), Counter()
+        for posting in self.db.postlist(""):
+            record = layout.stored(self.db.get_document(posting.docid))
+            parts = layout.parts_of(record)
+            self.docs[record["doc_id"]] = [record.get("sha", ""), record.get("path", "")]
+            self.words.update(_words_of(parts))
+            self.titles[record["doc_id"]] = layout.title_row_of(record)
+            self.parts.update(layout.extra_parts(record))
+            if self.sizes is not None and "lengths" in record:
+                self.sizes.update(layout.sizes(record))
+            else:
+                self.sizes = None
+            for part in parts:
+                self.passages += len(part["passages"])
+                self.positions += sum(p[6] for p in part["passages"])
+
+    def clear(self) -> None:
+        """Delete every article the shard stores, recorded or not (a rebuild)."""
+        for docid in [p.docid for p in self.db.postlist("")]:
+            self.db.delete_document(docid)
+        self.docs, self.words = {}, Counter()
+        self.passages = self.positions = 0
+        self.titles, self.parts, self.sizes = {}, Counter(), Counter()
+
+    def cancel(self) -> None:
+        """Drop the run's changes (a shard committed already keeps its commit)."""
+        with contextlib.suppress(Exception):  # the shard may be the one that failed
+            self.db.cancel_transaction()
+        with contextlib.suppress(Exception):
+            self.db.close()
 
     def forget(self, doc_id: str) -> None:
         """Delete an article, its words and sizes leaving the shard's records with it."""
@@ -80,19 +131,41 @@ def update_cluster(
     rebuild: bool = False,
     progress: Progress | None = None,
     follow_symlinks: bool = False,
+    forget: str | None = None,
 ) -> IndexReport:
     """Bring the cluster ``spec`` in line with its sources plus ``paths`` (the bundled
-    articles when it has none); every shard must be up. A shard failing midway is a
-    ShardUnavailableError (the shards committed before it keep their commit; the others
-    their previous one)."""
+    articles when it has none), minus ``forget``; every shard must be up. A shard failing
+    midway is a ShardUnavailableError (the shards committed before it keep their commit;
+    the others their previous one)."""
     x = xapian()
     try:
-        return _update(spec, paths, rebuild, progress, follow_symlinks)
+        return _update(spec, paths, rebuild, progress, follow_symlinks, forget)
     except (x.NetworkError, x.DatabaseError) as err:
+        down = [str(s) for s in parse_spec(spec) if not _answers(s)] or [f"a shard of {spec}"]
         raise ShardUnavailableError(
-            f"a shard of {spec} failed while indexing: {err.get_msg()}; run the same "
-            "'seedsearch index' again once it is back"
+            f"{', '.join(down)} failed while indexing ({reason(err)}); run the same "
+            "'seedsearch index' again once it is back: it completes the shards left behind"
         ) from None
+
+
+def _answers(shard: Shard) -> bool:
+    x = xapian()
+    try:
+        x.remote_open(shard.writer.host, shard.writer.port, 2000, 1000).close()
+    except x.Error:
+        return False
+    return True
+
+
+def recorded_sources(db: Any) -> Committed:
+    """What a shard records of the cluster's sources, as a folder's writer reads its own."""
+    from ..generation import Committed
+
+    stats = layout.read_json(db, layout.STATS_KEY, {})
+    roots = stats.get("roots")
+    return Committed(
+        bool(stats), list(roots) if isinstance(roots, list) else None, stats.get("sources") or {}
+    )
 
 
 def _update(
@@ -101,43 +174,53 @@ def _update(
     rebuild: bool,
     progress: Progress | None,
     follow_symlinks: bool,
+    forget: str | None,
 ) -> IndexReport:
-    from ..documents import Skipped, scan
+    report = progress or (lambda stage, done, total: None)
+    shards = parse_spec(spec)
+    states: dict[int, _ShardState] = {}
+    try:
+        for shard in shards:
+            states[shard.number] = _ShardState(open_writer(shard))
+        return _run(spec, shards, states, paths, rebuild, report, follow_symlinks, forget)
+    except BaseException:
+        for state in states.values():
+            state.cancel()
+        raise
+
+
+def _run(
+    spec: str,
+    shards: tuple[Shard, ...],
+    states: dict[int, _ShardState],
+    paths: Sequence[str | os.PathLike[str]] | None,
+    rebuild: bool,
+    report: Progress,
+    follow_symlinks: bool,
+    forget: str | None,
+) -> IndexReport:
+    from ..documents import Skipped
     from ..index import IndexReport
     from ..prepare import _prepare, _Prepared, _Unchanged
     from ..schema import now
-    from ..sources import normalise
+    from ..sources import plan, scan_plan
 
     started = time.perf_counter()
-    report = progress or (lambda stage, done, total: None)
-    shards = parse_spec(spec)
-    states = {s.number: _ShardState(open_writer(s)) for s in shards}
-    first = states[shards[0].number]
-    roots: list[str] = [] if rebuild else list(first.stats.get("roots", []))
-    for p in paths or ():
-        root = normalise(p)
-        if root not in roots:
-            roots.append(root)
-    if not roots:
-        from ..sources import bundled_root
-
-        roots = [bundled_root()]
-    present = [r for r in roots if Path(r).exists()]
-    vanished = [r for r in roots if r not in present]
+    # Shard 1 commits first: its records are the newest.
+    current = recorded_sources(states[shards[0].number].db)
+    run = plan(current, paths, forget=forget)
 
     if rebuild:
         for state in states.values():
-            for doc_id in list(state.docs):
-                state.forget(doc_id)
-            state.sizes = Counter()  # every article is written again: counted afresh
-            state.parts = Counter()
+            state.clear()
     known: dict[str, tuple[str, list[str]]] = {}  # path -> (sha, doc ids)
     for state in states.values():
         for doc_id, (doc_sha, doc_path) in state.docs.items():
             known.setdefault(doc_path, (doc_sha, []))[1].append(doc_id)
+    ids = _ids(known)
 
     report("scan", 0, 0)
-    sources, skipped = scan(present, follow_symlinks=follow_symlinks)
+    sources, skipped, sizes, _ = scan_plan(run, follow_symlinks=follow_symlinks)
     report("scan", len(sources), len(sources))
     counts = Counter[str]()
     seen: set[str] = set()
@@ -155,19 +238,20 @@ def _update(
             elif isinstance(result, _Prepared):
                 state = states[shard_of(result.doc_id, shards).number]
                 _write(state, states, result)
-                counts["updated" if result.doc_id in _ids(known) else "added"] += 1
+                counts["updated" if result.doc_id in ids else "added"] += 1
                 seen.add(result.doc_id)
                 nbytes += result.nbytes
         report("index", done, len(sources))
     for state in states.values():
         for doc_id, (_sha, path) in list(state.docs.items()):
-            if doc_id not in seen and not any(_under(path, r) for r in vanished):
+            if doc_id not in seen and not run.keeps(path):
                 state.forget(doc_id)
                 counts["removed"] += 1
     report("commit", 0, len(states))
     stamp = now()
+    records = {"roots": run.roots, "sources": run.describe(sizes)}
     for done, (number, state) in enumerate(states.items(), start=1):
-        _commit(state, roots, stamp, number)
+        _commit(state, records, stamp, number)
         report("commit", done, len(states))
     return IndexReport(
         index_dir=spec,
@@ -180,16 +264,12 @@ def _update(
         passages=sum(s.passages for s in states.values()),
         seconds=time.perf_counter() - started,
         megabytes=nbytes / 1e6,
-        vanished=tuple(vanished),
+        vanished=tuple(run.vanished),
     )
 
 
 def _ids(known: dict[str, tuple[str, list[str]]]) -> set[str]:
     return {doc_id for _, ids in known.values() for doc_id in ids}
-
-
-def _under(path: str, root: str) -> bool:
-    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
 
 
 def _write(state: _ShardState, states: dict[int, _ShardState], prepared: Any) -> None:
@@ -210,7 +290,7 @@ def _write(state: _ShardState, states: dict[int, _ShardState], prepared: Any) ->
     state.parts.update(layout.extra_parts(record))
 
 
-def _commit(state: _ShardState, roots: list[str], stamp: str, number: int) -> None:
+def _commit(state: _ShardState, records: dict[str, Any], stamp: str, number: int) -> None:
     x = xapian()
     layout.write_json(state.db, layout.DOCS_KEY, state.docs)
     layout.write_json(state.db, layout.WORDS_KEY, {w: n for w, n in state.words.items() if n > 0})
@@ -220,13 +300,14 @@ def _commit(state: _ShardState, roots: list[str], stamp: str, number: int) -> No
         "passages": state.passages,
         "positions": state.positions,
         "updated": stamp,
-        "roots": roots,
+        **records,
     }
     if state.sizes is not None:
         stats.update({k: state.sizes[k] for k in _SIZES})
     layout.write_json(state.db, layout.STATS_KEY, stats)
+    state.db.set_metadata(RUN_KEY, "")
     try:
-        state.db.commit()
+        state.db.commit_transaction()
         state.db.close()
     except x.Error as err:
         raise ShardUnavailableError(f"shard {number} failed to commit: {err}") from None
