@@ -1,9 +1,10 @@
 """Reading a cluster: :class:`XapianCluster`, the same answers as a folder's ``Index``.
 
-The shards' remote databases are opened as one (Xapian merges their statistics, so BM25
-scores compare across shards); a search is parsed, corrected and widened as a folder's is
-(:mod:`..search`), compiled by :mod:`.querying`, and its hits are the shared
-:class:`~..results.Hit` with snippets marked by the shared highlighter. Connections are
+The shards' remote databases are opened as one (Xapian merges their statistics); a search
+is parsed, corrected and widened as a folder's is (:mod:`..search`) and compiled by
+:mod:`.querying`, which gives the exact total; ranked by relevance, its candidates are then
+ranked, and their passages chosen, by the folder index's own code (:mod:`.pool`), and its
+hits are the shared :class:`~..results.Hit`. Connections are
 opened per call: a shard that comes back is used again at once.
 """
 
@@ -12,7 +13,7 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, cast
 
 from ..analysis import analyse, normalise_word
@@ -20,18 +21,23 @@ from ..budget import Cost
 from ..errors import DocumentNotFoundError, OptionError, ShardUnavailableError
 from ..highlight import Highlighter, mark_html
 from ..passages import PASSAGES_PER_ARTICLE
-from ..results import FACETS, HIT_META, FacetValue, Hit, SearchResult
+from ..results import HIT_META, Hit, SearchResult
 from ..schema import Article, IndexStats, stored_passage, stored_passages
 from . import layout
-from .connect import Shard, open_shard, parse_spec, shard_of, xapian
+from .connect import open_shard, parse_spec, shard_of, xapian
+from .matches import ClusterSearcher, _Matches, _Open
+from .pool import PartCache
 from .querying import XapianCompiler
+from .ranked import EXPORT_POOL, ranked_export, ranked_page
 
 if TYPE_CHECKING:
+    from ..documents import Passage
     from ..refine import Refine
     from ..similar import SimilarResult
     from ..spelling import Counts, Words
     from ..store import ArticleWindow
     from ..synonyms import Synonyms
+    from ..titles import Templates
 
 EXPORT_BATCH = 100
 
@@ -50,20 +56,6 @@ class ClusterResult(SearchResult):
         }
 
 
-@dataclass
-class _Open:
-    """The shards that answered, opened as one database, and those that did not."""
-
-    db: Any
-    shards: list[Shard]
-    missing: list[str] = field(default_factory=list)
-    parts: list[Any] = field(default_factory=list)  # each shard's own connection
-
-    def stats(self) -> list[dict[str, Any]]:
-        """Each answering shard's statistics (see :mod:`.layout`)."""
-        return [layout.read_json(part, layout.STATS_KEY, {}) for part in self.parts]
-
-
 class XapianCluster:
     """A search index served by ``xapian-tcpsrv`` shards (``xapian://`` spec)."""
 
@@ -74,6 +66,9 @@ class XapianCluster:
         self.synonyms_file: str | None = None
         self._x = xapian()
         self._words: tuple[tuple[str, ...], tuple[Words, Counts]] | None = None
+        self._templates: tuple[tuple[str, ...], Templates] | None = None
+        self._parts: tuple[tuple[str, ...], dict[str, int]] | None = None
+        self._made = PartCache()
 
     def __enter__(self) -> XapianCluster:
         return self
@@ -83,6 +78,8 @@ class XapianCluster:
 
     def close(self) -> None:
         self._words = None
+        self._templates = None
+        self._parts = None
 
     # Connections ------------------------------------------------------------------
 
@@ -131,14 +128,19 @@ class XapianCluster:
         """The spelling dictionary: the shards' own, merged (read again when a shard's
         statistics change, that is after each indexing run)."""
         opened = searcher.opened
-        key = tuple(
-            f"{shard.number}:{part.get_metadata(layout.STATS_KEY).decode()}"
-            for shard, part in zip(opened.shards, opened.parts, strict=True)
-        )
+        key = self._key(opened)
         if self._words is None or self._words[0] != key:
             tables = [layout.read_json(part, layout.WORDS_KEY, {}) for part in opened.parts]
             self._words = (key, layout.merged_words(tables))
         return self._words[1]
+
+    @staticmethod
+    def _key(opened: _Open) -> tuple[str, ...]:
+        """What names the shards' state: their statistics change with each indexing run."""
+        return tuple(
+            f"{shard.number}:{part.get_metadata(layout.STATS_KEY).decode()}"
+            for shard, part in zip(opened.shards, opened.parts, strict=True)
+        )
 
     def passage_stats(self, searcher: ClusterSearcher | None = None) -> tuple[int, float]:
         """(passages, mean passage length in words) over the shards that answer."""
@@ -173,23 +175,35 @@ class XapianCluster:
         prefix_last: bool = False,
         refine: Refine | None = None,
     ) -> ClusterResult:
-        """As :meth:`..store.Index.search` (``explain`` is not available on a cluster: the
-        hits carry no ``why``)."""
+        """As :meth:`..store.Index.search`. Ranked by relevance, the page is the folder
+        index's own search over a pool of candidates (see :mod:`.pool`), ``explain``
+        included; in date order, or for filters alone, Xapian sorts (no ``why``)."""
         from ..search import _validate
 
         _validate(query, limit, offset)
         result: ClusterResult = self._retrying(
-            lambda: self._search(query, limit, offset, prefix_last, refine)
+            lambda: self._search(query, limit, offset, prefix_last, refine, explain)
         )
         return result
 
     def _search(
-        self, query: str, limit: int, offset: int, prefix_last: bool, refine: Refine | None
+        self,
+        query: str,
+        limit: int,
+        offset: int,
+        prefix_last: bool,
+        refine: Refine | None,
+        explain: bool = False,
     ) -> ClusterResult:
         from ..search import time_budget
 
         started = time.perf_counter()
-        found = self._matches(query, prefix_last, refine, Cost(time_budget()))
+        cost = Cost(time_budget())
+        found = self._matches(query, prefix_last, refine, cost)
+        if found.pooled:
+            shared = self._pooled(found, query, limit, offset, explain, prefix_last, cost)
+            if shared is not None:
+                return replace(shared, took_ms=round((time.perf_counter() - started) * 1000, 2))
         mset = found.run(offset, limit)
         hits = self._hits(mset, found.compiler, offset + 1)
         return ClusterResult(
@@ -216,7 +230,12 @@ class XapianCluster:
         from ..search import _validate, time_budget
 
         _validate(query, 1, 0)
-        found = self._matches(query, prefix_last, refine, Cost(time_budget()))
+        cost = Cost(time_budget())
+        found = self._matches(query, prefix_last, refine, cost)
+        if found.pooled and found.total <= EXPORT_POOL:
+            # Every match in the pool: the folder index's order, as a page's.
+            yield from ranked_export(self, found, query, prefix_last, cost)
+            return
         for start in range(0, found.total, EXPORT_BATCH):
             mset = found.run(start, EXPORT_BATCH)
             yield from self._hits(mset, found.compiler, start + 1)
@@ -272,6 +291,9 @@ class XapianCluster:
                 found.query, found.total, found.compiler = wide.query, wide.total, wide.compiler
                 found.corrected = unparse(loose)
                 node = loose
+        # Ranked by the folder index's own code (see _pooled) when ranked by relevance.
+        found.pooled = bool(found.total) and found.sort == RELEVANCE
+        found.node = refine.apply(node) if node is not None else both
         if found.total == 0 and node is not None:
             better, changed = correct(node, cast(Any, found.compiler_for(thesaurus)), 1)
             if changed:
@@ -280,6 +302,66 @@ class XapianCluster:
                 if trial.total:
                     found.suggestion = unparse(better)
         return found
+
+    def _pooled(
+        self,
+        found: _Matches,
+        query: str,
+        limit: int,
+        offset: int,
+        explain: bool,
+        prefix_last: bool,
+        cost: Cost,
+    ) -> ClusterResult | None:
+        """The page ranked by the folder index's own search (see :mod:`.ranked`); None
+        when that search finds nothing to rank."""
+        ranked = ranked_page(self, found, query, limit, offset, explain, prefix_last, cost)
+        if ranked is None:
+            return None
+        shared, shown, complete = ranked
+        return ClusterResult(
+            query,
+            shared.total if complete else found.total,
+            0.0,
+            shared.corrected,
+            shared.ignored,
+            tuple(shown),
+            shared.suggestion,
+            limit,
+            offset,
+            shared.completed,
+            shared.also,
+            filters=found.refine.params(sort=False),
+            sort=found.sort,
+            facets=found.facets() if found.refine.facets else None,
+            missing_shards=tuple(found.opened.missing),
+        )
+
+    def extra_parts(self, searcher: ClusterSearcher) -> dict[str, int]:
+        """What articles in several parts add to terms' document frequencies, over the
+        shards (see :func:`.layout.extra_parts`)."""
+        key = self._key(searcher.opened)
+        if self._parts is None or self._parts[0] != key:
+            total: Counter[str] = Counter()
+            for part in searcher.opened.parts:
+                total.update(layout.read_json(part, layout.PARTS_KEY, {}))
+            self._parts = (key, dict(total))
+        return self._parts[1]
+
+    def templates(self, searcher: ClusterSearcher) -> Templates:
+        """The template titles of the whole cluster (see :mod:`..titles`)."""
+        from ..titles import templates
+
+        key = self._key(searcher.opened)
+        if self._templates is None or self._templates[0] != key:
+            opened = searcher.opened
+            rows = []
+            for part in opened.parts:
+                docs = layout.read_json(part, layout.DOCS_KEY, {})
+                titles = layout.read_json(part, layout.TITLES_KEY, {})
+                rows += [(d, t[0], t[1], docs[d][1]) for d, t in titles.items() if d in docs]
+            self._templates = (key, templates(sorted(rows)))
+        return self._templates[1]
 
     def _hits(self, mset: Any, compiler: XapianCompiler | None, first_rank: int) -> list[Hit]:
         highlighter = (
@@ -339,6 +421,21 @@ class XapianCluster:
             passages=tuple(p for f in parts for p in stored_passages(f)),
             meta=dict(record.get("meta") or {}),
         )
+
+    def passages(self) -> Iterator[tuple[str, Passage]]:
+        """(doc_id, passage) for every passage of every article of the cluster."""
+
+        def every() -> list[tuple[str, Passage]]:
+            db = self._open().db
+            out = []
+            for posting in db.postlist(""):
+                record = layout.stored(db.get_document(posting.docid))
+                for part in layout.parts_of(record):
+                    out += [(record["doc_id"], p) for p in stored_passages(part)]
+            return out
+
+        found: list[tuple[str, Passage]] = self._retrying(every)
+        return iter(found)
 
     def document_parts(self, doc_id: str) -> Iterator[dict[str, Any]]:
         return iter(layout.parts_of(self._record(doc_id)))
@@ -446,103 +543,6 @@ class XapianCluster:
 
         result: IndexStats = self._retrying(figures)
         return result
-
-
-class ClusterSearcher:
-    """The open shards as the shared compiler reads a Whoosh searcher and its reader."""
-
-    def __init__(self, opened: _Open) -> None:
-        self.opened = opened
-
-    def reader(self) -> ClusterSearcher:
-        return self
-
-    def doc_frequency(self, field_name: str, term: str) -> int:
-        return int(self.opened.db.get_termfreq(_prefix(field_name) + term))
-
-    def expand_prefix(self, field_name: str, prefix: str) -> Iterator[bytes]:
-        start = _prefix(field_name)
-        for item in self.opened.db.allterms(start + prefix):
-            yield bytes(item.term[len(start.encode()) :])
-
-    def __contains__(self, key: tuple[str, str]) -> bool:
-        return self.doc_frequency(*key) > 0
-
-
-def _prefix(field_name: str) -> str:
-    if field_name == "body":
-        return ""
-    return layout.TITLE if field_name == "title" else layout.FIELD_PREFIXES[field_name]
-
-
-class _Matches:
-    """A query compiled against the open shards, and its exact total."""
-
-    def __init__(self, x: Any, opened: _Open, refine: Refine, spelling: Any) -> None:
-        from ..refine import RELEVANCE
-
-        self.x = x
-        self.opened = opened
-        self.refine = refine
-        self.spelling = spelling
-        self.query: Any = None
-        self.compiler: XapianCompiler | None = None
-        self.total = 0
-        self.sort = RELEVANCE
-        self.ignored: list[str] = []
-        self.corrected: str | None = None
-        self.suggestion: str | None = None
-        self.completed: dict[str, list[str]] = {}
-
-    def compiler_for(self, thesaurus: Synonyms) -> XapianCompiler:
-        return XapianCompiler(self.x, self.opened.db, self.spelling, thesaurus)
-
-    def compile(self, node: Any, thesaurus: Synonyms) -> None:
-        self.compiler = self.compiler_for(thesaurus)
-        self.query = self.compiler.compile(node)
-        for word in self.compiler.dropped:
-            if word not in self.ignored:
-                self.ignored.append(word)
-        self.total = self.run(0, 0).get_matches_estimated()
-
-    def facets(self) -> dict[str, tuple[FacetValue, ...]]:
-        """Each facet's most frequent values among all the results (every result's stored
-        metadata is read: simple, and slow past some tens of thousands of results)."""
-        from ..facets import VALUES_SHOWN
-
-        counts: dict[str, Counter[str]] = {name: Counter() for name in FACETS}
-        if self.query is not None and self.total:
-            for match in self.run(0, self.total):
-                meta = layout.stored(match.document).get("meta") or {}
-                for name, value in (
-                    ("source", meta.get("source")),
-                    ("year", str(meta.get("date") or "")[:4]),
-                    ("type", meta.get("format") or "text"),
-                    ("author", meta.get("author")),
-                ):
-                    if value := " ".join(str(value or "").split()):
-                        counts[name][value] += 1
-        out = {}
-        for name, found in counts.items():
-            top = sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))[:VALUES_SHOWN]
-            if name == "year":
-                top.sort(key=lambda kv: kv[0], reverse=True)
-            out[name] = tuple(FacetValue(value, n) for value, n in top)
-        return out
-
-    def run(self, offset: int, limit: int) -> Any:
-        from ..refine import NEWEST, OLDEST
-
-        x = self.x
-        db = self.opened.db
-        enquire = x.Enquire(db)
-        enquire.set_query(self.query if self.query is not None else x.Query.MatchNothing)
-        enquire.set_weighting_scheme(x.BM25Weight())
-        if self.sort in (NEWEST, OLDEST):
-            enquire.set_sort_by_value_then_relevance(layout.DATE_SLOT, self.sort == NEWEST)
-        enquire.set_collapse_key(layout.TEXT_SLOT)  # exact duplicates: one result
-        # Checking every document makes the total exact, not an estimate.
-        return enquire.get_mset(offset, limit, db.get_doccount())
 
 
 def _best_passages(

@@ -15,18 +15,23 @@ ids, hashes and paths, its spelling dictionary (word → articles) and its stati
 
 from __future__ import annotations
 
+import base64
+import functools
 import json
 from collections import Counter
 from typing import Any
 
 from ..analysis import analyse
-from ..collapse import KEYS
+from ..collapse import KEYS, SKETCH
 from ..schema import PASSAGE_GAP
 
 ID = "Q"  # the article's doc_id (boolean, unique)
 TITLE = "S"
 FIELD_PREFIXES = {"author": "A", "source": "XS", "format": "XF", "folder": "XD"}
 DATE_SLOT = 0
+# The date negated: the oldest first is the highest first, and then, as with DATE_SLOT
+# newest first, the articles without a date come last.
+AGE_SLOT = 2
 # The hash of the article's text (see :func:`..collapse.text_key`): exact duplicates, the
 # same text saved in several files, collapse into one result.
 TEXT_SLOT = 1
@@ -35,7 +40,11 @@ MAX_TERM_BYTES = 240
 
 DOCS_KEY = "seedsearch:docs"  # {doc_id: [sha, path]}
 WORDS_KEY = "seedsearch:words"  # {folded word: articles using it}
-STATS_KEY = "seedsearch:stats"  # {passages, positions, updated, roots}
+STATS_KEY = "seedsearch:stats"  # {passages, positions, updated, roots, parts, lengths}
+TITLES_KEY = "seedsearch:titles"  # {doc_id: [text key, title key]}: the template titles
+# {Xapian term: parts past the first holding it}: a folder index counts a term's documents
+# by part, Xapian by article; what articles in several parts add (see extra_parts).
+PARTS_KEY = "seedsearch:parts"
 
 # Stored with each article (the parts' other fields are indexed, not stored).
 _PART_FIELDS = ("article", "offset", "first", "sections", "passages")
@@ -48,11 +57,16 @@ def build(x: Any, doc_id: str, parts: list[dict[str, Any]]) -> Any:
     doc = x.Document()
     head = parts[0]
     base = 0
+    # Each part's terms and positions (as the folder index holds them), for the shared
+    # ranking: reading them here costs less than reading Xapian's position lists.
+    kept: list[dict[str, list[int]]] = []
     for part in parts:
         last = -1
+        kept.append({})
         for raw, _count, _weight, value in part["body"]:
             term = raw.decode("utf-8") if isinstance(raw, bytes) else raw
             positions = decode_positions(value)
+            kept[-1][term] = positions
             last = max(last, positions[-1])
             if _fits(term):
                 for pos in positions:
@@ -68,6 +82,7 @@ def build(x: Any, doc_id: str, parts: list[dict[str, Any]]) -> Any:
             doc.add_boolean_term(FIELD_PREFIXES["folder"] + folder)
     if head.get("date") is not None:
         doc.add_value(DATE_SLOT, x.sortable_serialise(head["date"]))
+        doc.add_value(AGE_SLOT, x.sortable_serialise(-head["date"]))
     keys = head.get(KEYS) or b""
     text_key = keys.split(b"\x00")[1] if keys.count(b"\x00") >= 1 else b""
     if text_key:
@@ -80,9 +95,59 @@ def build(x: Any, doc_id: str, parts: list[dict[str, Any]]) -> Any:
         "sha": head.get("sha", ""),
         "meta": head.get("meta") or {},
         "parts": [{k: p.get(k) for k in _PART_FIELDS} for p in parts],
+        # What the shared ranking counts of each part (see sizes()).
+        "lengths": [sum(count for _, count, _, _ in p["body"]) for p in parts],
+        "title_length": title_length(head.get("title", "")),
+        # Its fold keys and sketch (see ..collapse), not worked out again from its text.
+        "fold": keys.decode("utf-8", "surrogatepass"),
+        "sketch": base64.b64encode(head.get(SKETCH) or b"").decode("ascii"),
+        "positions": kept,
     }
     doc.set_data(json.dumps(data, ensure_ascii=False))
     return doc
+
+
+def title_length(title: str) -> int:
+    """The title's length as the folder index counts it (its field's tokens)."""
+    return sum(freq for _, freq, _, _ in title_field().index(title)) if title else 0
+
+
+@functools.lru_cache(maxsize=1)
+def title_field() -> Any:
+    """The folder index's title field (what analyses and counts a title)."""
+    from ..schema import schema
+
+    return schema()["title"]
+
+
+def sizes(record: dict[str, Any]) -> Counter[str]:
+    """An article's share of its shard's statistics for the shared ranking: parts (the
+    folder index's documents), body and title lengths (the folder's field lengths sum
+    the parts'); empty for a record written before they were kept."""
+    lengths = record.get("lengths")
+    if lengths is None:
+        return Counter()
+    n = len(record["parts"])
+    return Counter(
+        parts=n, body_length=sum(lengths), title_length=n * int(record.get("title_length", 0))
+    )
+
+
+def title_row(doc_id: str, parts: list[dict[str, Any]]) -> list[str]:
+    """[text key, title key] of an article (see :func:`..titles.templates`)."""
+    from ..titles import title_key
+
+    keys = (parts[0].get(KEYS) or b"").split(b"\x00")
+    text_key = keys[1].decode("utf-8", "surrogatepass") if len(keys) > 1 else ""
+    return [text_key, title_key(parts[0].get("title", ""))]
+
+
+def title_row_of(record: dict[str, Any]) -> list[str]:
+    """[text key, title key] of an article, from its stored record."""
+    from ..titles import title_key
+
+    keys = str(record.get("fold", "")).split("\x00")
+    return [keys[1] if len(keys) > 1 else "", title_key(record.get("title", ""))]
 
 
 def _add_text(doc: Any, prefix: str, text: str) -> None:
@@ -122,3 +187,30 @@ def merged_words(tables: list[dict[str, int]]) -> tuple[list[str], list[int]]:
         total.update(table)
     words = sorted(w for w, n in total.items() if n > 0)
     return words, [total[w] for w in words]
+
+
+def folding(record: dict[str, Any]) -> dict[str, bytes] | None:
+    """The fold keys and sketch columns of an article (see :func:`..collapse.columns`), or
+    None for a record written before they were kept."""
+    if "fold" not in record:
+        return None
+    return {
+        KEYS: record["fold"].encode("utf-8", "surrogatepass"),
+        SKETCH: base64.b64decode(record["sketch"]),
+    }
+
+
+def extra_parts(record: dict[str, Any]) -> Counter[str]:
+    """For an article in several parts: each of its terms (body, and title under TITLE)
+    with how many of its parts past the first hold it. Empty for one part, or for a record
+    written before positions were kept."""
+    kept = record.get("positions")
+    if kept is None or len(kept) < 2:
+        return Counter()
+    held: Counter[str] = Counter()
+    for part in kept:
+        held.update(part.keys())
+    extra = Counter({term: n - 1 for term, n in held.items() if n > 1})
+    for tok in analyse(record.get("title", "")):
+        extra[TITLE + tok.text] = len(kept) - 1
+    return extra

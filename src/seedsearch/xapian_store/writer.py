@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 
 
 RUN_KEY = "seedsearch:run"  # set while a run writes the shard, cleared by its commit
+_SIZES = ("parts", "body_length", "title_length")
 
 
 class _ShardState:
@@ -51,6 +52,14 @@ class _ShardState:
             self.words: Counter[str] = Counter(layout.read_json(db, layout.WORDS_KEY, {}))
             self.passages = int(stats.get("passages", 0))
             self.positions = int(stats.get("positions", 0))
+            self.titles: dict[str, list[str]] = layout.read_json(db, layout.TITLES_KEY, {})
+            self.parts: Counter[str] = Counter(layout.read_json(db, layout.PARTS_KEY, {}))
+            # The shared ranking's statistics (see layout.sizes); None: the shard was
+            # written before they were kept, and they stay unknown until a rebuild.
+            known = "parts" in stats or not self.docs
+            self.sizes: Counter[str] | None = (
+                Counter({k: int(stats.get(k, 0)) for k in _SIZES}) if known else None
+            )
         # Changes wait for the commit in a transaction, which a failed run cancels: a
         # client that merely disconnects has its pending changes committed by the server.
         db.begin_transaction(False)
@@ -62,11 +71,18 @@ class _ShardState:
 
         self.docs, self.words = {}, Counter()
         self.passages = self.positions = 0
+        self.titles, self.parts, self.sizes = {}, Counter(), Counter()
         for posting in self.db.postlist(""):
             record = layout.stored(self.db.get_document(posting.docid))
             parts = layout.parts_of(record)
             self.docs[record["doc_id"]] = [record.get("sha", ""), record.get("path", "")]
             self.words.update(_words_of(parts))
+            self.titles[record["doc_id"]] = layout.title_row_of(record)
+            self.parts.update(layout.extra_parts(record))
+            if self.sizes is not None and "lengths" in record:
+                self.sizes.update(layout.sizes(record))
+            else:
+                self.sizes = None
             for part in parts:
                 self.passages += len(part["passages"])
                 self.positions += sum(p[6] for p in part["passages"])
@@ -77,6 +93,7 @@ class _ShardState:
             self.db.delete_document(docid)
         self.docs, self.words = {}, Counter()
         self.passages = self.positions = 0
+        self.titles, self.parts, self.sizes = {}, Counter(), Counter()
 
     def cancel(self) -> None:
         """Drop the run's changes (a shard committed already keeps its commit)."""
@@ -92,14 +109,19 @@ class _ShardState:
         x = xapian()
         term = layout.ID + doc_id
         for posting in self.db.postlist(term):
-            parts = layout.parts_of(layout.stored(self.db.get_document(posting.docid)))
+            record = layout.stored(self.db.get_document(posting.docid))
+            parts = layout.parts_of(record)
             self.words.subtract(_words_of(parts))
+            if self.sizes is not None:
+                self.sizes.subtract(layout.sizes(record))
+            self.parts.subtract(layout.extra_parts(record))
             for part in parts:
                 self.passages -= len(part["passages"])
                 self.positions -= sum(p[6] for p in part["passages"])
         with contextlib.suppress(x.DocNotFoundError):  # listed but already gone
             self.db.delete_document(term)
         self.docs.pop(doc_id, None)
+        self.titles.pop(doc_id, None)
 
 
 def update_cluster(
@@ -261,18 +283,27 @@ def _write(state: _ShardState, states: dict[int, _ShardState], prepared: Any) ->
     state.words.update(prepared.words)
     state.passages += prepared.passages
     state.positions += prepared.positions
+    state.titles[prepared.doc_id] = layout.title_row(prepared.doc_id, parts)
+    record = layout.stored(doc)
+    if state.sizes is not None:
+        state.sizes.update(layout.sizes(record))
+    state.parts.update(layout.extra_parts(record))
 
 
 def _commit(state: _ShardState, records: dict[str, Any], stamp: str, number: int) -> None:
     x = xapian()
     layout.write_json(state.db, layout.DOCS_KEY, state.docs)
     layout.write_json(state.db, layout.WORDS_KEY, {w: n for w, n in state.words.items() if n > 0})
-    stats = {
+    layout.write_json(state.db, layout.TITLES_KEY, state.titles)
+    layout.write_json(state.db, layout.PARTS_KEY, {t: n for t, n in state.parts.items() if n > 0})
+    stats: dict[str, Any] = {
         "passages": state.passages,
         "positions": state.positions,
         "updated": stamp,
         **records,
     }
+    if state.sizes is not None:
+        stats.update({k: state.sizes[k] for k in _SIZES})
     layout.write_json(state.db, layout.STATS_KEY, stats)
     state.db.set_metadata(RUN_KEY, "")
     try:
