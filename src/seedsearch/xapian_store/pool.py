@@ -15,7 +15,6 @@ folder index's; with a pool of the best, the articles Xapian ranks past it are m
 from __future__ import annotations
 
 import functools
-import itertools
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
@@ -258,20 +257,14 @@ class Made:
         """The article's documents, with the postings of ``terms`` only in their body (an
         index of a search's candidates holds no other): one more term holds the rest of
         the body's length, so that the field lengths are the folder index's."""
-        from whoosh.system import pack_uint
-
-        from ..prepare import _dumps, _single_position
+        from ..postings import encode_positions
 
         for fields, positions, length in self.parts:
             postings = []
             kept = 0
             for term in sorted(terms & positions.keys()):
                 found = positions[term]
-                if len(found) == 1:
-                    value = _single_position(found[0])
-                else:
-                    deltas = [found[0]] + [b - a for a, b in itertools.pairwise(found)]
-                    value = pack_uint(len(deltas)) + _dumps(deltas)
+                value = encode_positions(found)
                 postings.append((term.encode("utf-8"), len(found), float(len(found)), value))
                 kept += len(found)
             if length > kept:
