@@ -324,6 +324,31 @@ def test_a_replica_answers_when_its_writer_is_down(tmp_path: Path, corpus: Path)
         assert json.loads(out.output)["total"] == 6
 
 
+def test_readers_pointed_at_the_replicas_search_the_same_and_cannot_write(
+    tmp_path: Path, corpus: Path
+) -> None:
+    runner = CliRunner()
+    for cluster in _start(tmp_path / "cluster", shards=2, replicas=1):
+        spec = cluster.spec  # type: ignore[attr-defined]
+        (readers,) = cluster.readers  # type: ignore[attr-defined]
+        assert readers == "xapian://" + ",".join(s.split("+")[1] for s in spec[9:].split(","))
+        assert runner.invoke(main, ["--index", spec, "index", str(corpus)]).exit_code == 0
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            with open_store(readers) as copy:
+                if copy.stats().documents == len(FILES):
+                    break
+            time.sleep(0.2)
+        on_writers = runner.invoke(main, ["--index", spec, "search", "énergie", "--json"])
+        on_copies = runner.invoke(main, ["--index", readers, "search", "énergie", "--json"])
+        assert on_copies.exit_code == 0, on_copies.output
+        ids = [[h["doc_id"] for h in json.loads(o.output)["hits"]] for o in (on_writers, on_copies)]
+        assert ids[0] == ids[1] and ids[0]
+        refused = runner.invoke(main, ["--index", readers, "index", str(corpus)])
+        assert refused.exit_code != 0
+        assert "read-only" in refused.output and "Traceback" not in refused.output
+
+
 def test_searches_in_a_loop_keep_their_totals_when_a_replica_they_read_is_killed(
     tmp_path: Path, corpus: Path
 ) -> None:

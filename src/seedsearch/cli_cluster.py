@@ -37,6 +37,8 @@ def start_cmd(folder: str, shards: int, replicas: int, host: str, as_json: bool)
         err=True,
     )
     click.echo(cluster.spec)
+    for reader in cluster.readers:
+        click.echo(f"read-only, from one replica of each shard: {reader}", err=True)
 
 
 @cluster_group.command("stop")

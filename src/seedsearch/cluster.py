@@ -49,8 +49,21 @@ class Cluster:
     replicas: int
     processes: tuple[Process, ...]
 
+    @property
+    def readers(self) -> tuple[str, ...]:
+        """Per replica number, the address of that copy of every shard: a search front end
+        given one reads from replicas only, so several front ends spread the reads (the
+        spec itself reads from the writable servers first, the replicas only on failure)."""
+        from .xapian_store.connect import parse_spec
+
+        shards = parse_spec(self.spec)
+        return tuple(
+            "xapian://" + ",".join(str(shard.addresses[r]) for shard in shards)
+            for r in range(1, min(len(shard.addresses) for shard in shards))
+        )
+
     def to_dict(self) -> dict[str, object]:
-        return asdict(self)
+        return {**asdict(self), "readers": list(self.readers)}
 
 
 def _tool(name: str) -> str:
