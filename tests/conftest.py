@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+import importlib.util
 import json
-from collections.abc import Callable
+import os
+import shutil
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
@@ -28,6 +32,43 @@ def seed_index(seed_index_dir: Path) -> Index:
     ix = Index(seed_index_dir)
     yield ix
     ix.close()
+
+
+# The search tests that apply to any store run on the folder index and on a 2-shard Xapian
+# cluster of the same files (real xapian-tcpsrv processes, stopped at the end of the run).
+XAPIAN_MISSING = shutil.which("xapian-tcpsrv") is None or importlib.util.find_spec("xapian") is None
+
+
+@pytest.fixture(scope="session")
+def seed_cluster_spec(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A 2-shard cluster holding the bundled articles, started once per run."""
+    if XAPIAN_MISSING:
+        if os.environ.get("SEEDSEARCH_REQUIRE_XAPIAN"):
+            pytest.fail("xapian-tcpsrv (apt: xapian-tools) or the Xapian bindings are missing")
+        pytest.skip("needs xapian-tcpsrv (apt: xapian-tools) and the Xapian bindings")
+    from seedsearch.cluster import start, stop
+    from seedsearch.stores import update_index as update_store
+
+    folder = tmp_path_factory.mktemp("seed-cluster") / "cluster"
+    cluster = start(folder, 2, 0)
+    try:
+        update_store(cluster.spec)
+        yield cluster.spec
+    finally:
+        stop(folder)
+
+
+@pytest.fixture(params=["folder", "cluster"])
+def seed_store(request: pytest.FixtureRequest, seed_index_dir: Path) -> Iterator[Any]:
+    """The bundled articles, open in each store: a folder index, then a 2-shard cluster."""
+    from seedsearch.stores import open_store
+
+    spec = str(seed_index_dir)
+    if request.param == "cluster":
+        spec = request.getfixturevalue("seed_cluster_spec")
+    store = open_store(spec)
+    yield store
+    store.close()
 
 
 @pytest.fixture

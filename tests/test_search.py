@@ -15,6 +15,7 @@ from seedsearch.passages import PASSAGES_PER_ARTICLE
 from seedsearch.query import parse, unparse
 from seedsearch.search import MAX_QUERY_CHARS
 from seedsearch.store import Index
+from seedsearch.stores import Store
 
 
 def norm(text: str) -> str:
@@ -46,14 +47,14 @@ def norm(text: str) -> str:
         ("reglementation europeenne", "réglementaire européen"),
     ],
 )
-def test_query_finds_the_passage(seed_index: Index, query: str, expected: str) -> None:
-    result = seed_index.search(query)
+def test_query_finds_the_passage(seed_store: Store, query: str, expected: str) -> None:
+    result = seed_store.search(query)
     assert result.total > 0
     assert expected in norm(result.hits[0].text), result.hits[0].text
 
 
-def test_offtake_meets_both_spellings(seed_index: Index) -> None:
-    texts = [h.text for h in seed_index.search("offtake").hits]
+def test_offtake_meets_both_spellings(seed_store: Store) -> None:
+    texts = [h.text for h in seed_store.search("offtake").hits]
     assert any("accords d’offtake" in t for t in texts)
     assert any("off‑taker" in t for t in texts)
 
@@ -64,16 +65,16 @@ def test_words_are_anded_over_the_article(three_articles: Index) -> None:
     assert "minage" in norm(result.hits[0].text) and "bitcoin" in norm(result.hits[0].text)
 
 
-def test_every_hit_contains_a_query_word_itself(seed_index: Index) -> None:
+def test_every_hit_contains_a_query_word_itself(seed_store: Store) -> None:
     # a title match adds context but does not make a passage a hit on its own
-    for hit in seed_index.search("minage", limit=50).hits:
+    for hit in seed_store.search("minage", limit=50).hits:
         assert "minage" in norm(hit.text)
 
 
-def test_or(seed_index: Index) -> None:
-    a = seed_index.search("TPU").total
-    b = seed_index.search("GreenBrain").total
-    both = seed_index.search("TPU OR GreenBrain")
+def test_or(seed_store: Store) -> None:
+    a = seed_store.search("TPU").total
+    b = seed_store.search("GreenBrain").total
+    both = seed_store.search("TPU OR GreenBrain")
     assert both.total == a + b
     assert both.corrected_query is None
 
@@ -108,42 +109,42 @@ def test_a_lone_negation_finds_every_other_article(three_articles: Index) -> Non
     assert three_articles.search("NOT minage").total == 1
 
 
-def test_phrase_is_exact_and_keeps_stop_words(seed_index: Index) -> None:
-    result = seed_index.search('"centres de données"', limit=50)
+def test_phrase_is_exact_and_keeps_stop_words(seed_store: Store) -> None:
+    result = seed_store.search('"centres de données"', limit=50)
     assert result.total > 0
     assert all("centres de données" in norm(h.text) for h in result.hits)
-    assert seed_index.search('"centres données"').total == 0
+    assert seed_store.search('"centres données"').total == 0
     assert (
-        seed_index.search('"intelligence artificielle"')
+        seed_store.search('"intelligence artificielle"')
         .hits[0]
         .snippet.count("<mark>intelligence artificielle</mark>")
         >= 1
     )
 
 
-def test_prefix(seed_index: Index) -> None:
-    result = seed_index.search("supercalc*")
+def test_prefix(seed_store: Store) -> None:
+    result = seed_store.search("supercalc*")
     assert result.total > 0
     assert all("supercalcul" in norm(h.text) for h in result.hits)
 
 
-def test_fuzzy(seed_index: Index) -> None:
-    assert seed_index.search("minnage").total == seed_index.search("minage").total  # corrected
-    fuzzy = seed_index.search("minnage~")
+def test_fuzzy(seed_store: Store) -> None:
+    assert seed_store.search("minnage").total == seed_store.search("minage").total  # corrected
+    fuzzy = seed_store.search("minnage~")
     assert fuzzy.corrected_query is None
-    assert fuzzy.total == seed_index.search("minage").total
+    assert fuzzy.total == seed_store.search("minage").total
 
 
-def test_title_scope_finds_articles_by_title(seed_index: Index) -> None:
-    result = seed_index.search("title:bitcoin")
+def test_title_scope_finds_articles_by_title(seed_store: Store) -> None:
+    result = seed_store.search("title:bitcoin")
     assert result.total == 1
     assert "bitcoin" in norm(result.hits[0].title)
-    assert seed_index.search("titre:bitcoin").total == 1
-    assert seed_index.search('title:"centres de données"').total == 1
+    assert seed_store.search("titre:bitcoin").total == 1
+    assert seed_store.search('title:"centres de données"').total == 1
 
 
-def test_parentheses(seed_index: Index) -> None:
-    result = seed_index.search("(TPU OR GPU) accélérateurs", limit=50)
+def test_parentheses(seed_store: Store) -> None:
+    result = seed_store.search("(TPU OR GPU) accélérateurs", limit=50)
     assert result.total == 1
     assert "cartes GPU ou TPU" in result.hits[0].text
 
@@ -166,9 +167,9 @@ def test_parentheses(seed_index: Index) -> None:
     ],
 )
 def test_lenient_parser_answers_and_says_what_it_ignored(
-    seed_index: Index, query: str, ignored: list[str], finds: bool
+    seed_store: Store, query: str, ignored: list[str], finds: bool
 ) -> None:
-    result = seed_index.search(query)
+    result = seed_store.search(query)
     assert list(result.ignored) == ignored
     assert (result.total > 0) is finds
 
@@ -184,9 +185,9 @@ def test_lenient_parser_answers_and_says_what_it_ignored(
     ],
 )
 def test_typos_are_corrected_within_the_length_budget(
-    seed_index: Index, query: str, corrected: str
+    seed_store: Store, query: str, corrected: str
 ) -> None:
-    result = seed_index.search(query)
+    result = seed_store.search(query)
     assert result.corrected_query == corrected
     assert result.total > 0
 
@@ -200,21 +201,21 @@ def test_typos_are_corrected_within_the_length_budget(
         "minage",
     ],  # known words are left alone
 )
-def test_no_correction_outside_the_budget(seed_index: Index, query: str) -> None:
-    assert seed_index.search(query).corrected_query is None
+def test_no_correction_outside_the_budget(seed_store: Store, query: str) -> None:
+    assert seed_store.search(query).corrected_query is None
 
 
-def test_did_you_mean_when_nothing_is_found(seed_index: Index) -> None:
-    result = seed_index.search("mnagee")
+def test_did_you_mean_when_nothing_is_found(seed_store: Store) -> None:
+    result = seed_store.search("mnagee")
     assert result.total == 0
     assert result.suggestion == "minage"
-    assert seed_index.search("zzzzzzzzzz").suggestion is None
+    assert seed_store.search("zzzzzzzzzz").suggestion is None
 
 
-def test_no_passage_with_every_word_falls_back_to_any_word(seed_index: Index) -> None:
-    result = seed_index.search("minage pétrole")
+def test_no_passage_with_every_word_falls_back_to_any_word(seed_store: Store) -> None:
+    result = seed_store.search("minage pétrole")
     assert result.corrected_query == "minage OR pétrole"
-    assert result.total == seed_index.search("minage").total
+    assert result.total == seed_store.search("minage").total
 
 
 def test_snippet_is_escaped_then_marked(tmp_path: Path, write_files: Callable) -> None:
@@ -229,16 +230,16 @@ def test_snippet_is_escaped_then_marked(tmp_path: Path, write_files: Callable) -
     )
 
 
-def test_snippet_marks_every_matched_word(seed_index: Index) -> None:
-    hit = seed_index.search("centre de donnees").hits[0]
+def test_snippet_marks_every_matched_word(seed_store: Store) -> None:
+    hit = seed_store.search("centre de donnees").hits[0]
     assert re.search(r"<mark>centres</mark> de <mark>données</mark>", hit.snippet)
     assert "<mark>de</mark>" not in hit.snippet  # stop words are not query terms
     assert re.sub(r"</?mark>", "", hit.snippet) == mark_html(hit.text, [])
 
 
-def test_hits_carry_their_passage(seed_index: Index) -> None:
-    hit = seed_index.search("GreenBrain").hits[0]
-    article = seed_index.document(hit.doc_id)
+def test_hits_carry_their_passage(seed_store: Store) -> None:
+    hit = seed_store.search("GreenBrain").hits[0]
+    article = seed_store.document(hit.doc_id)
     passage = article.passages[hit.passage]
     assert (passage.text, passage.start, passage.end, passage.section) == (
         hit.text,
@@ -250,9 +251,9 @@ def test_hits_carry_their_passage(seed_index: Index) -> None:
     assert hit.score > 0
 
 
-def test_title_boost_ranks_the_article_about_the_query_first(seed_index: Index) -> None:
+def test_title_boost_ranks_the_article_about_the_query_first(seed_store: Store) -> None:
     # both articles mention bitcoin; only one has it in its title
-    result = seed_index.search("bitcoin", limit=50)
+    result = seed_store.search("bitcoin", limit=50)
     assert len({h.doc_id for h in result.hits}) == 2
     assert "bitcoin" in norm(result.hits[0].title)
 
@@ -275,8 +276,8 @@ def test_pagination_counts_articles(tmp_path: Path) -> None:
         assert index.search("minage", offset=1000).hits == ()
 
 
-def test_each_article_brings_its_best_passages(seed_index: Index) -> None:
-    result = seed_index.search("intelligence")
+def test_each_article_brings_its_best_passages(seed_store: Store) -> None:
+    result = seed_store.search("intelligence")
     by_rank: dict[int, list[float]] = {}
     for hit in result.hits:
         by_rank.setdefault(hit.rank, []).append(hit.score)
@@ -286,14 +287,14 @@ def test_each_article_brings_its_best_passages(seed_index: Index) -> None:
     assert max(len(v) for v in by_rank.values()) == PASSAGES_PER_ARTICLE
 
 
-def test_the_passage_with_every_word_comes_first(seed_index: Index) -> None:
+def test_the_passage_with_every_word_comes_first(seed_store: Store) -> None:
     # The article holds each word in several passages; one passage holds all three.
-    hit = seed_index.search("supercalculateurs EDF recyclés").hits[0]
+    hit = seed_store.search("supercalculateurs EDF recyclés").hits[0]
     assert all(w in norm(hit.text) for w in ("supercalculateurs", "edf", "recycler"))
 
 
-def test_json_contract(seed_index: Index) -> None:
-    d = seed_index.search("minage", limit=2).to_dict()
+def test_json_contract(seed_store: Store) -> None:
+    d = seed_store.search("minage", limit=2).to_dict()
     assert {"query", "total", "took_ms", "corrected_query", "ignored", "hits"} <= d.keys()
     assert d["query"] == "minage" and d["corrected_query"] is None and d["ignored"] == []
     assert d["total"] == 2 and {h["rank"] for h in d["hits"]} == {1, 2}
@@ -326,9 +327,9 @@ def test_json_contract(seed_index: Index) -> None:
         ({"query": "minage", "offset": -1}, "offset"),
     ],
 )
-def test_bad_requests_are_query_errors(seed_index: Index, kwargs: dict, message: str) -> None:
+def test_bad_requests_are_query_errors(seed_store: Store, kwargs: dict, message: str) -> None:
     with pytest.raises(QueryError, match=message):
-        seed_index.search(**kwargs)
+        seed_store.search(**kwargs)
 
 
 SYNTAX = st.sampled_from(
@@ -368,8 +369,8 @@ SYNTAX = st.sampled_from(
     max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(st.one_of(st.text(max_size=200), st.lists(SYNTAX, max_size=25).map("".join)))
-def test_any_query_string_is_answered(seed_index: Index, query: str) -> None:
-    result = seed_index.search(query)
+def test_any_query_string_is_answered(seed_store: Store, query: str) -> None:
+    result = seed_store.search(query)
     assert len({h.rank for h in result.hits}) <= result.total
     for hit in result.hits:
         assert "<" not in re.sub(r"</?mark>", "", hit.snippet)
@@ -387,10 +388,10 @@ def test_parsing_is_total_and_unparse_is_stable(query: str) -> None:
 
 
 @pytest.mark.parametrize("query", ["centre de donnees", "minage", "intelligence", "IA"])
-def test_total_does_not_depend_on_the_page_size(seed_index: Index, query: str) -> None:
-    totals = {seed_index.search(query, limit=n).total for n in (1, 3, 10, 100)}
+def test_total_does_not_depend_on_the_page_size(seed_store: Store, query: str) -> None:
+    totals = {seed_store.search(query, limit=n).total for n in (1, 3, 10, 100)}
     assert len(totals) == 1
-    assert totals.pop() == len({h.rank for h in seed_index.search(query, limit=100).hits})
+    assert totals.pop() == len({h.rank for h in seed_store.search(query, limit=100).hits})
 
 
 @pytest.mark.parametrize(
