@@ -9,10 +9,13 @@ import importlib.util
 import os
 import random
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from conftest import JUDGMENTS
 from seedsearch.evaluation import Judgment, evaluate, load_judgments
@@ -268,9 +271,31 @@ def test_an_export_lists_every_article_in_the_folder_index_order(
     assert got == expected and len({d for d, _, _ in got}) == total
 
 
-def test_records_without_kept_positions_are_analysed_again(tmp_path: Path) -> None:
-    """A cluster written before records kept each part's positions and fold keys: its
-    articles are analysed again from their stored text, to the same ranking."""
+def _as_lists(record: dict[str, Any]) -> None:
+    """Positions as records kept them before: a list of numbers per term and part."""
+    from seedsearch.xapian_store.layout import held_positions, held_terms
+
+    terms = held_terms(record)
+    assert terms is not None
+    record["positions"] = [
+        {t: held_positions(held, t) for t in part}
+        for held, part in zip(record.pop("held"), terms, strict=True)
+    ]
+
+
+def _without_kept(record: dict[str, Any]) -> None:
+    """A record from before positions, fold keys and sketch were kept."""
+    for kept in ("held", "fold", "sketch"):
+        del record[kept]
+
+
+@pytest.mark.parametrize("older", [_without_kept, _as_lists])
+def test_records_written_by_earlier_versions_rank_the_same(
+    tmp_path: Path, older: Callable[[dict[str, Any]], None]
+) -> None:
+    """A cluster written before records kept each part's positions and fold keys (its
+    articles are analysed again from their stored text), or when they kept positions as
+    lists of numbers: the same ranking."""
     import json
 
     from seedsearch.cluster import start, stop
@@ -287,8 +312,7 @@ def test_records_without_kept_positions_are_analysed_again(tmp_path: Path) -> No
             for posting in db.postlist(""):
                 doc = db.get_document(posting.docid)
                 record = json.loads(doc.get_data().decode("utf-8"))
-                for kept in ("positions", "fold", "sketch"):
-                    del record[kept]
+                older(record)
                 doc.set_data(json.dumps(record, ensure_ascii=False))
                 db.replace_document(posting.docid, doc)
             db.commit()
@@ -300,3 +324,23 @@ def test_records_without_kept_positions_are_analysed_again(tmp_path: Path) -> No
                 )
     finally:
         stop(tmp_path / "cluster")
+
+
+@given(
+    st.dictionaries(
+        st.text(st.characters(blacklist_categories=["Zs", "Cc"]), min_size=1, max_size=12),
+        st.lists(st.integers(0, 10**6), min_size=1, max_size=8).map(sorted),
+        max_size=20,
+    ),
+    st.text(st.characters(blacklist_categories=["Zs", "Cc"]), min_size=1, max_size=12),
+)
+def test_held_positions_read_back_every_term_and_only_those(
+    positions: dict[str, list[int]], other: str
+) -> None:
+    from seedsearch.xapian_store.layout import held_positions, held_text
+
+    held = held_text(positions)
+    for term, found in positions.items():
+        assert held_positions(held, term) == found
+    if other not in positions:
+        assert held_positions(held, other) is None

@@ -101,7 +101,7 @@ def build(x: Any, doc_id: str, parts: list[dict[str, Any]]) -> Any:
         # Its fold keys and sketch (see ..collapse), not worked out again from its text.
         "fold": keys.decode("utf-8", "surrogatepass"),
         "sketch": base64.b64encode(head.get(SKETCH) or b"").decode("ascii"),
-        "positions": kept,
+        "held": [held_text(part) for part in kept],
     }
     doc.set_data(json.dumps(data, ensure_ascii=False))
     return doc
@@ -200,16 +200,44 @@ def folding(record: dict[str, Any]) -> dict[str, bytes] | None:
     }
 
 
+def held_text(positions: dict[str, list[int]]) -> str:
+    """A part's terms and their positions as one string, ``"\\nterm\\t3,17"`` per term:
+    JSON reads it as one string (a list of numbers per term made reading a record the
+    largest cost of a cluster search), and a search finds the few terms it asks for in it
+    (see :func:`held_positions`). Terms hold no whitespace (the analysis splits on it)."""
+    return "".join(f"\n{t}\t{','.join(map(str, found))}" for t, found in positions.items())
+
+
+def held_positions(held: str, term: str) -> list[int] | None:
+    """The positions of ``term`` in a part's :func:`held_text`, None if it lacks it."""
+    key = f"\n{term}\t"
+    start = held.find(key)
+    if start < 0:
+        return None
+    start += len(key)
+    end = held.find("\n", start)
+    return [int(p) for p in held[start : None if end < 0 else end].split(",")]
+
+
+def held_terms(record: dict[str, Any]) -> list[list[str]] | None:
+    """Each part's terms, from a record that keeps them (None for one written before)."""
+    if "held" in record:
+        return [[line.split("\t", 1)[0] for line in h.split("\n") if line] for h in record["held"]]
+    if "positions" in record:  # as records kept them before held_text
+        return [list(part) for part in record["positions"]]
+    return None
+
+
 def extra_parts(record: dict[str, Any]) -> Counter[str]:
     """For an article in several parts: each of its terms (body, and title under TITLE)
     with how many of its parts past the first hold it. Empty for one part, or for a record
     written before positions were kept."""
-    kept = record.get("positions")
+    kept = held_terms(record)
     if kept is None or len(kept) < 2:
         return Counter()
     held: Counter[str] = Counter()
     for part in kept:
-        held.update(part.keys())
+        held.update(part)
     extra = Counter({term: n - 1 for term, n in held.items() if n > 1})
     for tok in analyse(record.get("title", "")):
         extra[TITLE + tok.text] = len(kept) - 1

@@ -242,9 +242,15 @@ class Made:
 
     def __init__(self, record: dict[str, Any]) -> None:
         self.path = str(record.get("path", ""))
-        self.parts: list[tuple[dict[str, Any], dict[str, list[int]], int]] = []
-        for fields, positions in _made(record):
-            length = sum(len(found) for found in positions.values())
+        self.parts: list[tuple[dict[str, Any], str | dict[str, list[int]], int]] = []
+        lengths = record.get("lengths") or []
+        for n, (fields, positions) in enumerate(_made(record)):
+            if n < len(lengths):
+                length = int(lengths[n])
+            elif isinstance(positions, str):
+                length = sum(len(p.split(",")) for p in positions.split("\n")[1:])
+            else:
+                length = sum(len(found) for found in positions.values())
             self.parts.append((fields, positions, length))
         title = str(record.get("title", ""))
         self.title = [
@@ -262,8 +268,13 @@ class Made:
         for fields, positions, length in self.parts:
             postings = []
             kept = 0
-            for term in sorted(terms & positions.keys()):
-                found = positions[term]
+            for term in sorted(terms):
+                if isinstance(positions, str):
+                    found = layout.held_positions(positions, term)
+                else:
+                    found = positions.get(term)
+                if not found:
+                    continue
                 value = encode_positions(found)
                 postings.append((term.encode("utf-8"), len(found), float(len(found)), value))
                 kept += len(found)
@@ -305,7 +316,7 @@ class PartCache:
             self._made.popitem(last=False)
 
 
-def _made(record: dict[str, Any]) -> Iterator[tuple[dict[str, Any], dict[str, list[int]]]]:
+def _made(record: dict[str, Any]) -> Iterator[tuple[dict[str, Any], str | dict[str, list[int]]]]:
     """The folder index's documents of an article (one per part, see :mod:`..prepare`)
     without their body, and the positions of each term of the body, made again from the
     stored record: each passage analysed from its first position."""
@@ -318,14 +329,19 @@ def _made(record: dict[str, Any]) -> Iterator[tuple[dict[str, Any], dict[str, li
         doc_id, path, text, str(meta.get("url") or ""), title
     )
     words: set[str] = set()
-    kept = record.get("positions")
+    held = record.get("held")
+    kept = record.get("positions")  # as records kept them before held_text
     for n, part in enumerate(parts):
-        positions: dict[str, list[int]] = {}
-        if kept is not None:
+        positions: str | dict[str, list[int]] = {}
+        if held is not None:
+            positions = held[n]
+        elif kept is not None:
             positions = kept[n]
         else:  # a record written before positions were kept: analysed again
+            made: dict[str, list[int]] = {}
             for p, entry in zip(stored_passages(part), part["passages"], strict=True):
-                analysis.add_positions(p.text, entry[5], positions, words)
+                analysis.add_positions(p.text, entry[5], made, words)
+            positions = made
         fields = {
             "kind": ARTICLE,
             "doc_id": doc_id,
