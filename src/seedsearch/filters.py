@@ -11,6 +11,7 @@ two sides fold the same way.
 
 from __future__ import annotations
 
+import calendar
 import re
 from datetime import date
 from pathlib import PurePath
@@ -78,8 +79,7 @@ def _bounds(text: str, value: str) -> tuple[int, int]:
     if month is None:
         return year * 10000 + 101, year * 10000 + 1231
     if day is None:
-        nxt = date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)
-        last = (nxt - date(year, month, 1)).days
+        last = calendar.monthrange(year, month)[1]  # (no next month to count to in 9999-12)
         return year * 10000 + month * 100 + 1, year * 10000 + month * 100 + last
     try:
         date(year, month, day)
