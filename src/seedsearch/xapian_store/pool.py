@@ -2,7 +2,7 @@
 
 Xapian finds the exact set of matches (the total, the filters) and a pool of candidates:
 every match when there are few, else the best by Xapian's BM25. The candidates' parts are
-then made again from their stored records, with the shared analysis, into a small Whoosh
+then made again from their stored records (which keep their terms' positions) into a small Whoosh
 index in memory, and the folder's search (:func:`..search._matches`: BM25F per part, the
 soft AND, parts folded into articles, duplicates, passages, proximity, title likeness,
 snippets, ``--explain``) runs on it unchanged, reading the collection's statistics (the
@@ -243,13 +243,14 @@ class Made:
     def __init__(self, record: dict[str, Any]) -> None:
         self.path = str(record.get("path", ""))
         self.parts: list[tuple[dict[str, Any], str | dict[str, list[int]], int]] = []
+        # Each part's body length; a record written before lengths were kept holds no
+        # positions either, so they are the ones analysed again (a dict).
         lengths = record.get("lengths") or []
         for n, (fields, positions) in enumerate(_made(record)):
             if n < len(lengths):
                 length = int(lengths[n])
-            elif isinstance(positions, str):
-                length = sum(len(p.split(",")) for p in positions.split("\n")[1:])
             else:
+                assert isinstance(positions, dict)
                 length = sum(len(found) for found in positions.values())
             self.parts.append((fields, positions, length))
         title = str(record.get("title", ""))
