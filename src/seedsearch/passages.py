@@ -267,14 +267,16 @@ def rerank(
     outlines = index.outlines(searcher)
     rescored = []
     for r in top:
-        found = _best_passages(evidence, [(d, outlines[d]) for d in r.parts], proximity=True)
+        parts = {d: outlines[d] for d in r.parts}
+        found = _best_passages(evidence, parts.items(), proximity=True)
         best = found[0][0] if found else 0.0
         score = r.score + PASSAGE_WEIGHT * best
         if words:
-            fields = outlines[r.docnum].fields()
-            if is_template(fields, found_templates):  # shown with a heading of its text
-                fields = searcher.stored_fields(r.docnum)
-            score *= 1 + TITLE_MATCH_WEIGHT * likeness(words, shown_title(fields, found_templates))
+            head = parts[r.docnum] if r.docnum in parts else outlines[r.docnum]
+            title = head.title
+            if is_template(head.fields(), found_templates):  # shown with a heading of its text
+                title = shown_title(searcher.stored_fields(r.docnum), found_templates)
+            score *= 1 + TITLE_MATCH_WEIGHT * likeness(words, title)
         rescored.append(replace(r, score=score))
     rescored.sort(key=lambda r: (-r.score, r.docnum))
     return rescored + list(ranked[depth:])
