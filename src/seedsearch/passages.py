@@ -322,6 +322,7 @@ def hits(
             if not fields.get("passages"):
                 continue
             chosen = [(fields, 0, None)]
+        title = _title(searcher, r, chosen[0][0], found)  # the same from any of its parts
         for f, n, where_found in chosen:
             number, _kind, section, start, end, text = stored_passage_fields(f, n)
             entry = f["passages"][n]
@@ -340,7 +341,7 @@ def hits(
                 Hit(
                     rank=rank,
                     doc_id=f["doc_id"],
-                    title=_title(searcher, r, f, found),
+                    title=title,
                     path=f.get("path", ""),
                     section=section,
                     passage=number,
