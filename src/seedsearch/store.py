@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from .collapse import Columns, FoldMap, siblings
 from .errors import DocumentNotFoundError, IndexAccessError, IndexNotFoundError
 from .generation import preflight
+from .outline import Outlines
 from .schema import (
     ARTICLE,
     INDEX_NAME,
@@ -90,6 +91,7 @@ class Index:
         self._siblings: tuple[int, dict[int, tuple[int, ...]]] | None = None
         self._lengths: tuple[int, dict[str, array[int]]] | None = None
         self._templates: tuple[int, Templates] | None = None
+        self._outlines: tuple[int, Outlines] | None = None
 
     def synonyms(self) -> Synonyms:
         """The synonyms searches use (reloaded when a file changes)."""
@@ -350,6 +352,14 @@ class Index:
             with reading(self.index_dir):
                 self._columns = (key, Columns(searcher.reader()))
         return self._columns[1]
+
+    def outlines(self, searcher: Searcher) -> Outlines:
+        """The outlines of the searcher's parts (see :mod:`.outline`)."""
+        key = searcher.reader().generation()
+        if self._outlines is None or self._outlines[0] != key:
+            with reading(self.index_dir):
+                self._outlines = (key, Outlines(searcher))
+        return self._outlines[1]
 
     def stats(self) -> IndexStats:
         with reading(self.index_dir):
