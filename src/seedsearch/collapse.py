@@ -138,6 +138,7 @@ class Columns:
         self._sketch = reader.column_reader(SKETCH) if reader.has_column(SKETCH) else None
         self._names: dict[int, tuple[str, str]] = {}
         self._sketches: dict[int, tuple[int, ...]] = {}
+        self._alike: dict[tuple[int, int], float] = {}
 
     def value(self, docnum: int) -> bytes:
         return bytes(self._keys[docnum]) if self._keys is not None else b""
@@ -173,6 +174,16 @@ class Columns:
         """Every article part's (doc_id, text key, title key, path), in document order
         (title key "" in an index from before title keys)."""
         return rows(self.values())
+
+    def similarity(self, a: int, b: int) -> float:
+        """The :func:`similarity` of two documents' sketches."""
+        found = self._alike.get((a, b))
+        if found is None:
+            found = similarity(self.sketch(a), self.sketch(b))
+            if len(self._alike) >= KEPT:
+                self._alike.clear()
+            self._alike[(a, b)] = found
+        return found
 
     def sketch(self, docnum: int) -> tuple[int, ...]:
         found = self._sketches.get(docnum)
@@ -361,8 +372,10 @@ def fold_near(cols: Columns, ranked: list[Ranked]) -> tuple[list[Ranked], int]:
     common = {h for h, n in held.items() if 1 < n <= 64}
     buckets: dict[int, list[int]] = {}
     for i, s in enumerate(smallest):
-        for h in common.intersection(s):
-            buckets.setdefault(h, []).append(i)
+        held_here = common.intersection(s)
+        if len(held_here) >= BUCKETED // 2:  # else it shares too few with any other
+            for h in held_here:
+                buckets.setdefault(h, []).append(i)
     shared: dict[tuple[int, int], int] = {}
     for holders in buckets.values():
         for x, i in enumerate(holders):
@@ -374,7 +387,7 @@ def fold_near(cols: Columns, ranked: list[Ranked]) -> tuple[list[Ranked], int]:
         if j in into:
             continue
         target = into.get(i, i)
-        if similarity(sketches[i], sketches[j]) >= NEAR:
+        if cols.similarity(ranked[i].docnum, ranked[j].docnum) >= NEAR:
             into[j] = target
     if not into:
         return ranked, 0
