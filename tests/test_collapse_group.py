@@ -81,3 +81,39 @@ def test_grouping_matches_working_out_every_result(docs: list[Any], data: Any, w
         want, want_total = expected(cols, scores, window, used)
         got = [(r.docnum, r.score, r.parts, r.path, r.doc_id, r.also_in, r.folded) for r in ranked]
         assert (got, total) == (want, want_total)
+
+
+@settings(max_examples=300, deadline=None)
+@given(docs=documents)
+def test_duplicates_are_the_articles_linked_by_a_text_or_url(docs: list[Any]) -> None:
+    values = [
+        b"" if other else "\x00".join((i, t, u, "", f"/{i}.txt")).encode()
+        for i, t, u, other in docs
+    ]
+    folds = fold_of(enumerate(values))
+    first: dict[str, int] = {}
+    for d, (i, _, _, other) in enumerate(docs):
+        if not other:
+            first.setdefault(i, d)
+    assert folds.article == {
+        d: first[i] for d, (i, _, _, other) in enumerate(docs) if not other and first[i] != d
+    }
+    # Each article joins those sharing its text or URL, and theirs in turn; a group is
+    # named by its first article.
+    keys = {
+        a: {("t", docs[a][1]), *([("u", docs[a][2])] if docs[a][2] else [])} for a in first.values()
+    }
+    component: dict[int, int] = {}
+    for a in sorted(keys):
+        if a in component:
+            continue
+        todo, found = [a], {a}
+        while todo:
+            b = todo.pop()
+            for c in keys:
+                if c not in found and keys[b] & keys[c]:
+                    found.add(c)
+                    todo.append(c)
+        for c in found:
+            component[c] = min(found)
+    assert folds.group == {a: g for a, g in component.items() if a != g}

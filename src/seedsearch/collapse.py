@@ -218,6 +218,7 @@ def fold_of(values: Iterable[tuple[int, bytes]]) -> FoldMap:
             x = parent[x]
         return x
 
+    firsts: list[tuple[int, bytes, bytes]] = []  # each article's (docnum, text, URL)
     for docnum, raw in values:
         if not raw:  # an index document that is no article part: its own article
             continue
@@ -225,6 +226,13 @@ def fold_of(values: Iterable[tuple[int, bytes]]) -> FoldMap:
         a = ids.setdefault(doc_id, docnum)
         if a != docnum:
             article[docnum] = a
+        else:
+            firsts.append((docnum, text, url))
+    # Only a text or URL held by two articles joins them: the others are passed over.
+    texts = _repeated(t for _, t, _ in firsts)
+    urls = _repeated(u for _, _, u in firsts)
+    for a, text, url in firsts:
+        if text not in texts and url not in urls:
             continue
         for key in (b"t" + text if text else b"", b"u" + url if url else b""):
             if key and (other := owners.setdefault(key, a)) != a:
@@ -233,6 +241,11 @@ def fold_of(values: Iterable[tuple[int, bytes]]) -> FoldMap:
                     parent[max(ra, rb)] = min(ra, rb)
     group = {a: r for a in parent if (r := root(a)) != a}
     return FoldMap(article=article, group=group)
+
+
+def _repeated(keys: Iterable[bytes]) -> set[bytes]:
+    """The non-empty keys given more than once."""
+    return {key for key, n in Counter(keys).items() if n > 1 and key}
 
 
 class FoldMap:

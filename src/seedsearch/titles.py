@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import posixpath
+from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
@@ -41,14 +42,21 @@ def folder_of(path: str) -> str:
 def templates(rows: Iterable[tuple[str, str, str, str]]) -> Templates:
     """The (folder, title key) pairs that are templates, from each article part's (doc_id,
     text key, title key, path)."""
-    texts: dict[tuple[str, str], set[str]] = {}
+    firsts: list[tuple[str, str, str]] = []  # each article's (title, text, path)
     seen: set[str] = set()
     for doc_id, text, title, path in rows:
         if not title or doc_id in seen:  # an index from before title keys; a later part
             continue
         seen.add(doc_id)
-        texts.setdefault((folder_of(path), title), set()).add(text)
-    return frozenset(key for key, held in texts.items() if len(held) >= TEMPLATE_MIN)
+        firsts.append((title, text, path))
+    # Only a title held by TEMPLATE_MIN articles can be one: the others' folders are not
+    # worked out.
+    held = Counter(title for title, _, _ in firsts)
+    texts: dict[tuple[str, str], set[str]] = {}
+    for title, text, path in firsts:
+        if held[title] >= TEMPLATE_MIN:
+            texts.setdefault((folder_of(path), title), set()).add(text)
+    return frozenset(key for key, found in texts.items() if len(found) >= TEMPLATE_MIN)
 
 
 def is_template(fields: dict[str, Any], found: Templates) -> bool:
