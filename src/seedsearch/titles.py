@@ -12,6 +12,7 @@ for all of them at once.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import posixpath
 from collections import Counter
@@ -29,12 +30,16 @@ MAX_TITLE_CHARS = 200
 Templates = frozenset[tuple[str, str]]  # (folder, title key)
 
 
+# Every search shows some 30 articles, most of them shown before: their title keys and
+# folders are kept (a few MB at most).
+@functools.lru_cache(maxsize=8192)
 def title_key(title: str) -> str:
     """The key of a title, case and runs of white space set aside."""
     words = " ".join(title.casefold().split())
     return hashlib.blake2b(words.encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
 
 
+@functools.lru_cache(maxsize=8192)
 def folder_of(path: str) -> str:
     return posixpath.dirname(path.replace("\\", "/"))
 
@@ -62,8 +67,15 @@ def templates(rows: Iterable[tuple[str, str, str, str]]) -> Templates:
 def is_template(fields: dict[str, Any], found: Templates) -> bool:
     if not found:
         return False
-    key = (folder_of(str(fields.get("path", ""))), title_key(str(fields.get("title", ""))))
-    return key in found
+    folder = folder_of(str(fields.get("path", "")))
+    if folder not in _folders(found):  # most folders have none
+        return False
+    return (folder, title_key(str(fields.get("title", "")))) in found
+
+
+@functools.lru_cache(maxsize=8)
+def _folders(found: Templates) -> frozenset[str]:
+    return frozenset(folder for folder, _ in found)
 
 
 def shown_title(fields: dict[str, Any], found: Templates) -> str:
