@@ -19,7 +19,7 @@ from .budget import Cost
 from .collapse import Ranked
 from .compile import SYNONYM_WEIGHT, Compiler, decode_positions
 from .highlight import Highlighter, mark_html, merge_spans
-from .outline import Outline, from_fields
+from .outline import Outline
 from .ranking import FAMILY_WEIGHT
 from .results import HIT_META, Hit
 from .title_match import TITLE_MATCH_WEIGHT, likeness
@@ -308,14 +308,17 @@ def hits(
         evidence = shared if covered else _Evidence(index, searcher, compiler, parts)
     highlighter = Highlighter(frozenset(compiler.terms), tuple(compiler.phrases))
     found = index.templates(searcher)
+    outlines = index.outlines(searcher)
     hits = []
     for rank, r in enumerate(page, start=first_rank):
         compiler.cost.check()
         chosen: list[tuple[dict[str, Any], int, dict[Any, list[int]] | None]] = []
         if evidence is not None:
-            stored = {d: searcher.stored_fields(d) for d in r.parts}
-            outlined = [(d, from_fields(stored[d])) for d in r.parts]
+            # The passages are chosen from the parts' outlines; only the parts holding
+            # those shown are read (a long file's other parts are never decompressed).
+            outlined = [(d, outlines[d]) for d in r.parts]
             best = _best_passages(evidence, outlined)[:PASSAGES_PER_ARTICLE]
+            stored = {d: searcher.stored_fields(d) for d in sorted({b[3] for b in best})}
             chosen = [(stored[d], n, found) for _, _, n, d, found in best]
         if not chosen:
             fields = searcher.stored_fields(min(r.parts))
