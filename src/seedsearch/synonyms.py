@@ -84,22 +84,19 @@ def _singular(word: str) -> str:
     return word[:-1] if len(word) > 3 and word[-1] in "sx" and word[-2] != "s" else word
 
 
-def _stems(text: str) -> tuple[str, ...]:
-    return tuple(t.text for t in analyse(text) if not t.joined)
-
-
 def _entry(text: str, where: str) -> Entry:
     text = text.strip()
     if not text:
         raise SynonymsError(f"{where}: empty entry (two commas in a row, or a comma at an end)")
-    stems = _stems(text)
+    tokens = [t for t in analyse(text) if not t.joined]  # analysed once: stems and key
+    stems = tuple(t.text for t in tokens)
     if not stems:
         raise SynonymsError(f"{where}: {text!r} holds no word")
     if len(stems) > MAX_WORDS:
         raise SynonymsError(f"{where}: {text!r} has more than {MAX_WORDS} words")
     letters = text.replace("&", "")
     acronym = len(stems) == 1 and letters.isalnum() and letters.isupper()
-    return Entry(text, stems, key(text), acronym)
+    return Entry(text, stems, tuple(_singular(t.folded) for t in tokens), acronym)
 
 
 def parse(text: str, source: str = "synonyms") -> Synonyms:
