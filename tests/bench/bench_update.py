@@ -2,11 +2,12 @@
 
     python tests/bench/bench_update.py --corpus /tmp/corpus-fr --base-src /tmp/base/src
 
-Copies the corpus into ``--work`` and indexes it once (kept for later runs), gives each
-code its own copy of that index, then times the real command, ``seedsearch index`` (a bare
-update of every source), process start included, old and new alternating run by run (who
-goes first flips each round) so that the machine's drift slows both alike: with no change,
-with ``--jobs 2``, and after appending a line to one file. Prints medians and ratios.
+Copies the corpus into ``--work``, has each code index it once (kept for later runs: delete
+``--work`` when a code changes), gives each code a fresh copy of its index, then times the
+real command, ``seedsearch index`` (a bare update of every source), process start
+included, old and new alternating run by run (who goes first flips each round) so that the
+machine's drift slows both alike: with no change, with ``--jobs 2``, and after appending a
+line to one file. Prints medians and ratios.
 ``--base-src`` is the ``src`` folder of the code to compare with (a checkout of main).
 """
 
@@ -49,18 +50,22 @@ def main() -> None:
     args = ap.parse_args()
 
     new_src = REPO / "src"
-    corpus, built = args.work / "corpus", args.work / "index"
-    if not built.exists():
+    corpus = args.work / "corpus"
+    if not corpus.exists():
         shutil.rmtree(args.work, ignore_errors=True)
         shutil.copytree(args.corpus, corpus)
-        print("indexing the corpus once (kept in --work)...", flush=True)
-        cmd, env = command(new_src, built, str(corpus), "--jobs", "2")
-        subprocess.run(cmd, env=env, check=True, capture_output=True)
     codes = {"old": args.base_src.resolve(), "new": new_src}
     for src in codes.values():  # byte-compiled, as a regular install leaves them
         subprocess.run([sys.executable, "-m", "compileall", "-q", str(src)], check=True)
     indexes = {}
-    for name in codes:
+    for name, src in codes.items():
+        # Each code indexes the corpus once with its own layout (the two may differ); the
+        # index is kept in --work for later runs (delete --work when a code changes).
+        built = args.work / f"built-{name}"
+        if not built.exists():
+            print(f"indexing the corpus once with the {name} code...", flush=True)
+            cmd, env = command(src, built, str(corpus), "--jobs", "2")
+            subprocess.run(cmd, env=env, check=True, capture_output=True)
         indexes[name] = args.work / f"index-{name}"
         shutil.rmtree(indexes[name], ignore_errors=True)
         shutil.copytree(built, indexes[name])
