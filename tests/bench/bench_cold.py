@@ -1,17 +1,19 @@
 """A cold `seedsearch search` (a fresh process) against a one-shot SQLite FTS5 query.
 
-    python tests/bench/bench_cold.py --index DIR --corpus /tmp/corpus-fr [--base-src SRC]
+    python tests/bench/bench_cold.py --index DIR --corpus /tmp/corpus-fr
+        [--base-src SRC [--base-index DIR]]
 
 Times, as fresh processes of this interpreter, in rounds whose order rotates (so the
 machine's drift slows all alike): a `python -c` that opens an FTS5 database of the same
 corpus (built into ``--work`` on first use, as the shared kit's peers.py builds it) and
 prints the top 10 titles for the query; `seedsearch --index DIR search QUERY` of this
 code (its console script); with ``--base-src``, the same command run from another
-checkout's ``src``; with ``--without-tables``, the same command with the index's tables
-file (see ``seedsearch.fold_tables``) deleted first, as after an index written by a
-version without it (the search scans the index and writes the file again); with
-``--floors``, what any cold search on this machine pays: a bare ``python -c pass`` and
-the import of the Whoosh modules a search reads an index with.
+checkout's ``src`` (on ``--base-index`` when its layout differs); with
+``--without-tables``, the same command with the index's tables file (see
+``seedsearch.fold_tables``) deleted first, as after an index written by a version without
+it (the search scans the index and writes the file again); with ``--floors``, what any
+cold search on this machine pays: a bare ``python -c pass`` and the import of the Whoosh
+modules a search reads an index with.
 Prints the median wall time, its quartiles, the ratio to FTS5's median, and the median
 CPU time (user + system) of the process, which other load on the machine disturbs less.
 """
@@ -77,6 +79,9 @@ def main() -> None:
     ap.add_argument("--index", required=True, type=Path)
     ap.add_argument("--corpus", type=Path, default=Path("/tmp/corpus-fr"))
     ap.add_argument("--base-src", type=Path, help="src/ of another checkout to compare")
+    ap.add_argument(
+        "--base-index", type=Path, help="the index --base-src searches (default: --index)"
+    )
     ap.add_argument("--work", type=Path, default=Path("/tmp/seedsearch-bench-cold"))
     ap.add_argument("--peers", type=Path, default=PEERS)
     ap.add_argument("--query", default="énergie")
@@ -98,7 +103,8 @@ def main() -> None:
     }
     if args.base_src:
         env = {**os.environ, "PYTHONPATH": str(args.base_src.resolve())}
-        cmd = [sys.executable, "-c", LAUNCH, "--index", str(args.index), "search", args.query]
+        base_index = args.base_index or args.index
+        cmd = [sys.executable, "-c", LAUNCH, "--index", str(base_index), "search", args.query]
         commands["seedsearch (base)"] = (cmd, env)
     if args.without_tables:
         from seedsearch.fold_tables import TABLES_FILE
