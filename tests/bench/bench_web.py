@@ -8,8 +8,9 @@ queries round-robin until `--requests` requests are done or `--seconds` have pas
 Prints requests/s and latency percentiles. Traffic never leaves 127.0.0.1.
 
 With ``--base-src SRC`` (the ``src`` folder of another checkout) it measures that code's
-server and this one's in turns, ``--rounds`` times each (who goes first flips each round,
-so drift slows both alike), and prints each one's median figures and the ratios. With
+server (on ``--base-index`` when its index layout differs) and this one's in turns,
+``--rounds`` times each (who goes first flips each round, so drift slows both alike), and
+prints each one's median figures and the ratios. With
 ``--distinct`` every measured request asks something not asked before (the query with a
 ``limit`` of its own), so that no answer can come from a cache.
 """
@@ -152,6 +153,9 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=60.0)
     ap.add_argument("--workers", type=int, default=1, help="seedsearch serve --workers")
     ap.add_argument("--base-src", type=Path, help="src/ of another checkout to compare")
+    ap.add_argument(
+        "--base-index", type=Path, help="the index --base-src serves (default: --index)"
+    )
     ap.add_argument("--rounds", type=int, default=2, help="turns of each code (--base-src)")
     ap.add_argument("--distinct", action="store_true", help="no request asked twice")
     args = ap.parse_args()
@@ -174,7 +178,10 @@ def main() -> None:
         return
     env = {**os.environ, "PYTHONPATH": str(args.base_src.resolve())}
     codes = {
-        "base": ([sys.executable, "-c", LAUNCH, "--index", str(args.index)], env),
+        "base": (
+            [sys.executable, "-c", LAUNCH, "--index", str(args.base_index or args.index)],
+            env,
+        ),
         **codes,
     }
     runs: dict[str, list[dict[str, float]]] = {name: [] for name in codes}
