@@ -103,6 +103,7 @@ def _passage_scores(
     idf: dict[Any, float],
     mean_length: float,
     proximity: bool = False,
+    weights: Sequence[float] = (),
 ) -> tuple[float, float]:
     """BM25 over the passage, times the share of the query's words it holds (Lucene's
     classic coordination factor): a passage with every word beats one with a few. With
@@ -112,6 +113,7 @@ def _passage_scores(
     (a short table row holding the words side by side would then crowd out the heading or
     paragraph that discusses them).
 
+    ``weights``: each group's highest idf (worked out once per query), for the proximity.
     Returns (the score, the score without proximity): both for the cost of one."""
     norm = _K1 * (1 - _B + _B * length / mean_length)
     total = 0.0
@@ -120,28 +122,33 @@ def _passage_scores(
         total += idf.get(key, 0.0) * f * (_K1 + 1) / (f + norm)
     plain = total
     if groups:
-        share = sum(1 for g in groups if not g.isdisjoint(found)) / len(groups)
+        share = len([g for g in groups if not g.isdisjoint(found)]) / len(groups)
         plain *= share
         if proximity:
-            total += _proximity(found, groups, idf)
+            total += _proximity(found, groups, weights or _weights(groups, idf))
             total *= share
         else:
             total = plain
     return total, plain
 
 
+def _weights(groups: Sequence[frozenset[Any]], idf: dict[Any, float]) -> tuple[float, ...]:
+    """Each group's highest idf."""
+    return tuple(max((idf.get(k, 0.0) for k in g), default=0.0) for g in groups)
+
+
 def _proximity(
-    found: dict[Any, list[int]], groups: Sequence[frozenset[Any]], idf: dict[Any, float]
+    found: dict[Any, list[int]], groups: Sequence[frozenset[Any]], weights: Sequence[float]
 ) -> float:
     """For each pair of words next to each other in the query, how often they come within
     PROXIMITY_WINDOW positions of each other, in that order, in the passage (saturated as
     BM25 saturates a term's frequency), weighted by the rarer word's idf: the dependence
     between neighbouring query words (``Taille d'impression``, ``Gestion de la pile``) that
-    a bag of words misses."""
+    a bag of words misses. ``weights``: each group's highest idf."""
     if PROXIMITY_WEIGHT == 0 or len(groups) < 2:
         return 0.0
     total = 0.0
-    for left, right in pairwise(groups):
+    for i, (left, right) in enumerate(pairwise(groups)):
         before = [p for k in left if isinstance(k, str) for p in found.get(k, ())]
         if not before:
             continue
@@ -153,9 +160,9 @@ def _proximity(
             for p in found.get(k, ())
             for d in range(1, PROXIMITY_WINDOW + 1)
         }
-        pairs = sum(1 for p in before if p in near)
+        pairs = len([p for p in before if p in near])
         if pairs:
-            weight = min(max(idf.get(k, 0.0) for k in left), max(idf.get(k, 0.0) for k in right))
+            weight = min(weights[i], weights[i + 1])
             total += weight * pairs * (_K1 + 1) / (pairs + _K1)
     return PROXIMITY_WEIGHT * total
 
@@ -194,6 +201,7 @@ class _Evidence:
             for key in group & compiler.synonym_of.keys():
                 self.idf[key] = SYNONYM_WEIGHT * (weight or self.idf.get(key, 0.0))
                 self.typed[key] = own
+        self.weights = _weights(compiler.groups, self.idf)
         # Parts scored with proximity (re-ranking): their passages' matches and scores
         # without it, which are what the page shows.
         self.plain: dict[int, tuple[dict[int, dict[Any, list[int]]], dict[int, float]]] = {}
@@ -220,6 +228,7 @@ class _Evidence:
                 idf,
                 mean,
                 proximity,
+                self.weights,
             )
             for n, keys in found.items()
         }
