@@ -22,7 +22,7 @@ from .highlight import Highlighter, mark_html, merge_spans
 from .outline import Outline
 from .ranking import FAMILY_WEIGHT
 from .results import HIT_META, Hit
-from .title_match import TITLE_MATCH_WEIGHT, likeness
+from .title_match import TITLE_MATCH_WEIGHT, TitleMatch
 from .titles import Templates, is_template, shown_title
 
 if TYPE_CHECKING:
@@ -275,6 +275,7 @@ def rerank(
     found_templates = index.templates(searcher)
     outlines = index.outlines(searcher)
     rescored = []
+    like = TitleMatch(words or [])
     for r in top:
         parts = {d: outlines[d] for d in r.parts}
         found = _best_passages(evidence, parts.items(), proximity=True)
@@ -285,7 +286,7 @@ def rerank(
             title = head.title
             if is_template(head.fields(), found_templates):  # shown with a heading of its text
                 title = shown_title(searcher.stored_fields(r.docnum), found_templates)
-            score *= 1 + TITLE_MATCH_WEIGHT * likeness(words, title)
+            score *= 1 + TITLE_MATCH_WEIGHT * like(title)
         rescored.append(replace(r, score=score))
     rescored.sort(key=lambda r: (-r.score, r.docnum))
     return rescored + list(ranked[depth:])

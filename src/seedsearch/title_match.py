@@ -43,10 +43,22 @@ def query_words(node: Node) -> list[str]:
 def likeness(words: list[str], title: str) -> float:
     """The Dice coefficient of ``words`` (see :func:`query_words`) and the title's words, for
     the best of the title and its segments: 1.0 when one says exactly the query."""
-    if not words or not title:
-        return 0.0
-    wanted = Counter(words)
-    return max((_dice(wanted, len(words), *seg) for seg in _title_words(title)), default=0.0)
+    return TitleMatch(words)(title)
+
+
+class TitleMatch:
+    """:func:`likeness` to the query's ``words``, for title after title (the query's word
+    counts made once)."""
+
+    def __init__(self, words: list[str]) -> None:
+        self.wanted = Counter(words)
+        self.n = len(words)
+
+    def __call__(self, title: str) -> float:
+        if not self.n or not title:
+            return 0.0
+        wanted, n = self.wanted, self.n
+        return max((_dice(wanted, n, *seg) for seg in _title_words(title)), default=0.0)
 
 
 # Every query re-ranks some 30 articles, and the same titles come back query after query:
@@ -73,5 +85,8 @@ def _words(text: str) -> list[str]:
 def _dice(wanted: Counter[str], n: int, found: Counter[str], size: int) -> float:
     if not size:
         return 0.0
-    shared = sum((wanted & found).values())
+    shared = 0  # the size of the multisets' intersection
+    for word, count in wanted.items():
+        held = found.get(word, 0)
+        shared += count if count < held else held
     return 2 * shared / (n + size)
