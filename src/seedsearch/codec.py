@@ -107,6 +107,22 @@ def unpack_block(block: bytes) -> tuple[array[int], array[float], tuple[bytes, a
 
 
 class _PostingsWriter(whoosh3.W3PostingsWriter):  # type: ignore[misc]
+    def add_postings(self, ids: array[int], weights: array[float], values: list[bytes]) -> None:
+        """A whole term's postings (just after ``start_postings``), in the blocks
+        ``add_posting`` would fill one posting at a time, without document lengths."""
+        limit = self._blocklimit
+        for start in range(0, len(ids), limit):
+            if start:
+                self._write_block()  # the previous block is full, and more follow
+            end = start + limit
+            chunk = weights[start:end]
+            self._ids = ids[start:end]
+            self._weights = array("f", chunk)
+            top = max(chunk)
+            self._maxweight = top if top > 0 else 0
+            kept = values[start:end]
+            self._values = kept if all(kept) else [v for v in kept if v]
+
     def _write_block(self, last: bool = False) -> None:
         if not isinstance(self._format, CompactPositions):
             super()._write_block(last)

@@ -215,20 +215,40 @@ def _writer_options() -> dict[str, Any]:
     # (it makes Whoosh's match counts inexact).
     codec = CompactCodec()
     codec.length_stats = False
-    # Whoosh under-counts what its buffered postings take in memory (about four times
-    # this figure): 64 keeps a run under 300 MB, even on one 100 MB text file.
-    return {"limitmb": 64, "compound": False, "codec": codec}
+    return {"limitmb": POOL_MB, "compound": False, "codec": codec}
+
+
+# What a writer's postings may take in memory before they go to a run file (see
+# termpool): about what the pool's arrays really take, so a run stays well under 500 MB
+# with two writers, even on one 100 MB text file.
+POOL_MB = 96
 
 
 @functools.cache
 def _writer_class() -> type:
     from whoosh.writing import SegmentWriter
 
+    from .termpool import TermPool, write_terms
+
     class Writer(SegmentWriter):  # type: ignore[misc]
-        """The run's writer; its commit also lists the segments worker processes wrote,
-        between the segments kept from before and this writer's own."""
+        """The run's writers (one per process). Postings go to a :class:`TermPool`
+        rather than Whoosh's pool; the main writer's commit also lists the segments
+        worker processes wrote, between the segments kept from before and its own."""
 
         extra_segments: Sequence[Any] = ()
+
+        def __init__(self, ix: Any, **kwargs: Any) -> None:
+            super().__init__(ix, **kwargs)
+            folder = getattr(self._tempstorage, "folder", None)
+            self.pool = TermPool(folder, kwargs.get("limitmb", POOL_MB) * 1024 * 1024)
+
+        def _flush_segment(self) -> None:
+            if self.codec.length_stats:  # lengths per posting: Whoosh's own way
+                super()._flush_segment()
+                return
+            self.perdocwriter.close()
+            write_terms(self.fieldwriter, self.schema, self.pool.terms())
+            self.fieldwriter.close()
 
         def _commit_toc(self, segments: list[Any]) -> None:
             own = [s for s in segments if s is self.newsegment]
@@ -266,14 +286,13 @@ def _segment_worker(job: tuple[str, str]) -> tuple[list[Any], Any]:
     nothing until that commit: if the run dies first, the next commit deletes them.
     """
     from whoosh import index as windex
-    from whoosh.writing import SegmentWriter
 
     index_dir, share = job
     with open(share, "rb") as fh:  # written by _write_share in the main process
         tasks = pickle.load(fh)
     ix = windex.open_dir(index_dir, indexname=INDEX_NAME)
     # No lock: the main process holds the index's, for the whole run.
-    writer = SegmentWriter(ix, _lk=False, **_writer_options())
+    writer = _writer_class()(ix, _lk=False, **_writer_options())
     out = []
     try:
         for task in tasks:
