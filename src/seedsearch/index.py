@@ -278,12 +278,22 @@ def _init_worker(queue: Any) -> None:
     _progress_queue, _parent = queue, os.getppid()
 
 
-def _segment_worker(job: tuple[str, str]) -> tuple[list[Any], Any]:
+@dataclass(frozen=True)
+class _Words:
+    """The folded words of a worker's articles, each with the number of articles using it
+    (sent once rather than one set per article, which the worker would hold until the
+    end of its share)."""
+
+    counts: Counter[str]
+
+
+def _segment_worker(job: tuple[str, str]) -> tuple[list[Any], Any, _Words]:
     """Read, analyse and write a run of files as one new segment (in a worker process).
 
-    Returns what was found for each file (without the postings, which are on disk now)
-    and the segment, which the main process's commit lists. The segment's files mean
-    nothing until that commit: if the run dies first, the next commit deletes them.
+    Returns what was found for each file (without the postings, which are on disk now,
+    nor the words, counted together), the segment, which the main process's commit
+    lists, and the words. The segment's files mean nothing until that commit: if the run
+    dies first, the next commit deletes them.
     """
     from whoosh import index as windex
 
@@ -294,6 +304,7 @@ def _segment_worker(job: tuple[str, str]) -> tuple[list[Any], Any]:
     # No lock: the main process holds the index's, for the whole run.
     writer = _writer_class()(ix, _lk=False, **_writer_options())
     out = []
+    words: Counter[str] = Counter()
     try:
         for task in tasks:
             if os.getppid() != _parent:  # the run was killed: stop
@@ -302,15 +313,16 @@ def _segment_worker(job: tuple[str, str]) -> tuple[list[Any], Any]:
                 if isinstance(result, _Prepared):
                     for part in result.parts:
                         writer.add_document(**{**part, "body": analysis.Prepared(part["body"])})
-                    result = dataclasses.replace(result, parts=[])
+                    words.update(result.words)
+                    result = dataclasses.replace(result, parts=[], words=set())
                 out.append(result)
             _progress_queue.put(1)
         # Every writer of the index shares one temporary folder, which the main writer
         # removes when it finishes: workers only close their own files.
         if not writer._added:
             writer._close_segment()
-            return out, None
-        return out, writer._finalize_segment()
+            return out, None, _Words(words)
+        return out, writer._finalize_segment(), _Words(words)
     except BaseException:
         writer._close_segment()
         raise
@@ -427,10 +439,11 @@ def _analysers(jobs: int, index_dir: Path, report: Progress) -> Iterator[Any]:
                 except queues.Empty:
                     pass
             finished = pending.get()
-            segments.extend(segment for _, segment in finished if segment is not None)
+            segments.extend(segment for _, segment, _ in finished if segment is not None)
             report("index", len(tasks), len(tasks))
-            for out, _ in finished:
+            for out, _, words in finished:
                 yield from out
+                yield words
 
         return results(), segments
 
@@ -537,6 +550,9 @@ def _apply(
         for result in results:
             if isinstance(result, Skipped):
                 skipped.append(result)
+                continue
+            if isinstance(result, _Words):
+                vocabulary.update(result.counts)
                 continue
             if isinstance(result, _Unchanged):
                 known = files[result.path]
