@@ -195,6 +195,21 @@ _STORED = _StoredColumn(columns.CompressedBytesColumn(level=STORED_COMPRESSION))
 
 
 class _PerDocWriter(whoosh3.W3PerDocWriter):  # type: ignore[misc]
+    # Lengths of fields whose postings the index writer added itself (see
+    # index._writer_class), written with the document they belong to.
+    lengths: dict[str, tuple[Any, int]] | None = None
+
+    def finish_doc(self) -> None:
+        if self.lengths:
+            for fieldname, (fieldobj, length) in self.lengths.items():
+                self.add_field(fieldname, fieldobj, None, length)
+        self.lengths = None
+        super().finish_doc()
+
+    def cancel_doc(self) -> None:
+        self.lengths = None
+        super().cancel_doc()
+
     def _create_column(self, fieldname: str, column: Any) -> None:
         super()._create_column(fieldname, _STORED if fieldname == "_stored" else column)
 

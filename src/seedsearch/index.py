@@ -228,6 +228,7 @@ POOL_MB = 96
 def _writer_class() -> type:
     from whoosh.writing import SegmentWriter
 
+    from .codec import _PerDocWriter
     from .termpool import TermPool, write_terms
 
     class Writer(SegmentWriter):  # type: ignore[misc]
@@ -241,6 +242,29 @@ def _writer_class() -> type:
             super().__init__(ix, **kwargs)
             folder = getattr(self._tempstorage, "folder", None)
             self.pool = TermPool(folder, kwargs.get("limitmb", POOL_MB) * 1024 * 1024)
+
+        def add_document(self, **fields: Any) -> None:
+            # The body's postings, prepared, go to the pool a document at a time rather
+            # than through Whoosh's loop (a tuple and a call per posting); its length is
+            # written with the document, as Whoosh would.
+            body = fields.get("body")
+            if (
+                type(body) is not analysis.Prepared
+                or not self.schema["body"].scorable
+                or not isinstance(self.perdocwriter, _PerDocWriter)
+                or any(k.startswith("_") for k in fields)  # boosts, custom stored values
+            ):
+                super().add_document(**fields)
+                return
+            del fields["body"]
+            docnum = self.docnum
+            lengths = {"body": (self.schema["body"], sum(p[1] for p in body.postings))}
+            self.perdocwriter.lengths = lengths
+            try:
+                super().add_document(**fields)
+            finally:
+                self.perdocwriter.lengths = None
+            self.pool.add_field("body", docnum, body.postings)
 
         def _flush_segment(self) -> None:
             if self.codec.length_stats:  # lengths per posting: Whoosh's own way

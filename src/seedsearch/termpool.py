@@ -72,6 +72,30 @@ class TermPool:
         if self._size > self._limit:
             self._spill()
 
+    def add_field(
+        self, fieldname: str, docnum: int, postings: list[tuple[bytes, int, float, bytes]]
+    ) -> None:
+        """One document's postings in a field, as ``(term bytes, frequency, weight, value
+        bytes)``: what ``add`` would take one at a time."""
+        terms = self._fields.get(fieldname)
+        if terms is None:
+            terms = self._fields[fieldname] = {}
+            self.fieldnames.add(fieldname)
+        get = terms.get
+        size = len(postings) * (_POSTING_COST + _BYTES_COST)
+        for tbytes, _, weight, value in postings:
+            entry = get(tbytes)
+            if entry is None:
+                entry = terms[tbytes] = (array("I"), array("d"), [])
+                size += _TERM_COST + len(tbytes)
+            entry[0].append(docnum)
+            entry[1].append(weight)
+            entry[2].append(value)
+            size += len(value)
+        self._size += size
+        if self._size > self._limit:
+            self._spill()
+
     def _sorted_terms(self) -> Iterator[tuple[str, bytes, Postings]]:
         fields, self._fields, self._size = self._fields, {}, 0
         for fieldname in sorted(fields):
