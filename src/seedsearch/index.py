@@ -219,9 +219,9 @@ def _writer_options() -> dict[str, Any]:
 
 
 # What a writer's postings may take in memory before they go to a run file (see
-# termpool): about what the pool's arrays really take, so a run stays well under 500 MB
-# with two writers, even on one 100 MB text file.
-POOL_MB = 96
+# termpool; close to what its arrays really take): a run on the 36 MB bench corpus with
+# two processes peaks near 350 MB in all, one on a 100 MB text file near 300 MB.
+POOL_MB = 64
 
 
 @functools.cache
