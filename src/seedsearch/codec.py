@@ -107,6 +107,22 @@ def unpack_block(block: bytes) -> tuple[array[int], array[float], tuple[bytes, a
 
 
 class _PostingsWriter(whoosh3.W3PostingsWriter):  # type: ignore[misc]
+    def add_postings(self, ids: array[int], weights: array[float], values: list[bytes]) -> None:
+        """A whole term's postings (just after ``start_postings``), in the blocks
+        ``add_posting`` would fill one posting at a time, without document lengths."""
+        limit = self._blocklimit
+        for start in range(0, len(ids), limit):
+            if start:
+                self._write_block()  # the previous block is full, and more follow
+            end = start + limit
+            chunk = weights[start:end]
+            self._ids = ids[start:end]
+            self._weights = array("f", chunk)
+            top = max(chunk)
+            self._maxweight = top if top > 0 else 0
+            kept = values[start:end]
+            self._values = kept if all(kept) else [v for v in kept if v]
+
     def _write_block(self, last: bool = False) -> None:
         if not isinstance(self._format, CompactPositions):
             super()._write_block(last)
@@ -179,6 +195,21 @@ _STORED = _StoredColumn(columns.CompressedBytesColumn(level=STORED_COMPRESSION))
 
 
 class _PerDocWriter(whoosh3.W3PerDocWriter):  # type: ignore[misc]
+    # Lengths of fields whose postings the index writer added itself (see
+    # index._writer_class), written with the document they belong to.
+    lengths: dict[str, tuple[Any, int]] | None = None
+
+    def finish_doc(self) -> None:
+        if self.lengths:
+            for fieldname, (fieldobj, length) in self.lengths.items():
+                self.add_field(fieldname, fieldobj, None, length)
+        self.lengths = None
+        super().finish_doc()
+
+    def cancel_doc(self) -> None:
+        self.lengths = None
+        super().cancel_doc()
+
     def _create_column(self, fieldname: str, column: Any) -> None:
         super()._create_column(fieldname, _STORED if fieldname == "_stored" else column)
 

@@ -215,20 +215,64 @@ def _writer_options() -> dict[str, Any]:
     # (it makes Whoosh's match counts inexact).
     codec = CompactCodec()
     codec.length_stats = False
-    # Whoosh under-counts what its buffered postings take in memory (about four times
-    # this figure): 64 keeps a run under 300 MB, even on one 100 MB text file.
-    return {"limitmb": 64, "compound": False, "codec": codec}
+    return {"limitmb": POOL_MB, "compound": False, "codec": codec}
+
+
+# What a writer's postings may take in memory before they go to a run file (see
+# termpool; close to what its arrays really take): a run on the 36 MB bench corpus with
+# two processes peaks near 350 MB in all, one on a 100 MB text file near 300 MB.
+POOL_MB = 64
 
 
 @functools.cache
 def _writer_class() -> type:
     from whoosh.writing import SegmentWriter
 
+    from .codec import _PerDocWriter
+    from .termpool import TermPool, write_terms
+
     class Writer(SegmentWriter):  # type: ignore[misc]
-        """The run's writer; its commit also lists the segments worker processes wrote,
-        between the segments kept from before and this writer's own."""
+        """The run's writers (one per process). Postings go to a :class:`TermPool`
+        rather than Whoosh's pool; the main writer's commit also lists the segments
+        worker processes wrote, between the segments kept from before and its own."""
 
         extra_segments: Sequence[Any] = ()
+
+        def __init__(self, ix: Any, **kwargs: Any) -> None:
+            super().__init__(ix, **kwargs)
+            folder = getattr(self._tempstorage, "folder", None)
+            self.pool = TermPool(folder, kwargs.get("limitmb", POOL_MB) * 1024 * 1024)
+
+        def add_document(self, **fields: Any) -> None:
+            # The body's postings, prepared, go to the pool a document at a time rather
+            # than through Whoosh's loop (a tuple and a call per posting); its length is
+            # written with the document, as Whoosh would.
+            body = fields.get("body")
+            if (
+                type(body) is not analysis.Prepared
+                or not self.schema["body"].scorable
+                or not isinstance(self.perdocwriter, _PerDocWriter)
+                or any(k.startswith("_") for k in fields)  # boosts, custom stored values
+            ):
+                super().add_document(**fields)
+                return
+            del fields["body"]
+            docnum = self.docnum
+            lengths = {"body": (self.schema["body"], sum(p[1] for p in body.postings))}
+            self.perdocwriter.lengths = lengths
+            try:
+                super().add_document(**fields)
+            finally:
+                self.perdocwriter.lengths = None
+            self.pool.add_field("body", docnum, body.postings)
+
+        def _flush_segment(self) -> None:
+            if self.codec.length_stats:  # lengths per posting: Whoosh's own way
+                super()._flush_segment()
+                return
+            self.perdocwriter.close()
+            write_terms(self.fieldwriter, self.schema, self.pool.terms())
+            self.fieldwriter.close()
 
         def _commit_toc(self, segments: list[Any]) -> None:
             own = [s for s in segments if s is self.newsegment]
@@ -258,23 +302,33 @@ def _init_worker(queue: Any) -> None:
     _progress_queue, _parent = queue, os.getppid()
 
 
-def _segment_worker(job: tuple[str, str]) -> tuple[list[Any], Any]:
+@dataclass(frozen=True)
+class _Words:
+    """The folded words of a worker's articles, each with the number of articles using it
+    (sent once rather than one set per article, which the worker would hold until the
+    end of its share)."""
+
+    counts: Counter[str]
+
+
+def _segment_worker(job: tuple[str, str]) -> tuple[list[Any], Any, _Words]:
     """Read, analyse and write a run of files as one new segment (in a worker process).
 
-    Returns what was found for each file (without the postings, which are on disk now)
-    and the segment, which the main process's commit lists. The segment's files mean
-    nothing until that commit: if the run dies first, the next commit deletes them.
+    Returns what was found for each file (without the postings, which are on disk now,
+    nor the words, counted together), the segment, which the main process's commit
+    lists, and the words. The segment's files mean nothing until that commit: if the run
+    dies first, the next commit deletes them.
     """
     from whoosh import index as windex
-    from whoosh.writing import SegmentWriter
 
     index_dir, share = job
     with open(share, "rb") as fh:  # written by _write_share in the main process
         tasks = pickle.load(fh)
     ix = windex.open_dir(index_dir, indexname=INDEX_NAME)
     # No lock: the main process holds the index's, for the whole run.
-    writer = SegmentWriter(ix, _lk=False, **_writer_options())
+    writer = _writer_class()(ix, _lk=False, **_writer_options())
     out = []
+    words: Counter[str] = Counter()
     try:
         for task in tasks:
             if os.getppid() != _parent:  # the run was killed: stop
@@ -283,15 +337,16 @@ def _segment_worker(job: tuple[str, str]) -> tuple[list[Any], Any]:
                 if isinstance(result, _Prepared):
                     for part in result.parts:
                         writer.add_document(**{**part, "body": analysis.Prepared(part["body"])})
-                    result = dataclasses.replace(result, parts=[])
+                    words.update(result.words)
+                    result = dataclasses.replace(result, parts=[], words=set())
                 out.append(result)
             _progress_queue.put(1)
         # Every writer of the index shares one temporary folder, which the main writer
         # removes when it finishes: workers only close their own files.
         if not writer._added:
             writer._close_segment()
-            return out, None
-        return out, writer._finalize_segment()
+            return out, None, _Words(words)
+        return out, writer._finalize_segment(), _Words(words)
     except BaseException:
         writer._close_segment()
         raise
@@ -408,10 +463,11 @@ def _analysers(jobs: int, index_dir: Path, report: Progress) -> Iterator[Any]:
                 except queues.Empty:
                     pass
             finished = pending.get()
-            segments.extend(segment for _, segment in finished if segment is not None)
+            segments.extend(segment for _, segment, _ in finished if segment is not None)
             report("index", len(tasks), len(tasks))
-            for out, _ in finished:
+            for out, _, words in finished:
                 yield from out
+                yield words
 
         return results(), segments
 
@@ -518,6 +574,9 @@ def _apply(
         for result in results:
             if isinstance(result, Skipped):
                 skipped.append(result)
+                continue
+            if isinstance(result, _Words):
+                vocabulary.update(result.counts)
                 continue
             if isinstance(result, _Unchanged):
                 known = files[result.path]
