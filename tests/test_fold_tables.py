@@ -154,6 +154,20 @@ def test_the_file_can_be_written_when_the_index_is_committed(corpus: Path, tmp_p
     assert kept is not None and same(kept, scanned(tmp_path / "ix"))
 
 
+def test_every_commit_leaves_the_tables_of_its_generation_before_any_search(
+    corpus: Path, tmp_path: Path
+) -> None:
+    update_index(tmp_path / "ix", [corpus])
+    first = from_file(tmp_path / "ix")
+    assert first is not None and same(first, scanned(tmp_path / "ix"))
+    assert first.templates
+    (corpus / "journal" / "page-1.html").unlink()  # one page fewer: no template any more
+    update_index(tmp_path / "ix", [corpus])
+    second = from_file(tmp_path / "ix")
+    assert second is not None and same(second, scanned(tmp_path / "ix"))
+    assert not second.templates
+
+
 def test_an_index_folder_that_cannot_be_written_is_still_searched(
     corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -26,7 +26,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import analysis
+from . import analysis, fold_tables
 from .errors import OptionError
 from .generation import committed, fault, save_sidecar, session
 from .manifest import Known, from_articles, identity, stat_key
@@ -188,6 +188,9 @@ def update_index(
             elif not words_file_matches(index_dir, ident):  # an index older than the file
                 with after.searcher() as s:
                     write_words(index_dir, ident, *spelling_words(s))
+            # The generation's parts, duplicates and template titles, for the next search
+            # to read rather than scan (see fold_tables).
+            fold_tables.write_for(index_dir, after)
             after.close()
         if run.committed:
             save_sidecar(index_dir, roots, run.generation, meta["updated"])
