@@ -64,6 +64,7 @@ def run(
             allowed,
             spelling.index.siblings(searcher),
             lambda field: spelling.index.field_lengths(searcher, field),
+            compiler.frequency,
         )
         cols, folds = _folds(spelling, scores)
         ranked, total = group(cols, order(scores) if order else scores, window, folds)
@@ -189,6 +190,7 @@ def _conjunction(
     allowed: set[int] | None = None,
     siblings: dict[int, tuple[int, ...]] | None = None,
     lengths: Lengths | None = None,
+    frequency: Callable[[str, str], int] | None = None,
 ) -> tuple[dict[int, float], list[str], dict[str, postings.Blocks]]:
     """The score of every article (part) holding at least ``need`` of the words (default:
     all), and the body terms that made the match (the words and their families).
@@ -205,10 +207,12 @@ def _conjunction(
     An article indexed in parts (``siblings``: part → all its parts) holds the words any
     of its parts holds: each part scores the words it holds, the coordination factor
     counts the article's. ``lengths``: the fields' lengths (read from the index if not
+    given); ``frequency``: a term's document frequency in a field (the reader's if not
     given). Also returns the body postings read, by term (see :func:`_raw_postings`).
     """
     reader = searcher.reader()
     scorer = Scorer(searcher, lengths)
+    frequency = frequency or reader.doc_frequency
     families = families or {}
     synonyms = synonyms or {}
     sib = siblings or {}
@@ -216,19 +220,19 @@ def _conjunction(
     n = len(words)
     need = n if need is None else max(1, min(need, n))
     groups = []
-    frequency: dict[str, int] = {}
+    df: dict[str, int] = {}
     for w in words:
         terms = [(t, 1.0 if t == w else FAMILY_WEIGHT) for t in (w, *families.get(w, ()))]
         terms += [(t, SYNONYM_WEIGHT) for t in synonyms.get(w, ()) if t not in dict(terms)]
         for t, _ in terms:  # (an indexed term has postings: one look-up tells both)
-            if t not in frequency:
-                frequency[t] = reader.doc_frequency("body", t)
-        present_terms = [(t, weight) for t, weight in terms if frequency[t]]
+            if t not in df:
+                df[t] = frequency("body", t)
+        present_terms = [(t, weight) for t, weight in terms if df[t]]
         if present_terms:
             groups.append(present_terms)
     if len(groups) < need:
         return {}, [], {}
-    groups.sort(key=lambda g: sum(frequency[t] for t, _ in g))
+    groups.sort(key=lambda g: sum(df[t] for t, _ in g))
     # has[g]: the documents holding group g (of the seeds: every one; of the others: the
     # candidates), as sets, so that the bookkeeping runs at set speed.
     has: list[set[int]] = []

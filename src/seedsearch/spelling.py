@@ -156,11 +156,13 @@ class Spelling:
         )
         if shared < 4:  # a shorter prefix would mean scanning much of the dictionary
             return set()
-        return {
-            term_for(word)
-            for word in self.starting_with(folded[:shared], MAX_FAMILY_SCAN)
-            if family_key(word) == key
-        }
+        scanned = self.starting_with(folded[:shared], MAX_FAMILY_SCAN)
+        # A word whose key is ``key`` starts with all of it but its last letter (the c of
+        # appliqu-er → applic): only those (a sorted run of the scan) are keyed.
+        head = key[:-1]
+        lo = bisect_left(scanned, head)
+        hi = bisect_left(scanned, head + "\U0010ffff", lo)
+        return {term_for(word) for word in scanned[lo:hi] if family_key(word) == key}
 
     def within(self, word: str, maxdist: int) -> list[str]:
         """Words within ``maxdist`` Levenshtein edits, found by walking a Levenshtein
