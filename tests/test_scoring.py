@@ -87,8 +87,14 @@ def test_the_segmented_index_has_segments_and_deletions(segmented: Path) -> None
         assert r.doc_count() < r.doc_count_all()
 
 
+@pytest.mark.parametrize("one_piece", [postings.ONE_PIECE_BYTES, 0])
 @pytest.mark.parametrize("field", ["body", "title"])
-def test_block_reads_give_the_postings_whooshs_matchers_give(index: Index, field: str) -> None:
+def test_block_reads_give_the_postings_whooshs_matchers_give(
+    index: Index, field: str, one_piece: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whether a term's list is read in one piece or (past ``one_piece`` bytes, when
+    only some documents are wanted) block by block."""
+    monkeypatch.setattr(postings, "ONE_PIECE_BYTES", one_piece)
     s = index.searcher()
     r = s.reader()
     everyone = range(r.doc_count_all())

@@ -187,6 +187,10 @@ def _blocks(reader: Any, fieldname: str, text: str, wanted: Sequence[int] | None
 
 
 _MAGIC = b"W3Bl"
+# A term's postings up to this size are read in one piece even when only some of their
+# blocks are wanted (one read costs less than a read per block); a longer list, say a
+# common word's in a large index, is read a block at a time then.
+ONE_PIECE_BYTES = 1 << 18
 
 
 def _extent_blocks(
@@ -194,7 +198,8 @@ def _extent_blocks(
 ) -> list[Block] | None:
     """The term's blocks in a W3 segment without deletions, read from the postings file
     in one piece (global ids: ``offset`` added), or None when the segment is not laid out
-    so (another codec, deleted documents): the matcher is stepped through then.
+    so (another codec, deleted documents) or only some blocks of a long list are wanted:
+    the matcher is stepped through then.
 
     A block is its length, its header (a pickled tuple: count, last id, max weight,
     compression, lengths) and its data; the blocks holding none of the ``wanted``
@@ -220,6 +225,8 @@ def _extent_blocks(
     except (AttributeError, TypeError):
         return None
     length = length[0] if isinstance(length, tuple) else length  # W3 keeps a 1-tuple
+    if wanted is not None and length > ONE_PIECE_BYTES:
+        return None  # a long list of which a few blocks are wanted: read by its matcher
     raw = postfile.get(start, length)
     if raw[:4] != _MAGIC:
         return None
