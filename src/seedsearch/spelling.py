@@ -113,17 +113,11 @@ class Spelling:
     def starting_with(self, prefix: str, most: int) -> list[str]:
         """The first ``most`` words (alphabetically) starting with ``prefix``."""
         words, _ = self.lists
-        lo, hi = self._scan(prefix, most)
-        return list(words[lo:hi])
-
-    def _scan(self, prefix: str, most: int) -> tuple[int, int]:
-        """Where in the word list :meth:`starting_with` reads (counted as visited)."""
-        words, _ = self.lists
         lo = bisect_left(words, prefix)
         hi = min(bisect_left(words, prefix + "\U0010ffff", lo), lo + most)
         hi = lo + max(0, min(hi - lo, MAX_VISITS - self.cost.visited))
         self.cost.visit(hi - lo)
-        return lo, hi
+        return list(words[lo:hi])
 
     def nearest(self, folded: str, maxdist: int) -> str | None:
         """The word within ``maxdist`` edits of ``folded`` that a typo most likely stands
@@ -162,14 +156,11 @@ class Spelling:
         )
         if shared < 4:  # a shorter prefix would mean scanning much of the dictionary
             return set()
-        words, _ = self.lists
-        lo, hi = self._scan(folded[:shared], MAX_FAMILY_SCAN)
-        # A word whose key is ``key`` starts with all of it but its last letter (the c of
-        # appliqu-er → applic): only those (a sorted run of the scan) are read and keyed.
-        head = key[:-1]
-        lo = bisect_left(words, head, lo, hi)
-        hi = bisect_left(words, head + "\U0010ffff", lo, hi)
-        return {term_for(word) for word in words[lo:hi] if family_key(word) == key}
+        return {
+            term_for(word)
+            for word in self.starting_with(folded[:shared], MAX_FAMILY_SCAN)
+            if family_key(word) == key
+        }
 
     def within(self, word: str, maxdist: int) -> list[str]:
         """Words within ``maxdist`` Levenshtein edits, found by walking a Levenshtein
