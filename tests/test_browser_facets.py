@@ -60,6 +60,10 @@ def test_click_a_facet_value_filters_and_the_url_keeps_it(browser, server) -> No
 
     page.select_option("#sort", "-date")
     expect(page).to_have_url(re.compile(r"sort=-date"))
+    # The URL changes as the search starts: the links are those of the page it renders.
+    expect(page.locator(".facets ul.active a", has_text="auteur")).to_have_attribute(
+        "href", re.compile(r"sort=-date")
+    )
 
     # Removing the author filter keeps the others; the page reloaded from its URL agrees.
     page.locator(".facets ul.active a", has_text="auteur").click()

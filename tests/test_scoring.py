@@ -184,28 +184,6 @@ def test_shown_articles_raw_postings_are_whooshs(index: Index) -> None:
             assert got[d].get(term) == expected.get(d)
 
 
-@pytest.mark.parametrize(
-    "query",
-    [
-        "énergie",
-        "data center",
-        "EDF filiale",
-        "réglementation européenne",
-        '"intelligence artificielle"',
-    ],
-)
-def test_the_page_is_the_same_whether_the_reranked_stored_fields_are_kept_or_read_again(
-    seed_index: Index, monkeypatch: pytest.MonkeyPatch, query: str
-) -> None:
-    from seedsearch import passages
-
-    kept = seed_index.search(query)
-    monkeypatch.setattr(passages, "KEEP_STORED_CHARS", 0)
-    fresh = seed_index.search(query)
-    assert kept.total == fresh.total > 0
-    assert kept.hits == fresh.hits
-
-
 def test_field_lengths_are_read_again_for_a_new_generation(tmp_path: Path) -> None:
     src, index = tmp_path / "articles", tmp_path / "index"
     src.mkdir()

@@ -19,8 +19,10 @@ import hashlib
 import heapq
 import zlib
 from array import array
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from itertools import chain
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -42,6 +44,8 @@ MAX_PARTS = 32
 # Other locations listed with a result (how many were folded is always given).
 ALSO_IN_SHOWN = 10
 BUCKETED = 16
+# Decoded ids, paths and sketches kept per generation (a few hundred bytes each).
+KEPT = 65536
 _SEP = "\x00"
 
 
@@ -103,9 +107,9 @@ def similarity(a: tuple[int, ...], b: tuple[int, ...]) -> float:
     """Estimated Jaccard similarity of two texts' trigram sets, from their sketches."""
     if not a or not b:
         return 0.0
-    both = set(a) & set(b)
-    union = sorted(set(a) | set(b))[:SKETCH_SIZE]
-    return sum(1 for h in union if h in both) / len(union)
+    first, second = set(a), set(b)
+    union = sorted(first | second)[:SKETCH_SIZE]
+    return len((first & second).intersection(union)) / len(union)
 
 
 # --- at search time -------------------------------------------------------------------
@@ -125,11 +129,16 @@ class Ranked:
 
 
 class Columns:
-    """Reads the columns of the parts a search matched."""
+    """Reads the columns of the parts a search matched. One is kept per index generation:
+    what it decodes (a part's id and path, its sketch) is kept for the next searches, which
+    show many of the same articles."""
 
     def __init__(self, reader: Any) -> None:
         self._keys = reader.column_reader(KEYS) if reader.has_column(KEYS) else None
         self._sketch = reader.column_reader(SKETCH) if reader.has_column(SKETCH) else None
+        self._names: dict[int, tuple[str, str]] = {}
+        self._sketches: dict[int, tuple[int, ...]] = {}
+        self._alike: dict[tuple[int, int], float] = {}
 
     def value(self, docnum: int) -> bytes:
         return bytes(self._keys[docnum]) if self._keys is not None else b""
@@ -140,31 +149,65 @@ class Columns:
             return iter(())
         return (bytes(v) for v in self._keys)
 
+    def names(self, docnum: int) -> tuple[str, str]:
+        """The part's (doc_id, path)."""
+        names = self._names.get(docnum)
+        if names is None:
+            raw = self.value(docnum)
+            if raw:
+                doc_id = raw.split(b"\x00", 1)[0].decode("utf-8", "surrogatepass")
+                names = (doc_id, raw.rsplit(b"\x00", 1)[-1].decode("utf-8", "surrogatepass"))
+            else:
+                names = ("", "")
+            if len(self._names) >= KEPT:
+                self._names.clear()
+            self._names[docnum] = names
+        return names
+
     def doc_id(self, docnum: int) -> str:
-        raw = self.value(docnum)
-        return raw.split(b"\x00", 1)[0].decode("utf-8", "surrogatepass") if raw else ""
+        return self.names(docnum)[0]
 
     def path(self, docnum: int) -> str:
-        raw = self.value(docnum)
-        return raw.rsplit(b"\x00", 1)[-1].decode("utf-8", "surrogatepass") if raw else ""
+        return self.names(docnum)[1]
 
     def rows(self) -> Iterable[tuple[str, str, str, str]]:
         """Every article part's (doc_id, text key, title key, path), in document order
         (title key "" in an index from before title keys)."""
-        for raw in self.values():
-            if raw:
-                fields = raw.decode("utf-8", "surrogatepass").split(_SEP)
-                title = fields[3] if len(fields) == 5 else ""
-                yield fields[0], fields[1], title, fields[-1]
+        return rows(self.values())
+
+    def similarity(self, a: int, b: int) -> float:
+        """The :func:`similarity` of two documents' sketches."""
+        found = self._alike.get((a, b))
+        if found is None:
+            found = similarity(self.sketch(a), self.sketch(b))
+            if len(self._alike) >= KEPT:
+                self._alike.clear()
+            self._alike[(a, b)] = found
+        return found
 
     def sketch(self, docnum: int) -> tuple[int, ...]:
-        raw = self._sketch[docnum] if self._sketch is not None else b""
-        return tuple(array("I", bytes(raw))) if raw else ()
+        found = self._sketches.get(docnum)
+        if found is None:
+            raw = self._sketch[docnum] if self._sketch is not None else b""
+            found = tuple(array("I", bytes(raw))) if raw else ()
+            if len(self._sketches) >= KEPT:
+                self._sketches.clear()
+            self._sketches[docnum] = found
+        return found
 
 
-def _fold(values: Iterable[tuple[int, bytes]]) -> tuple[dict[int, int], dict[int, int]]:
-    """(docnum → its article, docnum → its group of duplicates), each named by a docnum,
-    for the documents given with their keys column."""
+def rows(values: Iterable[bytes]) -> Iterable[tuple[str, str, str, str]]:
+    """(doc_id, text key, title key, path) of each article part's keys column."""
+    for raw in values:
+        if raw:
+            fields = raw.decode("utf-8", "surrogatepass").split(_SEP)
+            title = fields[3] if len(fields) == 5 else ""
+            yield fields[0], fields[1], title, fields[-1]
+
+
+def fold_of(values: Iterable[tuple[int, bytes]]) -> FoldMap:
+    """Which article and which group of duplicates the documents given with their keys
+    column belong to."""
     article: dict[int, int] = {}
     ids: dict[bytes, int] = {}
     owners: dict[bytes, int] = {}  # text hash or URL key → the first article holding it
@@ -175,30 +218,59 @@ def _fold(values: Iterable[tuple[int, bytes]]) -> tuple[dict[int, int], dict[int
             x = parent[x]
         return x
 
+    firsts: list[tuple[int, bytes, bytes]] = []  # each article's (docnum, text, URL)
     for docnum, raw in values:
         if not raw:  # an index document that is no article part: its own article
-            article[docnum] = docnum
             continue
         doc_id, text, url = raw.split(b"\x00", 3)[:3]
-        a = article[docnum] = ids.setdefault(doc_id, docnum)
+        a = ids.setdefault(doc_id, docnum)
         if a != docnum:
+            article[docnum] = a
+        else:
+            firsts.append((docnum, text, url))
+    # Only a text or URL held by two articles joins them: the others are passed over.
+    texts = _repeated(t for _, t, _ in firsts)
+    urls = _repeated(u for _, _, u in firsts)
+    for a, text, url in firsts:
+        if text not in texts and url not in urls:
             continue
         for key in (b"t" + text if text else b"", b"u" + url if url else b""):
             if key and (other := owners.setdefault(key, a)) != a:
                 ra, rb = root(a), root(other)
                 if ra != rb:
                     parent[max(ra, rb)] = min(ra, rb)
-    if not parent:
-        return article, article
-    return article, {d: root(a) for d, a in article.items()}
+    group = {a: r for a in parent if (r := root(a)) != a}
+    return FoldMap(article=article, group=group)
+
+
+def _repeated(keys: Iterable[bytes]) -> set[bytes]:
+    """The non-empty keys given more than once."""
+    return {key for key, n in Counter(keys).items() if n > 1 and key}
 
 
 class FoldMap:
-    """Which article and which group of duplicates every document of an index belongs to:
-    read once per generation, it spares large searches a column read per match."""
+    """Which article and which group of duplicates documents belong to, each named by a
+    docnum; only those that are not their own are listed (an index holds few articles in
+    parts and few duplicates). Read once per generation (see :mod:`.fold_tables`), it
+    spares searches a column read per match. Made of every document's ``cols``, or given.
+    """
 
-    def __init__(self, cols: Columns) -> None:
-        self.article, self.group = _fold(enumerate(cols.values()))
+    def __init__(
+        self,
+        cols: Columns | None = None,
+        article: dict[int, int] | None = None,
+        group: dict[int, int] | None = None,
+    ) -> None:
+        if cols is not None:
+            made = fold_of(enumerate(cols.values()))
+            article, group = made.article, made.group
+        self.article: dict[int, int] = article or {}  # part → its article's first part
+        self.group: dict[int, int] = group or {}  # article → its group's first article
+        grouped = set(self.group) | set(self.group.values())
+        special = set(self.article) | set(self.article.values()) | grouped
+        special.update(d for d, a in self.article.items() if a in grouped)
+        # Every document whose article has other parts, or whose group other articles.
+        self.special = frozenset(special)
 
 
 def siblings(searcher: Any, cols: Columns) -> dict[int, tuple[int, ...]]:
@@ -225,14 +297,17 @@ def group(
     """The top ``window`` results among the scored parts, and how many results there are:
     parts of one article make one result scoring as the best of them, exact duplicates
     (same text, same URL) one result shown as its best-scoring article."""
-    if folds is not None:
-        article, grouped = folds.article, folds.group
-    else:
-        article, grouped = _fold((d, cols.value(d)) for d in scores)
+    if folds is None:
+        folds = fold_of((d, cols.value(d)) for d in scores)
+    # Most parts are an article of their own without duplicates: those are ranked as they
+    # scored, and only the few others are grouped one by one.
+    special = folds.special.intersection(scores)
+    article, grouped = folds.article, folds.group
     best: dict[int, tuple[float, int]] = {}  # article → (best score, -its docnum)
     parts: dict[int, list[int]] = {}  # article → its matched parts, when several
-    for docnum, score in scores.items():
-        a = article[docnum]
+    for docnum in special:
+        score = scores[docnum]
+        a = article.get(docnum, docnum)
         here = (score, -docnum)
         seen = best.get(a)
         if seen is None:
@@ -243,7 +318,7 @@ def group(
                 best[a] = here
     members: dict[int, list[int]] = {}
     for a in best:
-        members.setdefault(grouped[a], []).append(a)
+        members.setdefault(grouped.get(a, a), []).append(a)
 
     def pick(group_ids: list[int]) -> tuple[tuple[float, int], int]:
         # The best-scoring article; duplicates score alike: then the first by id, not by
@@ -254,23 +329,45 @@ def group(
         return best[a], a
 
     heads = [pick(group_ids) for group_ids in members.values()]
-    top = heapq.nsmallest(window, heads, key=lambda h: (-h[0][0], -h[0][1]))
+    # The others: the best of them (no more can be shown than the window, and as many of
+    # the best overall may be among the special ones).
+    plain = [
+        ((scores[d], -d), d) for d in _best(scores, window + len(special)) if d not in special
+    ][:window]
+    top = heapq.nsmallest(window, heads + plain, key=lambda h: (-h[0][0], -h[0][1]))
     ranked = []
     for (score, neg), a in top:
-        shown = sorted(parts.get(a, [-neg]), key=lambda d: (-scores[d], d))[:MAX_PARTS]
-        others = sorted(cols.path(-best[o][1]) for o in members[grouped[a]] if o != a)
+        doc_id, path = cols.names(-neg)
+        if a in best:
+            shown = sorted(parts.get(a, [-neg]), key=lambda d: (-scores[d], d))[:MAX_PARTS]
+            others = sorted(cols.path(-best[o][1]) for o in members[grouped.get(a, a)] if o != a)
+        else:
+            shown, others = [-neg], []
         ranked.append(
             Ranked(
                 docnum=-neg,
                 score=score,
                 parts=tuple(shown),
-                path=cols.path(-neg),
-                doc_id=cols.doc_id(-neg),
+                path=path,
+                doc_id=doc_id,
                 also_in=tuple(others[:ALSO_IN_SHOWN]),
                 folded=len(others),
             )
         )
-    return ranked, len(members)
+    return ranked, len(scores) - len(special) + len(members)
+
+
+def _best(scores: dict[int, float], n: int) -> list[int]:
+    """The ``n`` best-scoring docnums, best first (the lowest docnum first among equals)."""
+    if n <= 0:
+        return []
+    if len(scores) > n:
+        least = heapq.nlargest(n, scores.values())[-1]
+        chosen = [d for d, s in scores.items() if s >= least]
+    else:
+        chosen = list(scores)
+    chosen.sort(key=lambda d: (-scores[d], d))
+    return chosen[:n]
 
 
 def fold_near(cols: Columns, ranked: list[Ranked]) -> tuple[list[Ranked], int]:
@@ -280,24 +377,30 @@ def fold_near(cols: Columns, ranked: list[Ranked]) -> tuple[list[Ranked], int]:
     # Candidates share half their BUCKETED smallest hashes (texts alike at 0.9 share nearly
     # all of them; pages with a common boilerplate line share one or two); the estimate
     # over the whole sketches then decides.
+    smallest = [s[:BUCKETED] if len(s) >= MIN_SHINGLES else () for s in sketches]
+    held = Counter(chain.from_iterable(smallest))
+    if len(held) == sum(map(len, smallest)):  # no hash in two sketches: nothing to fold
+        return ranked, 0
+    # A trigram common to many texts is no evidence (and quadratic).
+    common = {h for h, n in held.items() if 1 < n <= 64}
     buckets: dict[int, list[int]] = {}
-    for i, s in enumerate(sketches):
-        if len(s) >= MIN_SHINGLES:
-            for h in s[:BUCKETED]:
+    for i, s in enumerate(smallest):
+        held_here = common.intersection(s)
+        if len(held_here) >= BUCKETED // 2:  # else it shares too few with any other
+            for h in held_here:
                 buckets.setdefault(h, []).append(i)
     shared: dict[tuple[int, int], int] = {}
     for holders in buckets.values():
-        if len(holders) <= 64:  # a trigram common to many texts: no evidence, and quadratic
-            for x, i in enumerate(holders):
-                for j in holders[x + 1 :]:
-                    shared[(i, j)] = shared.get((i, j), 0) + 1
+        for x, i in enumerate(holders):
+            for j in holders[x + 1 :]:
+                shared[(i, j)] = shared.get((i, j), 0) + 1
     pairs = [pair for pair, n in shared.items() if n >= BUCKETED // 2]
     into: dict[int, int] = {}  # folded result → the one it folds into
     for i, j in sorted(pairs):
         if j in into:
             continue
         target = into.get(i, i)
-        if similarity(sketches[i], sketches[j]) >= NEAR:
+        if cols.similarity(ranked[i].docnum, ranked[j].docnum) >= NEAR:
             into[j] = target
     if not into:
         return ranked, 0

@@ -1,5 +1,5 @@
 """Compiling a query tree to Whoosh queries: vocabulary look-ups, spelling correction,
-prefix and fuzzy expansion, and the exact-phrase matcher.
+prefix and fuzzy expansion (exact phrases are matched by :mod:`.phrases`).
 
 Every search has a bounded cost (:class:`~.budget.Cost`, with the limits of
 :mod:`~.budget`); a search past its deadline ends with
@@ -15,8 +15,6 @@ from typing import TYPE_CHECKING, Any
 from whoosh.matching import AndNotMatcher, WrappingMatcher
 from whoosh.query import AndNot
 from whoosh.query import Or as WOr
-from whoosh.query import Phrase as WhooshPhrase
-from whoosh.query.spans import Span, SpanWrappingMatcher
 from whoosh.query.wrappers import WrappingQuery
 
 from .analysis import analyse, is_number, is_stop_word, normalise_word, term_for
@@ -28,6 +26,7 @@ from .budget import (
     Cost,
 )
 from .filters import TEXT_FILTERS, date_range, folder_key, format_name
+from .phrases import ExactPhrase
 from .postings import decode_positions as decode_positions  # read by passages too
 from .query import (
     And,
@@ -174,7 +173,7 @@ class Compiler:
 
         if positive and scope not in TEXT_FILTERS:
             self.phrases.append(tuple(stems))
-        subs = [_ExactPhrase(f, stems, slop=1, boost=b) for f, b in self.fields(scope)]
+        subs = [ExactPhrase(f, stems, slop=1, boost=b) for f, b in self.fields(scope)]
         return subs[0] if len(subs) == 1 else Or(subs)
 
     def word(self, node: Word, positive: bool) -> Any:
@@ -478,57 +477,6 @@ class _BoundedMatcher(WrappingMatcher):  # type: ignore[misc]
     def skip_to(self, id: int) -> Any:
         self.cost.tick()
         return self.child.skip_to(id)
-
-
-class _ExactPhrase(WhooshPhrase):  # type: ignore[misc]
-    """Whoosh's phrase query, with the positions checked by set arithmetic.
-
-    (Whoosh builds a span object per position of every word in every candidate document;
-    intersecting the position sets is several times faster on long articles.)
-    """
-
-    def matcher(self, searcher: Searcher, context: Any = None) -> Any:
-        from whoosh import matching
-        from whoosh.query import Term
-
-        reader = searcher.reader()
-        if any((self.fieldname, word) not in reader for word in self.words):
-            return matching.NullMatcher()
-        ms = [Term(self.fieldname, word).matcher(searcher, context) for word in self.words]
-        order = sorted(
-            range(len(ms)), key=lambda i: reader.doc_frequency(self.fieldname, self.words[i])
-        )
-        m = _PhraseMatcher(ms, order)
-        return matching.WrappingMatcher(m, boost=self.boost) if self.boost != 1.0 else m
-
-
-class _PhraseMatcher(SpanWrappingMatcher):  # type: ignore[misc]
-    def __init__(self, ms: list[Any], order: list[int] | None = None) -> None:
-        from whoosh.matching import IntersectionMatcher
-        from whoosh.util import make_binary_tree
-
-        self.ms = ms
-        self.order = order if order is not None else list(range(len(ms)))
-        super().__init__(make_binary_tree(IntersectionMatcher, ms))
-
-    def copy(self) -> _PhraseMatcher:
-        return _PhraseMatcher([m.copy() for m in self.ms], self.order)
-
-    def replace(self, minquality: float = 0) -> Any:
-        from whoosh.matching import NullMatcher
-
-        return self if self.is_active() else NullMatcher()
-
-    def _get_spans(self) -> list[Any]:
-        starts: set[int] = set()
-        # The rarest words first: their short position lists empty the set soonest.
-        for n, i in enumerate(self.order):
-            where = decode_positions(self.ms[i].value())
-            starts = {p - i for p in where} if n == 0 else starts & {p - i for p in where}
-            if not starts:
-                return []
-        width = len(self.ms) - 1
-        return [Span(p, p + width) for p in sorted(starts)]
 
 
 def _all_articles() -> Any:

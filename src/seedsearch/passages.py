@@ -19,6 +19,7 @@ from .budget import Cost
 from .collapse import Ranked
 from .compile import SYNONYM_WEIGHT, Compiler, decode_positions
 from .highlight import Highlighter, mark_html, merge_spans
+from .outline import Outline, from_fields
 from .ranking import FAMILY_WEIGHT
 from .results import HIT_META, Hit
 from .title_match import TITLE_MATCH_WEIGHT, likeness
@@ -70,20 +71,20 @@ def _phrase_starts(positions: dict[str, list[int]], seq: tuple[str, ...]) -> set
 
 
 def _passage_matches(
-    table: Sequence[Sequence[Any]],
+    outline: Outline,
     positions: dict[str, list[int]],
     terms: set[str],
     phrases: Sequence[tuple[str, ...]],
 ) -> dict[int, dict[Any, list[int]]]:
     """Passage number → query term or phrase → the positions where it occurs."""
-    firsts = [p[5] for p in table]
+    firsts, lengths = outline.starts, outline.lengths
     found: dict[int, dict[Any, list[int]]] = {}
 
     def note(key: Any, where: Iterable[int]) -> None:
         n = 0
         for pos in sorted(where):
             n = bisect_right(firsts, pos, lo=n) - 1
-            if n >= 0 and pos < firsts[n] + table[n][6]:
+            if n >= 0 and pos < firsts[n] + lengths[n]:
                 found.setdefault(n, {}).setdefault(key, []).append(pos)
             n = max(n, 0)
 
@@ -193,27 +194,25 @@ class _Evidence:
             for key in group & compiler.synonym_of.keys():
                 self.idf[key] = SYNONYM_WEIGHT * (weight or self.idf.get(key, 0.0))
                 self.typed[key] = own
-        # Parts scored with proximity (re-ranking): their stored fields (as many as
-        # KEEP_STORED_CHARS allows) and their passages' matches and scores without it, which
-        # are what the page shows.
-        self.stored: dict[int, dict[str, Any]] = {}
+        # Parts scored with proximity (re-ranking): their passages' matches and scores
+        # without it, which are what the page shows.
         self.plain: dict[int, tuple[dict[int, dict[Any, list[int]]], dict[int, float]]] = {}
 
     def covers(self, docnums: Iterable[int]) -> bool:
         return all(d in self.positions for d in docnums)
 
     def scored(
-        self, docnum: int, table: Sequence[Sequence[Any]], proximity: bool = False
+        self, docnum: int, outline: Outline, proximity: bool = False
     ) -> tuple[dict[int, dict[Any, list[int]]], dict[int, float]]:
         """(passage → matched key → positions, passage → score) of one article;
         ``proximity`` adds the neighbouring query words' proximity score."""
         if not proximity and docnum in self.plain:
             return self.plain[docnum]
-        found = _passage_matches(table, self.positions[docnum], self.terms, self.compiler.phrases)
+        found = _passage_matches(outline, self.positions[docnum], self.terms, self.compiler.phrases)
         groups, idf, mean, typed = self.compiler.groups, self.idf, self.mean_length, self.typed
         both = {
             n: _passage_scores(
-                table[n][6],
+                outline.lengths[n],
                 {k: v for k, v in keys.items() if typed.get(k, frozenset()).isdisjoint(keys)}
                 if typed
                 else keys,
@@ -229,45 +228,18 @@ class _Evidence:
         return found, {n: score for n, (score, _) in both.items()}
 
 
-# Characters of article text the stored fields kept between re-ranking and the page hold at
-# most (a few long articles in many parts must not stay in memory for the whole search).
-KEEP_STORED_CHARS = 2_000_000
-
-
-def _stored(searcher: Searcher, compiler: Compiler, docnum: int, keep: bool) -> dict[str, Any]:
-    """A part's stored fields: those re-ranking kept, else read (and, with ``keep``, kept
-    for the page while the kept ones hold under KEEP_STORED_CHARS)."""
-    shared: _Evidence | None = compiler.reranked
-    kept = shared.stored if shared is not None else {}
-    fields = kept.get(docnum)
-    if fields is None:
-        fields = searcher.stored_fields(docnum)
-        if keep and shared is not None:
-            held = sum(len(f.get("article", "")) for f in kept.values())
-            if held + len(fields.get("article", "")) <= KEEP_STORED_CHARS:
-                kept[docnum] = fields
-    return fields
-
-
 def _best_passages(
-    searcher: Searcher,
-    evidence: _Evidence,
-    parts: Sequence[int],
-    proximity: bool = False,
-    keep: bool = False,
-) -> list[tuple[float, int, int, dict[str, Any], dict[Any, list[int]]]]:
-    """Every matched passage of an article's parts, best first: (score, passage number in
-    the article, number of the passage in its part, the part's stored fields, what matched
-    where); ``proximity`` as in :meth:`_Evidence.scored`; ``keep``: the parts' stored fields
-    are kept for the page (see :func:`_stored`)."""
+    evidence: _Evidence, parts: Iterable[tuple[int, Outline]], proximity: bool = False
+) -> list[tuple[float, int, int, int, dict[Any, list[int]]]]:
+    """Every matched passage of an article's parts (docnum, outline), best first: (score,
+    passage number in the article, number of the passage in its part, the part's docnum,
+    what matched where); ``proximity`` as in :meth:`_Evidence.scored`."""
     out = []
-    for docnum in parts:
+    for docnum, outline in parts:
         evidence.compiler.cost.check()
-        fields = _stored(searcher, evidence.compiler, docnum, keep)
-        table = fields.get("passages", [])
-        found, scores = evidence.scored(docnum, table, proximity)
-        first = fields.get("first", 0)
-        out += [(score, first + n, n, fields, found[n]) for n, score in scores.items()]
+        found, scores = evidence.scored(docnum, outline, proximity)
+        first = outline.first
+        out += [(score, first + n, n, docnum, found[n]) for n, score in scores.items()]
     out.sort(key=lambda item: (-item[0], item[1]))
     return out
 
@@ -283,7 +255,8 @@ def rerank(
     """The top ``depth`` articles re-ordered with their best passage's score added (at
     PASSAGE_WEIGHT): an article whose words meet in one passage beats one, often longer,
     that holds them far apart. Then each score grows with how closely the article's title
-    says the query's ``words`` (see :mod:`.title_match`)."""
+    says the query's ``words`` (see :mod:`.title_match`). Passages are found from the
+    parts' outlines: no article text is read here."""
     top = list(ranked[:depth])
     if len(top) < 2:
         return list(ranked)
@@ -291,13 +264,18 @@ def rerank(
         index, searcher, compiler, [d for r in top for d in r.parts]
     )
     found_templates = index.templates(searcher)
+    outlines = index.outlines(searcher)
     rescored = []
     for r in top:
-        found = _best_passages(searcher, evidence, r.parts, proximity=True, keep=True)
+        parts = {d: outlines[d] for d in r.parts}
+        found = _best_passages(evidence, parts.items(), proximity=True)
         best = found[0][0] if found else 0.0
         score = r.score + PASSAGE_WEIGHT * best
         if words:
-            title = shown_title(_stored(searcher, compiler, r.docnum, True), found_templates)
+            head = parts[r.docnum] if r.docnum in parts else outlines[r.docnum]
+            title = head.title
+            if is_template(head.fields(), found_templates):  # shown with a heading of its text
+                title = shown_title(searcher.stored_fields(r.docnum), found_templates)
             score *= 1 + TITLE_MATCH_WEIGHT * likeness(words, title)
         rescored.append(replace(r, score=score))
     rescored.sort(key=lambda r: (-r.score, r.docnum))
@@ -335,13 +313,16 @@ def hits(
         compiler.cost.check()
         chosen: list[tuple[dict[str, Any], int, dict[Any, list[int]] | None]] = []
         if evidence is not None:
-            best = _best_passages(searcher, evidence, r.parts)[:PASSAGES_PER_ARTICLE]
-            chosen = [(fields, n, found) for _, _, n, fields, found in best]
+            stored = {d: searcher.stored_fields(d) for d in r.parts}
+            outlined = [(d, from_fields(stored[d])) for d in r.parts]
+            best = _best_passages(evidence, outlined)[:PASSAGES_PER_ARTICLE]
+            chosen = [(stored[d], n, found) for _, _, n, d, found in best]
         if not chosen:
-            fields = _stored(searcher, compiler, min(r.parts), False)
+            fields = searcher.stored_fields(min(r.parts))
             if not fields.get("passages"):
                 continue
             chosen = [(fields, 0, None)]
+        title = _title(searcher, r, chosen[0][0], found)  # the same from any of its parts
         for f, n, where_found in chosen:
             number, _kind, section, start, end, text = stored_passage_fields(f, n)
             entry = f["passages"][n]
@@ -360,7 +341,7 @@ def hits(
                 Hit(
                     rank=rank,
                     doc_id=f["doc_id"],
-                    title=_title(searcher, r, f, found),
+                    title=title,
                     path=f.get("path", ""),
                     section=section,
                     passage=number,

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
-from . import analysis, collapse, filters
+from . import analysis, collapse, filters, outline
 from .errors import SourceError
 from .postings import encode_positions
 from .schema import ARTICLE, COLLAPSED, PART_CHARS, PASSAGE_GAP, StoredPassage, stored_passages
@@ -141,6 +141,7 @@ def _prepared_parts(
             "meta": meta,
             **filter_fields,
             **folding,
+            outline.OUTLINE: outline.encode(doc.path, doc.title, first, table),
         }
         if offset == 0:
             fields["head"] = "1"

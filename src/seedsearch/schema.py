@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 
 META_FILE = "seedsearch.json"
 # Bump when the schema or what is stored changes; older indexes must be rebuilt.
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 INDEX_NAME = "MAIN"
 ARTICLE = "article"
 DICTIONARY = "dictionary"  # collection statistics
@@ -76,6 +76,7 @@ def schema() -> Any:
     from whoosh.fields import COLUMN, ID, NUMERIC, STORED, Schema
 
     from .collapse import KEYS, SKETCH
+    from .outline import OUTLINE
 
     french = analysis.FrenchTokenizer()
     return Schema(
@@ -105,6 +106,8 @@ def schema() -> Any:
         counts=STORED(),
         # What folds parts into articles and duplicates into one result (see collapse).
         **{KEYS: COLUMN(), SKETCH: COLUMN()},
+        # What re-ranking reads of a part instead of its stored fields (see outline).
+        **{OUTLINE: COLUMN()},
     )
 
 

@@ -11,9 +11,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .collapse import Columns, FoldMap, siblings
+from .collapse import Columns, FoldMap
 from .errors import DocumentNotFoundError, IndexAccessError, IndexNotFoundError
+from .fold_tables import Tables, for_searcher
 from .generation import preflight
+from .outline import Outlines
 from .schema import (
     ARTICLE,
     INDEX_NAME,
@@ -30,7 +32,7 @@ from .schema import (
     stored_passage,
     stored_passages,
 )
-from .titles import Templates, shown_title, templates, with_shown_title
+from .titles import Templates, shown_title, with_shown_title
 
 # Passages of an article read at a time for a page of it (see Index.window).
 WINDOW = 100
@@ -86,10 +88,9 @@ class Index:
         self._spelling: tuple[int, tuple[Words, Counts]] | None = None
         self.synonyms_file: str | None = None  # the user's list, besides the folder's own
         self._columns: tuple[int, Columns] | None = None
-        self._folds: tuple[int, FoldMap] | None = None
-        self._siblings: tuple[int, dict[int, tuple[int, ...]]] | None = None
+        self._tables: tuple[int, Tables] | None = None
         self._lengths: tuple[int, dict[str, array[int]]] | None = None
-        self._templates: tuple[int, Templates] | None = None
+        self._outlines: tuple[int, Outlines] | None = None
 
     def synonyms(self) -> Synonyms:
         """The synonyms searches use (reloaded when a file changes)."""
@@ -300,24 +301,23 @@ class Index:
     def folds(self, searcher: Searcher, build: bool = True) -> FoldMap | None:
         """The fold map of the searcher's generation (see :class:`FoldMap`): the one read
         before, else a new one when ``build``, else None."""
-        key = searcher.reader().generation()
-        if self._folds is not None and self._folds[0] == key:
-            return self._folds[1]
-        if not build:
+        tables = self._tables
+        if not build and (tables is None or tables[0] != searcher.reader().generation()):
             return None
-        with reading(self.index_dir):
-            folds = FoldMap(self.columns(searcher))
-        self._folds = (key, folds)
-        return folds
+        return self._tables_of(searcher).folds
 
     def siblings(self, searcher: Searcher) -> dict[int, tuple[int, ...]]:
         """The parts of the articles held in several parts (see
         :func:`.collapse.siblings`), read once per generation."""
+        return self._tables_of(searcher).siblings
+
+    def _tables_of(self, searcher: Searcher) -> Tables:
         key = searcher.reader().generation()
-        if self._siblings is None or self._siblings[0] != key:
+        if self._tables is None or self._tables[0] != key:
             with reading(self.index_dir):
-                self._siblings = (key, siblings(searcher, self.columns(searcher)))
-        return self._siblings[1]
+                cols = self.columns(searcher)
+                self._tables = (key, for_searcher(self.index_dir, searcher, cols))
+        return self._tables[1]
 
     def field_lengths(self, searcher: Searcher, fieldname: str) -> array[int]:
         """The length of ``fieldname`` in every document (see :func:`.bm25.field_lengths`),
@@ -337,11 +337,7 @@ class Index:
 
     def templates(self, searcher: Searcher) -> Templates:
         """The template titles of the searcher's generation (see :mod:`.titles`)."""
-        key = searcher.reader().generation()
-        if self._templates is None or self._templates[0] != key:
-            with reading(self.index_dir):
-                self._templates = (key, templates(self.columns(searcher).rows()))
-        return self._templates[1]
+        return self._tables_of(searcher).templates
 
     def columns(self, searcher: Searcher) -> Columns:
         """The searcher's column readers (opening one reads its table of offsets)."""
@@ -350,6 +346,14 @@ class Index:
             with reading(self.index_dir):
                 self._columns = (key, Columns(searcher.reader()))
         return self._columns[1]
+
+    def outlines(self, searcher: Searcher) -> Outlines:
+        """The outlines of the searcher's parts (see :mod:`.outline`)."""
+        key = searcher.reader().generation()
+        if self._outlines is None or self._outlines[0] != key:
+            with reading(self.index_dir):
+                self._outlines = (key, Outlines(searcher))
+        return self._outlines[1]
 
     def stats(self) -> IndexStats:
         with reading(self.index_dir):

@@ -12,8 +12,10 @@ for all of them at once.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import posixpath
+from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
@@ -28,12 +30,16 @@ MAX_TITLE_CHARS = 200
 Templates = frozenset[tuple[str, str]]  # (folder, title key)
 
 
+# Every search shows some 30 articles, most of them shown before: their title keys and
+# folders are kept (a few MB at most).
+@functools.lru_cache(maxsize=8192)
 def title_key(title: str) -> str:
     """The key of a title, case and runs of white space set aside."""
     words = " ".join(title.casefold().split())
     return hashlib.blake2b(words.encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
 
 
+@functools.lru_cache(maxsize=8192)
 def folder_of(path: str) -> str:
     return posixpath.dirname(path.replace("\\", "/"))
 
@@ -41,21 +47,35 @@ def folder_of(path: str) -> str:
 def templates(rows: Iterable[tuple[str, str, str, str]]) -> Templates:
     """The (folder, title key) pairs that are templates, from each article part's (doc_id,
     text key, title key, path)."""
-    texts: dict[tuple[str, str], set[str]] = {}
+    firsts: list[tuple[str, str, str]] = []  # each article's (title, text, path)
     seen: set[str] = set()
     for doc_id, text, title, path in rows:
         if not title or doc_id in seen:  # an index from before title keys; a later part
             continue
         seen.add(doc_id)
-        texts.setdefault((folder_of(path), title), set()).add(text)
-    return frozenset(key for key, held in texts.items() if len(held) >= TEMPLATE_MIN)
+        firsts.append((title, text, path))
+    # Only a title held by TEMPLATE_MIN articles can be one: the others' folders are not
+    # worked out.
+    held = Counter(title for title, _, _ in firsts)
+    texts: dict[tuple[str, str], set[str]] = {}
+    for title, text, path in firsts:
+        if held[title] >= TEMPLATE_MIN:
+            texts.setdefault((folder_of(path), title), set()).add(text)
+    return frozenset(key for key, found in texts.items() if len(found) >= TEMPLATE_MIN)
 
 
 def is_template(fields: dict[str, Any], found: Templates) -> bool:
     if not found:
         return False
-    key = (folder_of(str(fields.get("path", ""))), title_key(str(fields.get("title", ""))))
-    return key in found
+    folder = folder_of(str(fields.get("path", "")))
+    if folder not in _folders(found):  # most folders have none
+        return False
+    return (folder, title_key(str(fields.get("title", "")))) in found
+
+
+@functools.lru_cache(maxsize=8)
+def _folders(found: Templates) -> frozenset[str]:
+    return frozenset(folder for folder, _ in found)
 
 
 def shown_title(fields: dict[str, Any], found: Templates) -> str:

@@ -7,8 +7,11 @@ machine's drift slows all alike): a `python -c` that opens an FTS5 database of t
 corpus (built into ``--work`` on first use, as the shared kit's peers.py builds it) and
 prints the top 10 titles for the query; `seedsearch --index DIR search QUERY` of this
 code (its console script); with ``--base-src``, the same command run from another
-checkout's ``src``; with ``--floors``, what any cold search on this machine pays: a bare
-``python -c pass`` and the import of the Whoosh modules a search reads an index with.
+checkout's ``src``; with ``--without-tables``, the same command with the index's tables
+file (see ``seedsearch.fold_tables``) deleted first, as after an index written by a
+version without it (the search scans the index and writes the file again); with
+``--floors``, what any cold search on this machine pays: a bare ``python -c pass`` and
+the import of the Whoosh modules a search reads an index with.
 Prints the median wall time, its quartiles, the ratio to FTS5's median, and the median
 CPU time (user + system) of the process, which other load on the machine disturbs less.
 """
@@ -28,6 +31,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 PEERS = REPO.parent / "shared" / "bench" / "peers.py"
 LAUNCH = "import sys; from seedsearch.cli import run; sys.argv[0] = 'seedsearch'; sys.exit(run())"
+UNLINK = "import os, sys; p = sys.argv.pop(1); os.path.exists(p) and os.remove(p); "
 WHOOSH = (
     "import seedsearch, whoosh.index, whoosh.searching, whoosh.codec.whoosh3, whoosh.collectors"
 )
@@ -63,7 +67,7 @@ def run(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, float
     started = time.perf_counter()
     done = subprocess.run(cmd, env=env, capture_output=True)
     took = time.perf_counter() - started
-    if done.returncode not in (0, 1):  # 1: no article matched
+    if done.returncode not in (0, 1) or b"Traceback" in done.stderr:  # 1: no article matched
         raise SystemExit(f"{cmd[:3]} exited {done.returncode}: {done.stderr[-400:]!r}")
     return took, _children_cpu() - cpu
 
@@ -78,6 +82,9 @@ def main() -> None:
     ap.add_argument("--query", default="énergie")
     ap.add_argument("--runs", type=int, default=40)
     ap.add_argument("--floors", action="store_true", help="also time python and Whoosh alone")
+    ap.add_argument(
+        "--without-tables", action="store_true", help="also time it with no tables file"
+    )
     args = ap.parse_args()
 
     db = args.work / "fts5.db"
@@ -93,6 +100,12 @@ def main() -> None:
         env = {**os.environ, "PYTHONPATH": str(args.base_src.resolve())}
         cmd = [sys.executable, "-c", LAUNCH, "--index", str(args.index), "search", args.query]
         commands["seedsearch (base)"] = (cmd, env)
+    if args.without_tables:
+        from seedsearch.fold_tables import TABLES_FILE
+
+        tables = str(args.index / TABLES_FILE)
+        cmd = [sys.executable, "-c", UNLINK + LAUNCH, tables, "--index", str(args.index)]
+        commands["seedsearch (no tables)"] = ([*cmd, "search", args.query], None)
     if args.floors:
         commands["python -c pass"] = ([sys.executable, "-c", "pass"], None)
         commands["whoosh imports"] = ([sys.executable, "-c", WHOOSH], None)

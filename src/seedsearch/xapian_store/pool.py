@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from .. import analysis, collapse, filters
+from ..outline import OUTLINE, Outlines
 from ..schema import ARTICLE, stored_passages
 from . import layout
 
@@ -146,6 +147,7 @@ def _schema() -> Any:
 
     fields = schema()
     fields.remove("title")
+    fields.remove(OUTLINE)  # read from the stored fields held in memory
     fields.add("title", PreparedText(analyzer=analysis.FrenchTokenizer()))
     return fields
 
@@ -220,6 +222,9 @@ class PoolIndex:
 
     def columns(self, searcher: Searcher) -> Columns:
         return self._columns
+
+    def outlines(self, searcher: Searcher) -> Outlines:
+        return Outlines(searcher)  # from the stored fields held in memory
 
     def folds(self, searcher: Searcher, build: bool = True) -> FoldMap | None:
         from ..collapse import FoldMap
