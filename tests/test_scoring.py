@@ -87,8 +87,14 @@ def test_the_segmented_index_has_segments_and_deletions(segmented: Path) -> None
         assert r.doc_count() < r.doc_count_all()
 
 
+@pytest.mark.parametrize("one_piece", [postings.ONE_PIECE_BYTES, 0])
 @pytest.mark.parametrize("field", ["body", "title"])
-def test_block_reads_give_the_postings_whooshs_matchers_give(index: Index, field: str) -> None:
+def test_block_reads_give_the_postings_whooshs_matchers_give(
+    index: Index, field: str, one_piece: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whether a term's list is read in one piece or (past ``one_piece`` bytes, when
+    only some documents are wanted) block by block."""
+    monkeypatch.setattr(postings, "ONE_PIECE_BYTES", one_piece)
     s = index.searcher()
     r = s.reader()
     everyone = range(r.doc_count_all())
@@ -199,3 +205,83 @@ def test_field_lengths_are_read_again_for_a_new_generation(tmp_path: Path) -> No
             after.doc_field_length(d, "body", 1) or 0 for d in range(len(lengths))
         ]
         assert ix.search("article").total == 6
+
+
+def test_a_segment_without_deletions_is_read_in_one_piece_as_its_matcher_steps(
+    segmented: Path,
+) -> None:
+    """The one-piece read of a term's postings (ids offset to the whole index's) gives
+    what the segment's own matcher gives; a segment with deletions is left to the
+    matcher."""
+    with Index(segmented) as ix:
+        r = ix.searcher().reader()
+        read_whole = 0
+        for segment, offset in r.leaf_readers():
+            for field in ("body", "title"):
+                for term in _common_terms(ix, field, 10):
+                    got = postings._extent_blocks(segment, field, term, None, offset)
+                    if segment.has_deletions():
+                        assert got is None
+                        continue
+                    assert got is not None
+                    read_whole += 1
+                    if (field, term) not in segment:
+                        assert got == []
+                        continue
+                    m = segment.postings(field, term)
+                    expected = _stepped(m, lambda m: (m.weight(), bytes(m.value())))  # type: ignore[attr-defined]
+                    pairs = [
+                        (d, (w, bytes(v)))
+                        for ids, ws, vs in got
+                        for d, w, v in zip(ids, ws, vs, strict=True)
+                    ]
+                    assert pairs == [(d + offset, wv) for d, wv in expected.items()]
+        assert read_whole
+
+
+@pytest.mark.parametrize(
+    ("ranks", "need", "family"),
+    [((0, 3, 8), 2, False), ((1, 2, 5, 9, 20), 3, True), ((2, 27), 1, True), ((4, 6, 7), 3, True)],
+)
+def test_soft_and_scores_are_each_held_terms_bm25f_times_the_share_of_words_held(
+    index: Index, ranks: tuple[int, ...], need: int, family: bool
+) -> None:
+    """A reference worked out posting by posting from Whoosh's own term scores: an
+    article holding at least ``need`` of the words scores, for every term it holds, the
+    term's weight times its BM25F in the body and in the title, times the share of the
+    words it holds. (A word's family: the next common term, at FAMILY_WEIGHT.)"""
+    from whoosh.query import Term
+
+    from seedsearch.ranking import FAMILY_WEIGHT
+
+    s = index.searcher()
+    sib = index.siblings(s)
+    common = _common_terms(index, "body")
+    words = [common[i] for i in ranks]
+    families = {w: (common[i + 1],) for w, i in zip(words, ranks, strict=True)} if family else {}
+    scores, terms, _ = _conjunction(s, words, Cost(60), need, families, siblings=sib)
+
+    def term_scores(field: str, term: str) -> dict[int, float]:
+        return {d: v for v, d in s.search(Term(field, term), limit=None).top_n}
+
+    groups = [[(w, 1.0)] + [(t, FAMILY_WEIGHT) for t in families.get(w, ())] for w in words]
+    held: dict[int, int] = {}
+    for group in groups:
+        for d in set().union(*(term_scores("body", t).keys() for t, _ in group)):
+            held[d] = held.get(d, 0) + 1
+    expected = {d: 0.0 for d, count in held.items() if count >= need}
+    for field, boost in (("body", 1.0), ("title", TITLE_WEIGHT)):
+        for group in groups:
+            for term, weight in group:
+                for d, v in term_scores(field, term).items():
+                    if d in expected:
+                        expected[d] += weight * boost * v
+    expected = {d: v * held[d] / len(words) for d, v in expected.items()}
+    # An article in parts holds the words of all its parts: left out of the reference.
+    got = {d: v for d, v in scores.items() if d not in sib}
+    expected = {d: v for d, v in expected.items() if d not in sib}
+    assert set(terms) >= set(words)
+    assert got.keys() == expected.keys()
+    assert got
+    for d, v in got.items():
+        assert v == pytest.approx(expected[d], rel=1e-9)

@@ -96,6 +96,36 @@ class Scorer:
             for d, tf in found.items()
         }
 
+    def add(
+        self,
+        fieldname: str,
+        text: str,
+        found: dict[int, float],
+        into: dict[int, float],
+        weight: float = 1.0,
+    ) -> None:
+        """Add ``weight`` times the term's score of each posting ``found`` (document
+        number → weight) to ``into[document]``: :meth:`scores` and the additions in one
+        pass, with the same floats."""
+        if not found:
+            return
+        if not self.exact or not self.searcher.schema[fieldname].scorable:
+            for d, score in self.scores(fieldname, text, found).items():
+                into[d] += weight * score
+            return
+        s, w = self.searcher, self._weighting
+        B = w._field_B.get(fieldname, w.B)
+        K1 = w.K1
+        idf = s.idf(fieldname, text)
+        avgfl = s.avg_field_length(fieldname) or 1
+        lengths = self._lengths(fieldname)
+        k1_plus = K1 + 1
+        one_minus_b = 1 - B
+        for d, tf in found.items():  # as :meth:`scores`, then times weight
+            into[d] += weight * (
+                idf * ((tf * k1_plus) / (tf + K1 * (one_minus_b + B * lengths[d] / avgfl)))
+            )
+
     def _stepped(self, fieldname: str, text: str, found: dict[int, float]) -> dict[int, float]:
         from .postings import present
 

@@ -88,13 +88,21 @@ class Compiler:
         self.synonyms: dict[str, tuple[str, ...]] = {}
         self.synonym_of: dict[str | tuple[str, ...], tuple[str, str]] = {}  # (typed, entry)
         self.also: list[str] = []
+        self._frequency: dict[tuple[str, str], int] = {}
 
     # Vocabulary look-ups -----------------------------------------------------------
 
+    def frequency(self, field: str, term: str) -> int:
+        """How many documents hold ``term`` in ``field`` (looked up once per query: the
+        spelling check, the families and the ranking ask for the same terms)."""
+        key = (field, term)
+        found = self._frequency.get(key)
+        if found is None:
+            found = self._frequency[key] = self.reader.doc_frequency(field, term)
+        return found
+
     def known(self, term: str) -> bool:
-        return bool(
-            self.reader.doc_frequency("body", term) or self.reader.doc_frequency("title", term)
-        )
+        return bool(self.frequency("body", term) or self.frequency("title", term))
 
     def nearest(self, folded: str, maxdist: int) -> str | None:
         return self.spelling.nearest(folded, maxdist)
@@ -142,7 +150,7 @@ class Compiler:
     def family(self, folded: str, term: str) -> tuple[str, ...]:
         """Indexed terms of the words derived from the same base as ``folded``."""
         found = self.spelling.family(folded) - {term}
-        return tuple(sorted(t for t in found if self.reader.doc_frequency("body", t)))
+        return tuple(sorted(t for t in found if self.frequency("body", t)))
 
     # Building queries --------------------------------------------------------------
 

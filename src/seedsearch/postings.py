@@ -12,9 +12,10 @@ as Whoosh exposes them.
 from __future__ import annotations
 
 import sys
+import zlib
 from array import array
 from bisect import bisect_left
-from collections.abc import Callable, Container, Sequence
+from collections.abc import Callable, Container, Iterable, Sequence
 from itertools import accumulate, pairwise
 from pickle import loads
 from typing import Any
@@ -88,6 +89,21 @@ class Blocks:
             return {d: w for d, w in self.weights().items() if d in keep}
         return {d: self.blocks[b][1][i] for d, b, i in self._find(wanted)}
 
+    def ids(self) -> set[int]:
+        """The documents of every posting read."""
+        out: set[int] = set()
+        for ids, _, _ in self.blocks:
+            out.update(ids)
+        return out
+
+    def weights_in(self, among: Iterable[int]) -> dict[int, float]:
+        """Document number → weight of the postings read whose document is ``among``
+        those given (in no particular order)."""
+        out: dict[int, float] = {}
+        for ids, ws, _ in self.blocks:
+            out.update(zip(ids, ws, strict=True))
+        return {d: out[d] for d in out.keys() & among}
+
     def values(self, wanted: Sequence[int]) -> dict[int, bytes]:
         """Document number → raw value (the encoded positions) of the ``wanted`` documents
         (ascending) among the postings read."""
@@ -139,13 +155,19 @@ def _blocks(reader: Any, fieldname: str, text: str, wanted: Sequence[int] | None
 
     out: list[Block] = []
     for segment, offset in reader.leaf_readers():
-        local = None
+        here = local = None
         if wanted is not None:
             lo = bisect_left(wanted, offset)
             hi = bisect_left(wanted, offset + segment.doc_count_all())
             if lo == hi:
                 continue
-            local = [d - offset for d in wanted[lo:hi]]
+            here = wanted[lo:hi]
+        read = _extent_blocks(segment, fieldname, text, here, offset)
+        if read is not None:
+            out.extend(read)
+            continue
+        if here is not None:
+            local = [d - offset for d in here]
         try:  # one look-up of the term, not a test and then another
             m = segment.postings(fieldname, text)
         except TermNotFound:
@@ -162,6 +184,125 @@ def _blocks(reader: Any, fieldname: str, text: str, wanted: Sequence[int] | None
                 ids = [d + offset for d in ids]
             out.append((ids, ws, vs))
     return out
+
+
+_MAGIC = b"W3Bl"
+# A term's postings up to this size are read in one piece even when only some of their
+# blocks are wanted (one read costs less than a read per block); a longer list, say a
+# common word's in a large index, is read a block at a time then.
+ONE_PIECE_BYTES = 1 << 18
+
+
+def _extent_blocks(
+    segment: Any, fieldname: str, text: str, wanted: Sequence[int] | None, offset: int
+) -> list[Block] | None:
+    """The term's blocks in a W3 segment without deletions, read from the postings file
+    in one piece (global ids: ``offset`` added), or None when the segment is not laid out
+    so (another codec, deleted documents) or only some blocks of a long list are wanted:
+    the matcher is stepped through then.
+
+    A block is its length, its header (a pickled tuple: count, last id, max weight,
+    compression, lengths) and its data; the blocks holding none of the ``wanted``
+    documents (global ids, ascending) are skipped by their header. A body block's values
+    (the positions) are cut out of its data only when asked for (see :class:`_Values`).
+    """
+    from whoosh.reading import TermNotFound
+
+    try:
+        if segment.has_deletions():
+            return None
+        terms = segment._terms
+        postfile = terms._postfile
+        fmt = segment.schema[fieldname].format
+        try:
+            info = terms.term_info(fieldname, segment._text_to_bytes(fieldname, text))
+        except TermNotFound:
+            return []
+        if info.is_inlined():
+            ids, ws, vs = info.inlined_postings()
+            return [([d + offset for d in ids], ws, vs)]
+        start, length = info.extent()
+    except (AttributeError, TypeError):
+        return None
+    length = length[0] if isinstance(length, tuple) else length  # W3 keeps a 1-tuple
+    if wanted is not None and length > ONE_PIECE_BYTES:
+        return None  # a long list of which a few blocks are wanted: read by its matcher
+    raw = postfile.get(start, length)
+    if raw[:4] != _MAGIC:
+        return None
+    if fmt.fixed_value_size() is not None:  # values of a fixed size: cut as W3 cuts them
+        return None
+    out: list[Block] = []
+    view = memoryview(raw)
+    at, end, w = 4, len(raw), 0
+    while at < end:
+        size = abs(int.from_bytes(raw[at : at + 4], "big", signed=True))
+        header = at + 4
+        at = header + size
+        head = loads(view[header:at])  # (the pickle's end is found below)
+        count, last, compressed = head[0], head[1], head[3]
+        if wanted is not None:
+            if w >= len(wanted):
+                break
+            if wanted[w] > last + offset:  # none in this block: skip it unread
+                continue
+            w = bisect_left(wanted, last + offset + 1, lo=w)
+        data = view[header + _pickled_size(raw, header, head) : at]
+        out.append(_block(loads(zlib.decompress(data) if compressed else data), count, offset))
+    return out
+
+
+def _pickled_size(raw: bytes, at: int, head: tuple[Any, ...]) -> int:
+    """The length of the block header pickled at ``raw[at:]``: W3 and the body's codec
+    write it with protocol 2 (checked byte for byte); another protocol is walked."""
+    import io
+    from pickle import dumps
+    from pickle import load as load_from
+
+    again = dumps(head, 2)
+    if raw[at : at + len(again)] == again:
+        return len(again)
+    stream = io.BytesIO(raw)
+    stream.seek(at)
+    load_from(stream)
+    return stream.tell() - at
+
+
+def _block(data: Any, count: int, offset: int) -> Block:
+    """A block's unpickled data as global ids, weights and values: one string for the
+    body's codec (:func:`.codec.pack_block`), else as Whoosh's W3 codec writes it, a tuple
+    (id deltas, weights, values) with weights None when all are 1 and one float when all
+    are equal."""
+    if isinstance(data, bytes):
+        from .codec import unpack_block
+
+        deltas, weights, (joined, lengths) = unpack_block(data)
+        ids = list(accumulate(deltas, initial=offset))[1:]
+        return ids, weights, _Values(joined, lengths)
+    deltas, weights, values = data
+    ids = list(accumulate(deltas, initial=offset))[1:]
+    if weights is None or isinstance(weights, float):
+        weights = array("f", [1.0 if weights is None else weights]) * count
+    return ids, weights, values
+
+
+class _Values(Sequence[bytes]):
+    """A body block's values, cut out of the block's data when one is asked for."""
+
+    __slots__ = ("_ends", "_joined", "_lengths")
+
+    def __init__(self, joined: bytes, lengths: Sequence[int]) -> None:
+        self._joined = joined
+        self._lengths = lengths
+        self._ends: list[int] | None = None
+
+    def __len__(self) -> int:
+        return len(self._lengths)
+
+    def __getitem__(self, i: Any) -> Any:  # (an index: slices are not asked for)
+        if self._ends is None:
+            self._ends = list(accumulate(self._lengths, initial=0))
+        return self._joined[self._ends[i] : self._ends[i + 1]]
 
 
 def _is_w3(m: Any) -> bool:

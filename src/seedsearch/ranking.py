@@ -3,7 +3,8 @@ exact totals."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from . import postings
@@ -63,6 +64,7 @@ def run(
             allowed,
             spelling.index.siblings(searcher),
             lambda field: spelling.index.field_lengths(searcher, field),
+            compiler.frequency,
         )
         cols, folds = _folds(spelling, scores)
         ranked, total = group(cols, order(scores) if order else scores, window, folds)
@@ -188,6 +190,7 @@ def _conjunction(
     allowed: set[int] | None = None,
     siblings: dict[int, tuple[int, ...]] | None = None,
     lengths: Lengths | None = None,
+    frequency: Callable[[str, str], int] | None = None,
 ) -> tuple[dict[int, float], list[str], dict[str, postings.Blocks]]:
     """The score of every article (part) holding at least ``need`` of the words (default:
     all), and the body terms that made the match (the words and their families).
@@ -204,10 +207,12 @@ def _conjunction(
     An article indexed in parts (``siblings``: part → all its parts) holds the words any
     of its parts holds: each part scores the words it holds, the coordination factor
     counts the article's. ``lengths``: the fields' lengths (read from the index if not
+    given); ``frequency``: a term's document frequency in a field (the reader's if not
     given). Also returns the body postings read, by term (see :func:`_raw_postings`).
     """
     reader = searcher.reader()
     scorer = Scorer(searcher, lengths)
+    frequency = frequency or reader.doc_frequency
     families = families or {}
     synonyms = synonyms or {}
     sib = siblings or {}
@@ -215,16 +220,23 @@ def _conjunction(
     n = len(words)
     need = n if need is None else max(1, min(need, n))
     groups = []
+    df: dict[str, int] = {}
     for w in words:
         terms = [(t, 1.0 if t == w else FAMILY_WEIGHT) for t in (w, *families.get(w, ()))]
         terms += [(t, SYNONYM_WEIGHT) for t in synonyms.get(w, ()) if t not in dict(terms)]
-        present_terms = [(t, weight) for t, weight in terms if ("body", t) in reader]
+        for t, _ in terms:  # (an indexed term has postings: one look-up tells both)
+            if t not in df:
+                df[t] = frequency("body", t)
+        present_terms = [(t, weight) for t, weight in terms if df[t]]
         if present_terms:
             groups.append(present_terms)
     if len(groups) < need:
         return {}, [], {}
-    groups.sort(key=lambda g: sum(reader.doc_frequency("body", t) for t, _ in g))
-    held: dict[int, int] = {}  # docnum → bit mask of the groups it holds
+    groups.sort(key=lambda g: sum(df[t] for t, _ in g))
+    # has[g]: the documents holding group g (of the seeds: every one; of the others: the
+    # candidates), as sets, so that the bookkeeping runs at set speed.
+    has: list[set[int]] = []
+    count: Counter[int] = Counter()  # document → how many of the groups it holds
     if n == 1 and len(groups[0]) == 1:  # every article matches: score them all
         word = groups[0][0][0]
         cost.check()
@@ -236,58 +248,62 @@ def _conjunction(
     else:
         seeds = len(groups) - need + 1
         read = {}  # term → its postings (at least the candidates')
-        for g, group in enumerate(groups[:seeds]):
-            bit = 1 << g
+        for group in groups[:seeds]:
+            docs: set[int] = set()
             for term, _ in group:
                 cost.check()
                 read[term] = postings.read(reader, "body", term)
-                for ids, _, _ in read[term].blocks:
-                    for docnum in ids:
-                        held[docnum] = held.get(docnum, 0) | bit
-        for docnum in [d for d in held if d in sib]:
-            for other in sib[docnum]:  # may hold the words the seeds' part lacks
-                held.setdefault(other, 0)
-        candidates = sorted(held if allowed is None else held.keys() & allowed)
+                docs |= read[term].ids()
+            has.append(docs)
+        for docs in has:
+            count.update(docs)
+        pool = set(count)
+        for docnum in [d for d in pool if d in sib]:
+            pool.update(sib[docnum])  # may hold the words the seeds' part lacks
+        candidates = sorted(pool if allowed is None else pool & allowed)
         for g in range(seeds, len(groups)):
-            bit = 1 << g
+            among = set(candidates)
+            docs = set()
             for term, _ in groups[g]:
                 cost.check()
                 read[term] = postings.read(reader, "body", term, candidates)
-                for docnum in read[term].weights(candidates):
-                    held[docnum] |= bit
+                docs |= read[term].ids() & among
+            has.append(docs)
+            count.update(docs)
             left = len(groups) - g - 1  # groups still to ask: drop what can no longer make it
-            candidates = [d for d in candidates if _holds(held, sib, d) + left >= need]
+            holds = _holding(count, has, sib, candidates)
+            candidates = [d for d in candidates if holds[d] + left >= need]
             if not candidates:
                 return {}, [], {}
-        scores = dict.fromkeys((d for d in candidates if held[d]), 0.0)
-        scored = list(scores)
+        scores = dict.fromkeys((d for d in candidates if d in count), 0.0)
         for group in groups:
             for term, weight in group:
                 cost.check()
-                mine = read[term].weights(scored, scores)
-                for docnum, score in scorer.scores("body", term, mine).items():
-                    scores[docnum] += weight * score
+                scorer.add("body", term, read[term].weights_in(scores), scores, weight)
     ranked = sorted(scores)
     for group in groups:
         for term, weight in group:  # (a term no title holds reads nothing)
             found = postings.read(reader, "title", term, ranked).weights(ranked, scores)
-            for docnum, score in scorer.scores("title", term, found).items():
-                scores[docnum] += weight * TITLE_WEIGHT * score
-    if held:
+            scorer.add("title", term, found, scores, weight * TITLE_WEIGHT)
+    if has:
+        holds = _holding(count, has, sib, scores)
         for docnum in scores:
-            scores[docnum] *= _holds(held, sib, docnum) / n
+            scores[docnum] *= holds[docnum] / n
     return scores, [term for group in groups for term, _ in group], read
 
 
-def _holds(held: dict[int, int], siblings: dict[int, tuple[int, ...]], docnum: int) -> int:
-    """How many of the words the article of part ``docnum`` holds, in any of its parts."""
-    parts = siblings.get(docnum)
-    if parts is None:
-        return held[docnum].bit_count()
-    mask = 0
-    for part in parts:
-        mask |= held.get(part, 0)
-    return mask.bit_count()
+def _holding(
+    count: Counter[int],
+    has: list[set[int]],
+    siblings: dict[int, tuple[int, ...]],
+    docnums: Iterable[int],
+) -> dict[int, int]:
+    """How many of the words the article of each part in ``docnums`` holds, in any of its
+    parts (``count``: how many a part holds itself; ``has``: the parts holding each)."""
+    out = {d: count.get(d, 0) for d in docnums}
+    for d in out.keys() & siblings.keys():
+        out[d] = sum(1 for docs in has if any(part in docs for part in siblings[d]))
+    return out
 
 
 def _raw_postings(
