@@ -82,14 +82,7 @@ class Scorer:
             return self._stepped(fieldname, text, found)
         if not s.schema[fieldname].scorable:
             return dict(found)  # Whoosh's WeightScorer
-        w = self._weighting
-        B = w._field_B.get(fieldname, w.B)
-        K1 = w.K1
-        idf = s.idf(fieldname, text)
-        avgfl = s.avg_field_length(fieldname) or 1
-        lengths = self._lengths(fieldname)
-        k1_plus = K1 + 1
-        one_minus_b = 1 - B
+        idf, K1, B, k1_plus, one_minus_b, avgfl, lengths = self._parameters(fieldname, text)
         # whoosh.scoring.bm25(idf, tf, fl, avgfl, B, K1), operation for operation
         return {
             d: idf * ((tf * k1_plus) / (tf + K1 * (one_minus_b + B * lengths[d] / avgfl)))
@@ -113,18 +106,19 @@ class Scorer:
             for d, score in self.scores(fieldname, text, found).items():
                 into[d] += weight * score
             return
-        s, w = self.searcher, self._weighting
-        B = w._field_B.get(fieldname, w.B)
-        K1 = w.K1
-        idf = s.idf(fieldname, text)
-        avgfl = s.avg_field_length(fieldname) or 1
-        lengths = self._lengths(fieldname)
-        k1_plus = K1 + 1
-        one_minus_b = 1 - B
+        idf, K1, B, k1_plus, one_minus_b, avgfl, lengths = self._parameters(fieldname, text)
         for d, tf in found.items():  # as :meth:`scores`, then times weight
             into[d] += weight * (
                 idf * ((tf * k1_plus) / (tf + K1 * (one_minus_b + B * lengths[d] / avgfl)))
             )
+
+    def _parameters(self, fieldname: str, text: str) -> tuple[Any, ...]:
+        """(idf, K1, B, K1 + 1, 1 - B, the field's mean length, the documents' lengths)."""
+        s, w = self.searcher, self._weighting
+        B = w._field_B.get(fieldname, w.B)
+        K1 = w.K1
+        avgfl = s.avg_field_length(fieldname) or 1
+        return s.idf(fieldname, text), K1, B, K1 + 1, 1 - B, avgfl, self._lengths(fieldname)
 
     def _stepped(self, fieldname: str, text: str, found: dict[int, float]) -> dict[int, float]:
         from .postings import present
