@@ -168,6 +168,23 @@ def test_every_commit_leaves_the_tables_of_its_generation_before_any_search(
     assert not second.templates
 
 
+def test_the_parts_read_from_the_column_are_those_the_index_finds_by_id(
+    corpus: Path, tmp_path: Path
+) -> None:
+    from seedsearch.collapse import siblings
+
+    update_index(tmp_path / "ix", [corpus])
+    # The long file rewritten: its old parts are deleted documents until a merge.
+    (corpus / "registre.txt").write_text(long_text() + "Une ligne de plus.\n", encoding="utf-8")
+    update_index(tmp_path / "ix", [corpus])
+    with Index(tmp_path / "ix") as ix:
+        s = ix.searcher()
+        found = fold_tables.scan(s, Columns(s.reader())).siblings
+        assert s.reader().has_deletions()
+        assert len(set(found.values())) == 1 and len(found) > 1
+        assert found == siblings(s, Columns(s.reader()))
+
+
 def test_an_index_folder_that_cannot_be_written_is_still_searched(
     corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

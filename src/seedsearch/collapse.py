@@ -205,6 +205,17 @@ def rows(values: Iterable[bytes]) -> Iterable[tuple[str, str, str, str]]:
             yield fields[0], fields[1], title, fields[-1]
 
 
+def siblings_of(values: Iterable[tuple[int, bytes]]) -> dict[int, tuple[int, ...]]:
+    """:func:`siblings` from the keys column of the live documents given (docnum, keys), in
+    document order: the parts of an article are the documents with its id."""
+    parts: dict[bytes, list[int]] = {}
+    for docnum, raw in values:
+        doc_id = raw.split(b"\x00", 1)[0]
+        if doc_id:
+            parts.setdefault(doc_id, []).append(docnum)
+    return {d: tuple(group) for group in parts.values() if len(group) > 1 for d in group}
+
+
 def fold_of(values: Iterable[tuple[int, bytes]]) -> FoldMap:
     """Which article and which group of duplicates the documents given with their keys
     column belong to."""

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .collapse import Columns, FoldMap, fold_of, rows, siblings
+from .collapse import Columns, FoldMap, fold_of, rows, siblings_of
 from .titles import Templates, templates
 
 if TYPE_CHECKING:
@@ -48,7 +48,7 @@ def scan(searcher: Searcher, cols: Columns) -> Tables:
     else:
         live = list(enumerate(values))
     return Tables(
-        siblings=siblings(searcher, cols),
+        siblings=siblings_of(live),
         folds=fold_of(live),
         templates=templates(rows(v for _, v in live)),
     )
