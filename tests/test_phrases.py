@@ -113,3 +113,15 @@ def test_a_phrase_query_is_searched_as_before_from_the_cli_s_library(index: Inde
     result = index.search('"son cœur"')
     assert result.total > 0
     assert all("son cœur" in h.text.replace("\n", " ") for h in result.hits)
+
+
+def test_a_phrase_of_common_words_is_stopped_at_the_search_s_deadline(index: Index) -> None:
+    from seedsearch.budget import Cost
+    from seedsearch.errors import QueryTooExpensiveError
+
+    searcher = index.searcher()
+    spent = Cost(0.0)  # its deadline is already past: the next clock read stops the search
+    with pytest.raises(QueryTooExpensiveError):
+        ExactPhrase("body", _stems("de la"), slop=1, cost=spent).matcher(searcher)
+    # Without a cost, or in time, the same phrase is matched.
+    assert ExactPhrase("body", _stems("de la"), slop=1, cost=Cost()).matcher(searcher).is_active()

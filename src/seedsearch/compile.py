@@ -173,7 +173,9 @@ class Compiler:
 
         if positive and scope not in TEXT_FILTERS:
             self.phrases.append(tuple(stems))
-        subs = [ExactPhrase(f, stems, slop=1, boost=b) for f, b in self.fields(scope)]
+        subs = [
+            ExactPhrase(f, stems, slop=1, boost=b, cost=self.cost) for f, b in self.fields(scope)
+        ]
         return subs[0] if len(subs) == 1 else Or(subs)
 
     def word(self, node: Word, positive: bool) -> Any:

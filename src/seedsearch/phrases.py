@@ -11,13 +11,14 @@ matchers as Whoosh's phrase would (the same sum, in the same order: the same sco
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from whoosh.query import Phrase as WhooshPhrase
 from whoosh.query.spans import Span, SpanWrappingMatcher
 
 from . import postings
+from .budget import Cost
 
 if TYPE_CHECKING:
     from whoosh.searching import Searcher
@@ -26,20 +27,27 @@ Starts = list[tuple[int, list[int]]]  # (document, the phrase's start positions)
 
 
 def phrase_starts(
-    reader: Any, fieldname: str, words: Sequence[str], order: Sequence[int]
+    reader: Any,
+    fieldname: str,
+    words: Sequence[str],
+    order: Sequence[int],
+    cost: Cost | None = None,
 ) -> Starts:
     """Each document of ``reader`` (document numbers as the reader numbers them) holding
     ``words`` one after the other, with where the phrase starts; ``order``: the words'
-    indexes, rarest first (its short position lists narrow the candidates soonest)."""
+    indexes, rarest first (its short position lists narrow the candidates soonest);
+    ``cost``: the search's, whose deadline stops a phrase of very common words."""
+    tick = cost.tick if cost is not None else _nothing
     # The documents holding every word first (no positions decoded), then the positions of
     # those only, rarest word first.
-    raw = [_values(reader, fieldname, words[order[0]], None)]
+    raw = [_values(reader, fieldname, words[order[0]], None, tick)]
     for i in order[1:]:
         if not raw[-1]:
             return []
-        raw.append(_values(reader, fieldname, words[i], raw[-1]))
+        raw.append(_values(reader, fieldname, words[i], raw[-1], tick))
     found: Starts = []
     for d in raw[-1]:
+        tick()
         starts: set[int] = set()
         for n, i in enumerate(order):
             shifted = [p - i for p in postings.decode_positions(raw[n][d])]
@@ -51,8 +59,16 @@ def phrase_starts(
     return found
 
 
+def _nothing() -> None:
+    pass
+
+
 def _values(
-    reader: Any, fieldname: str, word: str, among: dict[int, bytes] | None
+    reader: Any,
+    fieldname: str,
+    word: str,
+    among: dict[int, bytes] | None,
+    tick: Callable[[], None],
 ) -> dict[int, bytes]:
     """Document → raw value (the encoded positions) of the word's postings, in document
     order: all, or those of the documents ``among`` holds (only the blocks that may hold
@@ -60,6 +76,7 @@ def _values(
     wanted = None if among is None else list(among)
     out: dict[int, bytes] = {}
     for ids, _, values in postings.read(reader, fieldname, word, wanted).blocks:
+        tick()
         for d, value in zip(ids, values, strict=True):
             if among is None or d in among:
                 out[d] = bytes(value)
@@ -71,8 +88,9 @@ class ExactPhrase(WhooshPhrase):  # type: ignore[misc]
     documents :func:`phrase_starts` finds, segment by segment (kept for the query: a
     search asks again for the parts of long articles, over the whole index)."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, cost: Cost | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.cost = cost
         self._found: dict[int, tuple[Any, Starts]] = {}
 
     def _starts(self, reader: Any) -> Starts:
@@ -86,7 +104,7 @@ class ExactPhrase(WhooshPhrase):  # type: ignore[misc]
                 )
                 kept = self._found[id(leaf)] = (
                     leaf,
-                    phrase_starts(leaf, self.fieldname, self.words, order),
+                    phrase_starts(leaf, self.fieldname, self.words, order, self.cost),
                 )
             out += [(d + offset, starts) for d, starts in kept[1]] if offset else kept[1]
         return out
