@@ -11,7 +11,7 @@ matchers as Whoosh's phrase would (the same sum, in the same order: the same sco
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from whoosh.query import Phrase as WhooshPhrase
@@ -38,19 +38,24 @@ def phrase_starts(
     indexes, rarest first (its short position lists narrow the candidates soonest);
     ``cost``: the search's, whose deadline stops a phrase of very common words."""
     tick = cost.tick if cost is not None else _nothing
-    # The documents holding every word first (no positions decoded), then the positions of
-    # those only, rarest word first.
-    raw = [_values(reader, fieldname, words[order[0]], None, tick)]
+    # The documents holding every word first (their ids only), then the positions of those
+    # only, rarest word first.
+    reads = [postings.read(reader, fieldname, words[order[0]])]
+    docs = sorted(reads[0].ids())
     for i in order[1:]:
-        if not raw[-1]:
+        tick()
+        if not docs:
             return []
-        raw.append(_values(reader, fieldname, words[i], raw[-1], tick))
+        reads.append(postings.read(reader, fieldname, words[i], docs))
+        held = reads[-1].ids()
+        docs = [d for d in docs if d in held]
+    values = [read.values(docs) for read in reads]
     found: Starts = []
-    for d in raw[-1]:
+    for d in docs:
         tick()
         starts: set[int] = set()
         for n, i in enumerate(order):
-            shifted = [p - i for p in postings.decode_positions(raw[n][d])]
+            shifted = [p - i for p in postings.decode_positions(values[n][d])]
             starts = set(shifted) if n == 0 else starts.intersection(shifted)
             if not starts:
                 break
@@ -61,26 +66,6 @@ def phrase_starts(
 
 def _nothing() -> None:
     pass
-
-
-def _values(
-    reader: Any,
-    fieldname: str,
-    word: str,
-    among: dict[int, bytes] | None,
-    tick: Callable[[], None],
-) -> dict[int, bytes]:
-    """Document → raw value (the encoded positions) of the word's postings, in document
-    order: all, or those of the documents ``among`` holds (only the blocks that may hold
-    one of them are read)."""
-    wanted = None if among is None else list(among)
-    out: dict[int, bytes] = {}
-    for ids, _, values in postings.read(reader, fieldname, word, wanted).blocks:
-        tick()
-        for d, value in zip(ids, values, strict=True):
-            if among is None or d in among:
-                out[d] = bytes(value)
-    return out
 
 
 class ExactPhrase(WhooshPhrase):  # type: ignore[misc]
