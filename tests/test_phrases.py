@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -107,6 +108,13 @@ def test_phrase_starts_are_where_the_words_follow_each_other(
     assert got == expected
     # The rarest word first or any other order: the same documents and starts.
     assert phrase_starts(reader, "body", stems, list(reversed(range(len(stems))))) == got
+    # And searched segment by segment, the documents and scores of Whoosh's phrase query.
+    from whoosh.query import Phrase
+
+    searcher = index.searcher()
+    ours = searcher.search(ExactPhrase("body", stems, slop=1), limit=None)
+    theirs = searcher.search(Phrase("body", stems, slop=1), limit=None)
+    assert [(h.docnum, h.score) for h in ours] == [(h.docnum, h.score) for h in theirs]
 
 
 def test_a_phrase_query_is_searched_as_before_from_the_cli_s_library(index: Index) -> None:
@@ -125,3 +133,16 @@ def test_a_phrase_of_common_words_is_stopped_at_the_search_s_deadline(index: Ind
         ExactPhrase("body", _stems("de la"), slop=1, cost=spent).matcher(searcher)
     # Without a cost, or in time, the same phrase is matched.
     assert ExactPhrase("body", _stems("de la"), slop=1, cost=Cost()).matcher(searcher).is_active()
+
+
+def test_a_phrase_whose_words_never_meet_in_one_article_finds_nothing(tmp_path: Path) -> None:
+    src, where = tmp_path / "articles", tmp_path / "index"
+    src.mkdir()
+    (src / "a.txt").write_text("Le cormoran\n\nUn cormoran plonge.\n", encoding="utf-8")
+    (src / "b.txt").write_text("La mouette\n\nUne mouette crie.\n", encoding="utf-8")
+    update_index(where, [str(src)])
+    with Index(where) as ix:
+        assert ix.search('"cormoran mouette crie"').total == 0
+        assert ix.search('"cormoran plonge"').total == 1
+        words = _stems("cormoran mouette crie")  # no article past the second word
+        assert len(ix.searcher().search(ExactPhrase("body", words, slop=1), limit=None)) == 0

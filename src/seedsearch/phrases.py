@@ -33,10 +33,22 @@ def phrase_starts(
     order: Sequence[int],
     cost: Cost | None = None,
 ) -> Starts:
+    """:func:`phrase_matches` without the weights."""
+    return phrase_matches(reader, fieldname, words, order, cost)[0]
+
+
+def phrase_matches(
+    reader: Any,
+    fieldname: str,
+    words: Sequence[str],
+    order: Sequence[int],
+    cost: Cost | None = None,
+) -> tuple[Starts, list[dict[int, float]]]:
     """Each document of ``reader`` (document numbers as the reader numbers them) holding
     ``words`` one after the other, with where the phrase starts; ``order``: the words'
     indexes, rarest first (its short position lists narrow the candidates soonest);
-    ``cost``: the search's, whose deadline stops a phrase of very common words."""
+    ``cost``: the search's, whose deadline stops a phrase of very common words. With the
+    documents, each word's weight (its frequency) in each of them, word by word."""
     tick = cost.tick if cost is not None else _nothing
     # The documents holding every word first (their ids only), then the positions of those
     # only, rarest word first.
@@ -45,7 +57,7 @@ def phrase_starts(
     for i in order[1:]:
         tick()
         if not docs:
-            return []
+            return [], [{} for _ in words]
         reads.append(postings.read(reader, fieldname, words[i], docs))
         held = reads[-1].ids()
         docs = [d for d in docs if d in held]
@@ -61,7 +73,11 @@ def phrase_starts(
                 break
         else:
             found.append((d, sorted(starts)))
-    return found
+    matched = [d for d, _ in found]
+    weights: list[dict[int, float]] = [{} for _ in words]
+    for n, i in enumerate(order):
+        weights[i] = reads[n].weights(matched)
+    return found, weights
 
 
 def _nothing() -> None:
@@ -76,10 +92,11 @@ class ExactPhrase(WhooshPhrase):  # type: ignore[misc]
     def __init__(self, *args: Any, cost: Cost | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.cost = cost
-        self._found: dict[int, tuple[Any, Starts]] = {}
+        self._found: dict[int, tuple[Any, Starts, list[dict[int, float]]]] = {}
 
-    def _starts(self, reader: Any) -> Starts:
+    def _matches(self, reader: Any) -> tuple[Starts, list[dict[int, float]]]:
         out: Starts = []
+        weights: list[dict[int, float]] = [{} for _ in self.words]
         for leaf, offset in reader.leaf_readers():
             kept = self._found.get(id(leaf))
             if kept is None or kept[0] is not leaf:
@@ -89,10 +106,12 @@ class ExactPhrase(WhooshPhrase):  # type: ignore[misc]
                 )
                 kept = self._found[id(leaf)] = (
                     leaf,
-                    phrase_starts(leaf, self.fieldname, self.words, order, self.cost),
+                    *phrase_matches(leaf, self.fieldname, self.words, order, self.cost),
                 )
             out += [(d + offset, starts) for d, starts in kept[1]] if offset else kept[1]
-        return out
+            for mine, theirs in zip(weights, kept[2], strict=True):
+                mine.update((d + offset, w) for d, w in theirs.items())
+        return out, weights
 
     def matcher(self, searcher: Searcher, context: Any = None) -> Any:
         from whoosh import matching
@@ -101,32 +120,90 @@ class ExactPhrase(WhooshPhrase):  # type: ignore[misc]
         reader = searcher.reader()
         if any((self.fieldname, word) not in reader for word in self.words):
             return matching.NullMatcher()
-        found = self._starts(reader)
+        found, weights = self._matches(reader)
         if not found:
             return matching.NullMatcher()
         ms = [Term(self.fieldname, word).matcher(searcher, context) for word in self.words]
-        m = _PhraseMatcher(ms, found, len(self.words) - 1)
+        scores = None
+        if context is None or context.weighting is not None:
+            scores = _scores(searcher, self.fieldname, self.words, found, weights)
+        m = _PhraseMatcher(ms, found, len(self.words) - 1, scores=scores)
         return matching.WrappingMatcher(m, boost=self.boost) if self.boost != 1.0 else m
 
 
-class _PhraseMatcher(SpanWrappingMatcher):  # type: ignore[misc]
-    """The documents of ``found``, in order, each scored by the intersection of the words'
-    matchers ``ms`` (which holds every one of them) moved to it."""
+def _scores(
+    searcher: Searcher,
+    fieldname: str,
+    words: Sequence[str],
+    found: Starts,
+    weights: list[dict[int, float]],
+) -> dict[int, float] | None:
+    """Document → the score Whoosh's phrase query gives it (the sum, over the tree of
+    intersections of the words' matchers, of each word's BM25F score), from the words'
+    weights; None when the searcher scores otherwise (the matchers are asked then)."""
+    from .bm25 import Scorer
 
-    def __init__(self, ms: list[Any], found: Starts, width: int, at: int = 0) -> None:
+    # Whoosh's scorer takes the collection's statistics from the searcher of the whole index
+    # (a segment's searcher has it for parent), and each document's length from its own.
+    lengths = {d: searcher.doc_field_length(d, fieldname, 1) for d, _ in found}
+    parent = searcher.get_parent()
+    scorer = Scorer(parent, lengths=lambda _: lengths)  # type: ignore[arg-type,return-value]
+    if not scorer.exact:
+        return None
+    each = [scorer.scores(fieldname, word, w) for word, w in zip(words, weights, strict=True)]
+    return {d: _tree_sum([s[d] for s in each]) for d, _ in found}
+
+
+def _tree_sum(values: list[float]) -> float:
+    """The sum in the order Whoosh's binary tree of intersection matchers adds scores."""
+    if len(values) == 1:
+        return values[0]
+    half = len(values) // 2
+    return _tree_sum(values[:half]) + _tree_sum(values[half:])
+
+
+class _PhraseMatcher(SpanWrappingMatcher):  # type: ignore[misc]
+    """The documents of ``found``, in order, each scored from ``scores``, or else by the
+    intersection of the words' matchers ``ms`` (which holds every one of them) moved to it."""
+
+    def __init__(
+        self,
+        ms: list[Any],
+        found: Starts,
+        width: int,
+        at: int = 0,
+        scores: dict[int, float] | None = None,
+    ) -> None:
         from whoosh.matching import IntersectionMatcher
         from whoosh.util import make_binary_tree
 
-        self.ms, self.found, self.width, self.at = ms, found, width, at
+        self.ms, self.found, self.width, self.at, self.scores = ms, found, width, at, scores
         super().__init__(make_binary_tree(IntersectionMatcher, ms))
 
     def _find_next(self) -> None:
-        # Where Whoosh's stepped through the child's documents, the child goes to ours.
         if self.at < len(self.found):
-            docnum = self.found[self.at][0]
-            if self.child.id() != docnum:
-                self.child.skip_to(docnum)
+            if self.scores is None:
+                self._move_child()
             self._spans = [Span(p, p + self.width) for p in self.found[self.at][1]]
+
+    def _move_child(self) -> None:
+        # Where Whoosh's stepped through the child's documents, the child goes to ours.
+        docnum = self.found[self.at][0]
+        if self.child.id() != docnum:
+            self.child.skip_to(docnum)
+
+    def score(self) -> float:
+        if self.scores is not None:
+            return self.scores[self.found[self.at][0]]
+        return float(self.child.score())
+
+    def weight(self) -> float:
+        self._move_child()
+        return float(self.child.weight())
+
+    def value(self) -> Any:
+        self._move_child()
+        return self.child.value()
 
     def is_active(self) -> bool:
         return self.at < len(self.found)
@@ -150,7 +227,8 @@ class _PhraseMatcher(SpanWrappingMatcher):  # type: ignore[misc]
         return False  # the child's blocks are not this matcher's documents
 
     def copy(self) -> _PhraseMatcher:
-        return _PhraseMatcher([m.copy() for m in self.ms], self.found, self.width, self.at)
+        ms = [m.copy() for m in self.ms]
+        return _PhraseMatcher(ms, self.found, self.width, self.at, self.scores)
 
     def replace(self, minquality: float = 0) -> Any:
         from whoosh.matching import NullMatcher
