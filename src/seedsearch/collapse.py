@@ -22,7 +22,7 @@ from array import array
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from itertools import chain
+from itertools import accumulate, chain
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -88,11 +88,19 @@ def sketch(text: str) -> bytes:
     """The bottom-k MinHash sketch of the text's word trigrams: the SKETCH_SIZE smallest of
     their (CRC-32) hashes, one hash per trigram, so an article of megabytes costs little."""
     words = _words(text)
+    if len(words) < SHINGLE:
+        return b""
+    # The trigrams are cut from the words joined and encoded once: a word holds no white
+    # space, so the encoded words are the pieces between spaces, and a trigram's bytes
+    # run from its first word's start to its last word's end.
+    data = " ".join(words).encode("utf-8", "surrogatepass")
+    ends = list(accumulate(len(w) + 1 for w in data.split(b" ")))  # where each next starts
+    crc32 = zlib.crc32
     hashes = {
-        zlib.crc32(" ".join(words[i : i + SHINGLE]).encode("utf-8", "surrogatepass"))
-        for i in range(max(0, len(words) - SHINGLE + 1))
+        crc32(data[start : end - 1])
+        for start, end in zip(chain((0,), ends), ends[SHINGLE - 1 :], strict=False)
     }
-    return array("I", sorted(heapq.nsmallest(SKETCH_SIZE, hashes))).tobytes()
+    return array("I", sorted(hashes)[:SKETCH_SIZE]).tobytes()
 
 
 def columns(doc_id: str, path: str, text: str, url: str, title: str) -> dict[str, bytes]:

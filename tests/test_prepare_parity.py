@@ -1,0 +1,91 @@
+"""The index-time fast paths give exactly what their straightforward forms give."""
+
+from __future__ import annotations
+
+import heapq
+import zlib
+from array import array
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from seedsearch import analysis, collapse
+
+# Text with the characters the fast paths treat apart: spaces of several kinds, hyphens,
+# apostrophes, soft hyphens, decimal marks, slashes, combining accents, capitals.
+_ALPHABET = st.sampled_from(
+    list("abcdeéèàçœÉAZ019 \t\n\u00a0\u2003-\u2011'\u2019\u00ad.,/_|#*[]()`\u0301ıİß")
+)
+TEXTS = st.text(_ALPHABET, max_size=300) | st.text(max_size=200)
+
+
+def _sketch_reference(text: str) -> bytes:
+    words = text.casefold().split()
+    size = collapse.SHINGLE
+    hashes = {
+        zlib.crc32(" ".join(words[i : i + size]).encode("utf-8", "surrogatepass"))
+        for i in range(max(0, len(words) - size + 1))
+    }
+    return array("I", sorted(heapq.nsmallest(collapse.SKETCH_SIZE, hashes))).tobytes()
+
+
+def _positions_reference(
+    text: str, base: int, positions: dict[str, list[int]], words: set[str]
+) -> int:
+    pos = base - 1
+    for token in analysis.analyse(text):
+        pos = base + token.pos
+        positions.setdefault(token.text, []).append(pos)
+        if not token.joined:
+            words.add(token.folded)
+    return pos + 1
+
+
+@settings(max_examples=300, deadline=None)
+@given(TEXTS)
+def test_sketch_is_the_bottom_k_of_its_trigram_hashes(text: str) -> None:
+    assert collapse.sketch(text) == _sketch_reference(text)
+
+
+def test_sketch_of_a_long_text_keeps_the_smallest_hashes_only() -> None:
+    text = " ".join(f"mot{i} Été-{i % 7} l’arbre" for i in range(2000))
+    assert collapse.sketch(text) == _sketch_reference(text)
+    assert len(collapse.sketch(text)) == 4 * collapse.SKETCH_SIZE
+
+
+@pytest.mark.parametrize("text", ["", "un", "un deux", "un\ud800 deux trois"])
+def test_sketch_of_short_or_odd_texts(text: str) -> None:
+    assert collapse.sketch(text) == _sketch_reference(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(TEXTS, min_size=1, max_size=4), st.integers(0, 1000))
+def test_add_positions_matches_the_tokens_of_analyse(texts: list[str], base: int) -> None:
+    fast: dict[str, list[int]] = {}
+    slow: dict[str, list[int]] = {}
+    fast_words: set[str] = set()
+    slow_words: set[str] = set()
+    fast_next = slow_next = base
+    for text in texts:  # passages one after another, into the same tables
+        fast_next = analysis.add_positions(text, fast_next, fast, fast_words)
+        slow_next = _positions_reference(text, slow_next, slow, slow_words)
+    assert fast_next == slow_next
+    assert list(fast.items()) == list(slow.items())  # the same terms in the same order
+    assert fast_words == slow_words
+
+
+def test_add_positions_survives_the_word_cache_being_replaced(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(analysis, "_CACHE_LIMIT", 3)
+    text = "l’été porte-monnaie chat chien oiseau 3,5 chat porte-monnaie l’été " * 3
+    fast: dict[str, list[int]] = {}
+    slow: dict[str, list[int]] = {}
+    fast_words: set[str] = set()
+    slow_words: set[str] = set()
+    assert analysis.add_positions(text, 7, fast, fast_words) == _positions_reference(
+        text, 7, slow, slow_words
+    )
+    assert list(fast.items()) == list(slow.items())
+    assert fast_words == slow_words
