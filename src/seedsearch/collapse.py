@@ -22,7 +22,7 @@ from array import array
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from itertools import accumulate, chain
+from itertools import chain
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -90,16 +90,12 @@ def sketch(text: str) -> bytes:
     words = _words(text)
     if len(words) < SHINGLE:
         return b""
-    # The trigrams are cut from the words joined and encoded once: a word holds no white
-    # space, so the encoded words are the pieces between spaces, and a trigram's bytes
-    # run from its first word's start to its last word's end.
-    data = " ".join(words).encode("utf-8", "surrogatepass")
-    ends = list(accumulate(len(w) + 1 for w in data.split(b" ")))  # where each next starts
-    crc32 = zlib.crc32
-    hashes = {
-        crc32(data[start : end - 1])
-        for start, end in zip(chain((0,), ends), ends[SHINGLE - 1 :], strict=False)
-    }
+    # Every word is encoded once (the words joined, then cut at the spaces: a word holds no
+    # white space), and each trigram's bytes are its three words' joined again.
+    encoded = " ".join(words).encode("utf-8", "surrogatepass").split(b" ")
+    trigrams = zip(*(encoded[i:] for i in range(SHINGLE)), strict=False)
+    hashes = set(map(zlib.crc32, map(b" ".join, trigrams)))
+    # Sorting them all in C costs less than a heap of the smallest in Python.
     return array("I", sorted(hashes)[:SKETCH_SIZE]).tobytes()
 
 
