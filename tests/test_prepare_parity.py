@@ -11,6 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from seedsearch import analysis, collapse
+from seedsearch.postings import encode_positions
+from seedsearch.prepare import _encode_positions
 
 # Text with the characters the fast paths treat apart: spaces of several kinds, hyphens,
 # apostrophes, soft hyphens, decimal marks, slashes, combining accents, capitals.
@@ -75,7 +77,7 @@ def test_add_positions_matches_the_tokens_of_analyse(texts: list[str], base: int
     assert fast_words == slow_words
 
 
-def test_add_positions_survives_the_word_cache_being_replaced(
+def test_add_positions_survives_the_word_cache_being_cleared(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(analysis, "_CACHE_LIMIT", 3)
@@ -89,3 +91,17 @@ def test_add_positions_survives_the_word_cache_being_replaced(
     )
     assert list(fast.items()) == list(slow.items())
     assert fast_words == slow_words
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.integers(0, 1 << 20), min_size=2, max_size=60, unique=True))
+def test_positions_encode_as_the_postings_codec_encodes_them(positions: list[int]) -> None:
+    positions.sort()
+    assert _encode_positions(positions) == encode_positions(positions)
+
+
+@pytest.mark.parametrize(
+    "positions", [[0, 255], [0, 256], [255, 300], [1, 65535], [1, 65536], [70000, 70001]]
+)
+def test_positions_at_the_width_boundaries_encode_alike(positions: list[int]) -> None:
+    assert _encode_positions(positions) == encode_positions(positions)

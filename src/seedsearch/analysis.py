@@ -15,7 +15,6 @@ import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import cast
 
 from whoosh.analysis import Token as WhooshToken
 from whoosh.analysis import Tokenizer
@@ -305,25 +304,12 @@ def _analyse_word(raw: str) -> tuple[_Piece, ...]:
     return tuple(pieces)
 
 
-# Most words are one plain piece (no hyphen parts, no joined form): for those, the term
-# and the folded word alone, which the index-time fast path reads without unpacking
-# pieces. Both are replaced (not cleared) when the cache is, so that a caller holding the
-# previous pair still finds every word it looked up there.
-_TERMS: dict[str, str] = {}
-_FOLDS: dict[str, str] = {}
-
-
 def _pieces(raw: str) -> tuple[_Piece, ...]:
-    global _TERMS, _FOLDS
     cached = _CACHE.get(raw)
     if cached is None:
         if len(_CACHE) >= _CACHE_LIMIT:
             _CACHE.clear()
-            _TERMS, _FOLDS = {}, {}
         cached = _CACHE[raw] = _analyse_word(raw)
-        if len(cached) == 1 and cached[0][5] == 1 and not cached[0][4]:
-            _TERMS[raw] = cached[0][0]
-            _FOLDS[raw] = cached[0][3]
     return cached
 
 
@@ -341,37 +327,19 @@ def add_positions(text: str, base: int, positions: dict[str, list[int]], words: 
     """Index-time fast path of :func:`analyse`: append each term's positions (counted from
     ``base``) to ``positions`` and the folded words to ``words``; return the next free
     position. Same terms and positions as :func:`analyse`, without building tokens."""
-    found = _WORD_RE.findall(text)
-    folds = _FOLDS  # the pair the terms below are read from (see _pieces)
-    terms = list(map(_TERMS.get, found))
-    get = positions.get
-    if None not in terms:  # every word one plain piece, each taking the next position
-        for pos, term in enumerate(cast(list[str], terms), base):
-            seen = get(term)
-            if seen is None:
-                positions[term] = [pos]
-            else:
-                seen.append(pos)
-        words.update(map(folds.__getitem__, found))
-        return base + len(terms)
     pos = base - 1
-    for word, plain in zip(found, terms, strict=True):
-        if plain is not None:
-            pos += 1
-            seen = get(plain)
-            if seen is None:
-                positions[plain] = [pos]
-            else:
-                seen.append(pos)
-            words.add(folds[word])
-            continue
-        for term, _start, _end, folded, joined, increment in _pieces(word):
+    cached = _CACHE.get
+    for word in _WORD_RE.findall(text):
+        pieces = cached(word)
+        if pieces is None:
+            pieces = _pieces(word)
+        for term, _start, _end, folded, joined, increment in pieces:
             pos += increment
-            seen = get(term)
-            if seen is None:
+            found = positions.get(term)
+            if found is None:
                 positions[term] = [pos]
             else:
-                seen.append(pos)
+                found.append(pos)
             if not joined:
                 words.add(folded)
     return pos + 1
