@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import heapq
+import unicodedata
 import zlib
 from array import array
 
@@ -11,6 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from seedsearch import analysis, collapse
+from seedsearch.documents import build
+from seedsearch.documents import text as text_module
 from seedsearch.postings import encode_positions
 from seedsearch.prepare import _encode_positions
 
@@ -105,3 +108,59 @@ def test_positions_encode_as_the_postings_codec_encodes_them(positions: list[int
 )
 def test_positions_at_the_width_boundaries_encode_alike(positions: list[int]) -> None:
     assert _encode_positions(positions) == encode_positions(positions)
+
+
+def _clean_inline_reference(text: str) -> str:
+    text = text_module._MD_LINK_RE.sub(r"\1", text)
+    text = text_module._MD_EMPHASIS_RE.sub("", text)
+    return " ".join(text.split())
+
+
+def _is_boilerplate_reference(line: str) -> bool:
+    if len(line) > 120:
+        return False
+    folded = unicodedata.normalize("NFKD", line).encode("ascii", "ignore").decode().lower()
+    folded = " ".join(text_module._NON_WORD_RE.sub(" ", folded).split())
+    return bool(folded) and text_module._BOILERPLATE.match(folded) is not None
+
+
+def _date_in_text_reference(text: str, year: int) -> str:
+    head = text[: build._DATE_LOOKAHEAD]
+    found = []
+    if (m := build._FR_LONG_RE.search(head)) is not None:
+        found.append((m.start(), build._iso(int(m[3]), build._MONTHS[m[2].lower()], int(m[1]))))
+    if (m := build._FR_SHORT_RE.search(head)) is not None:
+        found.append((m.start(), build._iso(int(m[3]), int(m[2]), int(m[1]))))
+    if year and (m := build._FR_NO_YEAR_RE.search(head)) is not None:
+        found.append((m.start(), build._iso(year, build._MONTHS[m[2].lower()], int(m[1]))))
+    found = [f for f in found if f[1]]
+    return min(found)[1] if found else ""
+
+
+_MARKUP = st.text(st.sampled_from(list("ab é[]()!*_`  \t")), max_size=60)
+_LINES = st.sampled_from(
+    ["Partager sur vos réseaux !", "RATE THIS POST", "12 commentaires", "Lire aussi : la suite",
+     "Ｐartager", "ﬁn", "E-mail", "Voir aussi", "Abonnez-vous à la newsletter", "Le chat dort."]
+)  # fmt: skip
+_DATES = st.sampled_from(
+    ["le 1er mars 2024", "lundi 3 MARS", "24/11/2026", "31/02/2026", "12 Décembre 1999", "x/y"]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(TEXTS | _MARKUP)
+def test_inline_cleaning_matches_the_plain_substitutions(text: str) -> None:
+    assert text_module._clean_inline(text) == _clean_inline_reference(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_LINES | TEXTS, st.sampled_from(["", " ", "»", "!"]))
+def test_boilerplate_test_matches_the_folded_pattern(line: str, tail: str) -> None:
+    assert text_module.is_boilerplate(line + tail) == _is_boilerplate_reference(line + tail)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_DATES | TEXTS, max_size=4), st.sampled_from([0, 2026]))
+def test_date_in_text_matches_the_three_searches(pieces: list[str], year: int) -> None:
+    text = " ".join(pieces)
+    assert build.date_in_text(text, year) == _date_in_text_reference(text, year)
