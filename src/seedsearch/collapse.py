@@ -88,11 +88,15 @@ def sketch(text: str) -> bytes:
     """The bottom-k MinHash sketch of the text's word trigrams: the SKETCH_SIZE smallest of
     their (CRC-32) hashes, one hash per trigram, so an article of megabytes costs little."""
     words = _words(text)
-    hashes = {
-        zlib.crc32(" ".join(words[i : i + SHINGLE]).encode("utf-8", "surrogatepass"))
-        for i in range(max(0, len(words) - SHINGLE + 1))
-    }
-    return array("I", sorted(heapq.nsmallest(SKETCH_SIZE, hashes))).tobytes()
+    if len(words) < SHINGLE:
+        return b""
+    # Every word is encoded once (the words joined, then cut at the spaces: a word holds no
+    # white space), and each trigram's bytes are its three words' joined again.
+    encoded = " ".join(words).encode("utf-8", "surrogatepass").split(b" ")
+    trigrams = zip(*(encoded[i:] for i in range(SHINGLE)), strict=False)
+    hashes = set(map(zlib.crc32, map(b" ".join, trigrams)))
+    # Sorting them all in C costs less than a heap of the smallest in Python.
+    return array("I", sorted(hashes)[:SKETCH_SIZE]).tobytes()
 
 
 def columns(doc_id: str, path: str, text: str, url: str, title: str) -> dict[str, bytes]:

@@ -8,8 +8,11 @@ what it returns is pickled back from workers.
 from __future__ import annotations
 
 import functools
+import sys
+from array import array
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
+from operator import sub
 from typing import TYPE_CHECKING, Any
 
 from . import analysis, collapse, filters, outline
@@ -20,6 +23,8 @@ from .schema import ARTICLE, COLLAPSED, PART_CHARS, PASSAGE_GAP, StoredPassage, 
 if TYPE_CHECKING:
     # Documents are only read when indexing; searching does not import that stage.
     from .documents import Document, Passage, Skipped, SourceFile, StreamedDocument
+
+_BIG_ENDIAN = sys.byteorder == "big"
 
 
 @dataclass
@@ -121,11 +126,13 @@ def _prepared_parts(
             table.append(entry if p.page is None else (*entry, p.page))
             prepared.positions += nxt - pos
             pos = nxt + PASSAGE_GAP
-        postings = []
-        for term, found in positions.items():
+        single, several = _single_position, _encode_positions
+        postings = [
             # Most terms occur once in an article.
-            value = _single_position(found[0]) if len(found) == 1 else encode_positions(found)
-            postings.append((term.encode("utf-8"), len(found), float(len(found)), value))
+            (term.encode("utf-8"), n, float(n), single(found[0]) if n == 1 else several(found))
+            for term, found in positions.items()
+            if (n := len(found))
+        ]
         fields = {
             "kind": ARTICLE,
             "doc_id": doc.doc_id,
@@ -161,6 +168,20 @@ def _own_text(source: str, text: str) -> str | int | None:
 @functools.lru_cache(maxsize=65536)
 def _single_position(pos: int) -> bytes:
     return encode_positions([pos])
+
+
+def _encode_positions(positions: list[int]) -> bytes:
+    """What :func:`postings.encode_positions` gives for two or more positions, with the
+    gaps taken in C and the one-byte case (the common one) packed without an array."""
+    deltas = [positions[0], *map(sub, positions[1:], positions)]
+    top = max(deltas)
+    if top < 1 << 8:
+        return b"B" + bytes(deltas)
+    code = "H" if top < 1 << 16 else "I"
+    packed = array(code, deltas)
+    if _BIG_ENDIAN:
+        packed.byteswap()
+    return code.encode("ascii") + packed.tobytes()
 
 
 def _prepare(task: tuple[SourceFile, str | None]) -> list[_Prepared | _Unchanged | Skipped]:

@@ -60,7 +60,7 @@ def date_in_text(text: str, year: int) -> str:
     found = []
     if (m := _FR_LONG_RE.search(head)) is not None:
         found.append((m.start(), _iso(int(m[3]), _MONTHS[m[2].lower()], int(m[1]))))
-    if (m := _FR_SHORT_RE.search(head)) is not None:
+    if "/" in head and (m := _FR_SHORT_RE.search(head)) is not None:
         found.append((m.start(), _iso(int(m[3]), int(m[2]), int(m[1]))))
     if year and (m := _FR_NO_YEAR_RE.search(head)) is not None:
         found.append((m.start(), _iso(year, _MONTHS[m[2].lower()], int(m[1]))))

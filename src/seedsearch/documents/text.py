@@ -80,14 +80,21 @@ def is_boilerplate(line: str) -> bool:
     if len(line) > 120:
         return False
     # The patterns are plain ASCII: accents go, and so may any other non-ASCII letter.
-    folded = unicodedata.normalize("NFKD", line).encode("ascii", "ignore").decode().lower()
+    if line.isascii():  # decomposing leaves ASCII as it is
+        folded = line.lower()
+    else:
+        folded = unicodedata.normalize("NFKD", line).encode("ascii", "ignore").decode().lower()
     folded = " ".join(_NON_WORD_RE.sub(" ", folded).split())
     return bool(folded) and _BOILERPLATE.match(folded) is not None
 
 
 def _clean_inline(text: str) -> str:
-    text = _MD_LINK_RE.sub(r"\1", text)
-    text = _MD_EMPHASIS_RE.sub("", text)
+    # Most text holds no link and no emphasis: the substitutions are skipped when the
+    # characters they need are absent.
+    if "[" in text:
+        text = _MD_LINK_RE.sub(r"\1", text)
+    if "`" in text or "**" in text or "__" in text:
+        text = _MD_EMPHASIS_RE.sub("", text)
     return " ".join(text.split())
 
 
