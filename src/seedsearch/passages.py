@@ -274,6 +274,7 @@ def rerank(
     )
     found_templates = index.templates(searcher)
     outlines = index.outlines(searcher)
+    columns = index.columns(searcher)
     rescored = []
     like = TitleMatch(words or [])
     for r in top:
@@ -284,7 +285,8 @@ def rerank(
         if words:
             head = parts[r.docnum] if r.docnum in parts else outlines[r.docnum]
             title = head.title
-            if is_template(head.fields(), found_templates):  # shown with a heading of its text
+            said = {"path": columns.path(r.docnum), "title": title}  # what a template needs
+            if is_template(said, found_templates):  # shown with a heading of its text
                 title = shown_title(searcher.stored_fields(r.docnum), found_templates)
             score *= 1 + TITLE_MATCH_WEIGHT * like(title)
         rescored.append(replace(r, score=score))

@@ -148,7 +148,7 @@ def _prepared_parts(
             "meta": meta,
             **filter_fields,
             **folding,
-            outline.OUTLINE: outline.encode(doc.path, doc.title, first, table),
+            outline.OUTLINE: outline.encode(doc.title, first, table),
         }
         if offset == 0:
             fields["head"] = "1"
