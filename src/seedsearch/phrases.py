@@ -5,8 +5,9 @@ document at a time, and builds a span object per position of every word in each.
 documents holding the phrase are found first, from the postings read a block at a time:
 the rarest word's documents, then only the blocks of each other word that may hold one of
 those still in the running, the phrase's start positions narrowed by set arithmetic word
-after word. The matcher then visits those documents only, and scores each with the words'
-matchers as Whoosh's phrase would (the same sum, in the same order: the same score).
+after word. The matcher then visits those documents only, and scores each from the words'
+weights read with the positions, as Whoosh's phrase scores it (each word's BM25F, summed
+in the order of its tree of matchers: the same floats).
 """
 
 from __future__ import annotations
@@ -124,8 +125,9 @@ class ExactPhrase(WhooshPhrase):  # type: ignore[misc]
         if not found:
             return matching.NullMatcher()
         ms = [Term(self.fieldname, word).matcher(searcher, context) for word in self.words]
-        scores = None
-        if context is None or context.weighting is not None:
+        scores = None  # none asked (a boolean context), or asked of the words' matchers
+        weighting = searcher.get_parent().weighting
+        if context is None or context.weighting is weighting:
             scores = _scores(searcher, self.fieldname, self.words, found, weights)
         m = _PhraseMatcher(ms, found, len(self.words) - 1, scores=scores)
         return matching.WrappingMatcher(m, boost=self.boost) if self.boost != 1.0 else m
