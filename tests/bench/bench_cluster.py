@@ -38,11 +38,9 @@ from __future__ import annotations
 
 import argparse
 import gc
-import http.client
 import json
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -52,7 +50,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_web import measure, percentile
 
 from seedsearch.cluster import start, stop
 from seedsearch.errors import SeedsearchError
@@ -84,16 +84,6 @@ class Store:
     folder: Path
     pids: list[int] = field(default_factory=list)  # the cluster's read servers
     figures: dict[str, Any] = field(default_factory=dict)
-
-
-def percentile(values: list[float], p: float) -> float:
-    if not values:  # every query failed
-        return float("nan")
-    v = sorted(values)
-    k = (len(v) - 1) * p / 100
-    f = int(k)
-    c = min(f + 1, len(v) - 1)
-    return v[f] + (v[c] - v[f]) * (k - f)
 
 
 def disk_bytes(folder: Path) -> int:
@@ -323,80 +313,16 @@ def threads_load(store: Store, queries: list[str], clients: int, seconds: float)
     )
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def http_load(store: Store, queries: list[str], clients: int, seconds: float) -> None:
+    """``seedsearch serve`` on the store under ``clients`` HTTP clients for ``seconds``,
+    every request new (see bench_web.py, whose load this is)."""
     exe = Path(sys.executable).with_name("seedsearch")
-    port = free_port()
-    server = subprocess.Popen(
-        [str(exe), "serve", "--index", store.spec, "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+    load = argparse.Namespace(
+        workers=1, clients=clients, seconds=seconds, requests=10**9, distinct=True
     )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-                conn.request("GET", "/healthz")
-                r = conn.getresponse()
-                r.read()
-                if r.status == 200:
-                    break
-            except OSError:
-                pass
-            if time.monotonic() > deadline or server.poll() is not None:
-                raise SystemExit(f"{store.name}: seedsearch serve did not start")
-            time.sleep(0.1)
-        for q in queries[:50]:  # warm-up (the process is new)
-            conn.request("GET", "/api/search?" + urlencode({"q": q, "limit": 10}))
-            r = conn.getresponse()
-            r.read()
-        conn.close()
-        latencies: list[float] = []
-        errors = [0]
-        lock = threading.Lock()
-        counter = iter(range(10**9))
-        stop_at = time.monotonic() + seconds
-
-        def client(offset: int) -> None:
-            c = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-            mine = []
-            for i in counter:
-                if time.monotonic() > stop_at:
-                    break
-                q = queries[(i + offset) % len(queries)]
-                limit = 11 + i // len(queries)  # never asked before: no cached answer
-                t0 = time.perf_counter()
-                c.request("GET", "/api/search?" + urlencode({"q": q, "limit": min(limit, 100)}))
-                r = c.getresponse()
-                r.read()
-                mine.append((time.perf_counter() - t0) * 1000)
-                if r.status != 200:
-                    with lock:
-                        errors[0] += 1
-            c.close()
-            with lock:
-                latencies.extend(mine)
-
-        threads = [threading.Thread(target=client, args=(k * 37,)) for k in range(clients)]
-        t0 = time.perf_counter()
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        wall = time.perf_counter() - t0
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+    got = measure([str(exe), "--index", store.spec], None, queries, load)
     store.figures.update(
-        http_qps=round(len(latencies) / wall, 1),
-        http_p95_ms=round(percentile(latencies, 95), 1),
-        http_errors=errors[0],
+        http_qps=got["requests_per_s"], http_p95_ms=got["p95_ms"], http_errors=got["errors"]
     )
 
 

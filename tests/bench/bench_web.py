@@ -52,6 +52,8 @@ def free_port() -> int:
 
 
 def percentile(values: list[float], p: float) -> float:
+    if not values:  # every request failed
+        return float("nan")
     v = sorted(values)
     k = (len(v) - 1) * p / 100
     f = int(k)
