@@ -27,17 +27,6 @@ if TYPE_CHECKING:
 Starts = list[tuple[int, list[int]]]  # (document, the phrase's start positions), in order
 
 
-def phrase_starts(
-    reader: Any,
-    fieldname: str,
-    words: Sequence[str],
-    order: Sequence[int],
-    cost: Cost | None = None,
-) -> Starts:
-    """:func:`phrase_matches` without the weights."""
-    return phrase_matches(reader, fieldname, words, order, cost)[0]
-
-
 def phrase_matches(
     reader: Any,
     fieldname: str,
@@ -87,7 +76,7 @@ def _nothing() -> None:
 
 class ExactPhrase(WhooshPhrase):  # type: ignore[misc]
     """Whoosh's phrase query (its words next to each other, in order), matched from the
-    documents :func:`phrase_starts` finds, segment by segment (kept for the query: a
+    documents :func:`phrase_matches` finds, segment by segment (kept for the query: a
     search asks again for the parts of long articles, over the whole index)."""
 
     def __init__(self, *args: Any, cost: Cost | None = None, **kwargs: Any) -> None:
