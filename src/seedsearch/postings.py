@@ -11,13 +11,14 @@ as Whoosh exposes them.
 
 from __future__ import annotations
 
+import io
 import sys
 import zlib
 from array import array
 from bisect import bisect_left
 from collections.abc import Callable, Container, Iterable, Sequence
 from itertools import accumulate, pairwise
-from pickle import loads
+from pickle import dumps, load, loads
 from typing import Any
 
 _BIG_ENDIAN = sys.byteorder == "big"
@@ -255,16 +256,12 @@ def _extent_blocks(
 def _pickled_size(raw: bytes, at: int, head: tuple[Any, ...]) -> int:
     """The length of the block header pickled at ``raw[at:]``: W3 and the body's codec
     write it with protocol 2 (checked byte for byte); another protocol is walked."""
-    import io
-    from pickle import dumps
-    from pickle import load as load_from
-
     again = dumps(head, 2)
     if raw[at : at + len(again)] == again:
         return len(again)
     stream = io.BytesIO(raw)
     stream.seek(at)
-    load_from(stream)
+    load(stream)
     return stream.tell() - at
 
 
