@@ -418,6 +418,33 @@ def test_plain_word_queries_rank_as_the_general_path_does(
     assert [round(r.score, 6) for r in fast] == [round(r.score, 6) for r in general]
 
 
+@pytest.mark.parametrize(
+    "query",
+    ["minage OR bitcoin", "minage OR bitcoin OR energie", "mara OR exaion OR edf OR zzzz"],
+)
+def test_a_widened_query_reads_postings_and_scores_as_the_general_or(
+    seed_index: Index, query: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A query widened to any of its words (of two words, or of three and more, which
+    compile to Whoosh's preloaded OR) is ranked from its postings, with the scores
+    Whoosh's OR of the words gives: no families in the body, no coordination factor."""
+    import seedsearch.ranking as ranking
+    from seedsearch.spelling import Spelling
+
+    node, _ = parse(query)
+    assert node is not None
+    searcher = seed_index.searcher()
+    spelling = Spelling(seed_index, searcher)
+    fast_compiler, fast, fast_total = ranking.run(searcher, spelling, node, 10, loose=True)
+    assert fast_compiler.postings  # (only the postings path keeps them for the page)
+    monkeypatch.setattr(ranking, "_plain_terms", lambda q, loose=False: None)
+    general_compiler, general, general_total = ranking.run(searcher, spelling, node, 10, loose=True)
+    assert not general_compiler.postings
+    assert fast_total == general_total > 0
+    assert [r.docnum for r in fast] == [r.docnum for r in general]
+    assert [round(r.score, 6) for r in fast] == [round(r.score, 6) for r in general]
+
+
 def test_slash_joined_words_match_as_written_then_each_on_its_own(
     tmp_path: Path,
 ) -> None:

@@ -59,16 +59,23 @@ def run(
             words,
             compiler.cost,
             need,
-            compiler.families,
+            # The OR form (a query widened to any of its words) scores as Whoosh's OR of
+            # the words does below: the words alone in the body, each of the query's
+            # terms in the title, no coordination factor.
+            {} if loose else compiler.families,
             compiler.synonyms,
             allowed,
             spelling.index.siblings(searcher),
             lambda field: spelling.index.field_lengths(searcher, field),
             compiler.frequency,
+            coordinate=not loose,
+            titles=sorted(compiler.terms) if loose else None,
         )
         cols, folds = _folds(spelling, scores)
         ranked, total = group(cols, order(scores) if order else scores, window, folds)
         shown = [d for r in ranked for d in r.parts]
+        if loose:  # the passages still count the families' words (see passages.py)
+            terms += sorted({t for family in compiler.families.values() for t in family})
         compiler.postings = _raw_postings(searcher, terms, shown, read)
         return compiler, ranked, total
     matching, in_title = q, None
@@ -159,8 +166,11 @@ def _plain_terms(q: Any, loose: bool = False) -> list[str] | None:
     from whoosh.query import And as WAnd
     from whoosh.query import Or as WOr
     from whoosh.query import Term
+    from whoosh.query.compound import PreloadedOr
 
-    subs = q.subqueries if type(q) is (WOr if loose else WAnd) else [q]
+    # (any_of() compiles an OR of three words or more as Whoosh's preloaded OR)
+    joins = (WOr, PreloadedOr) if loose else (WAnd,)
+    subs = q.subqueries if type(q) in joins else [q]
     subs = [Term("body", t.word) if type(t) is Synonymous and t.word else t for t in subs]
     if not subs or not all(
         type(t) is Term and t.fieldname == "body" and t.boost == 1.0 for t in subs
@@ -191,6 +201,8 @@ def _conjunction(
     siblings: dict[int, tuple[int, ...]] | None = None,
     lengths: Lengths | None = None,
     frequency: Callable[[str, str], int] | None = None,
+    coordinate: bool = True,
+    titles: list[str] | None = None,
 ) -> tuple[dict[int, float], list[str], dict[str, postings.Blocks]]:
     """The score of every article (part) holding at least ``need`` of the words (default:
     all), and the body terms that made the match (the words and their families).
@@ -208,7 +220,9 @@ def _conjunction(
     of its parts holds: each part scores the words it holds, the coordination factor
     counts the article's. ``lengths``: the fields' lengths (read from the index if not
     given); ``frequency``: a term's document frequency in a field (the reader's if not
-    given). Also returns the body postings read, by term (see :func:`_raw_postings`).
+    given). ``coordinate``: whether to apply the coordination factor; ``titles``: the
+    terms scored in the title, at full weight (default: the groups' terms, at their
+    weight). Also returns the body postings read, by term (see :func:`_raw_postings`).
     """
     reader = searcher.reader()
     scorer = Scorer(searcher, lengths)
@@ -281,11 +295,13 @@ def _conjunction(
                 cost.check()
                 scorer.add("body", term, read[term].weights_in(scores), scores, weight)
     ranked = sorted(scores)
-    for group in groups:
-        for term, weight in group:  # (a term no title holds reads nothing)
-            found = postings.read(reader, "title", term, ranked).weights(ranked, scores)
-            scorer.add("title", term, found, scores, weight * TITLE_WEIGHT)
-    if has:
+    in_title = (
+        [(t, w) for g in groups for t, w in g] if titles is None else [(t, 1.0) for t in titles]
+    )
+    for term, weight in in_title:  # (a term no title holds reads nothing)
+        found = postings.read(reader, "title", term, ranked).weights(ranked, scores)
+        scorer.add("title", term, found, scores, weight * TITLE_WEIGHT)
+    if has and coordinate:
         holds = _holding(count, has, sib, scores)
         for docnum in scores:
             scores[docnum] *= holds[docnum] / n
