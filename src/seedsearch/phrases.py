@@ -122,6 +122,20 @@ class ExactPhrase(WhooshPhrase):  # type: ignore[misc]
         return matching.WrappingMatcher(m, boost=self.boost) if self.boost != 1.0 else m
 
 
+def phrase_scores(searcher: Searcher, q: ExactPhrase) -> dict[int, float]:
+    """Document → the score ``q``'s matcher gives it, of every document ``searcher``
+    (of the whole index, scoring with Whoosh's BM25F) finds it in, boost aside."""
+    reader = searcher.reader()
+    if any((q.fieldname, word) not in reader for word in q.words):
+        return {}
+    found, weights = q._matches(reader)
+    if not found:
+        return {}
+    scores = _scores(searcher, q.fieldname, q.words, found, weights)
+    assert scores is not None  # (BM25F)
+    return scores
+
+
 def _scores(
     searcher: Searcher,
     fieldname: str,

@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
-from . import postings
+from . import boolean, postings
 from .bm25 import Lengths, Scorer
 from .budget import Cost
 from .collapse import Columns, FoldMap, Ranked, group
@@ -79,23 +79,51 @@ def run(
         compiler.postings = _raw_postings(searcher, terms, shown, read)
         return compiler, ranked, total
     matching, in_title = q, None
-    if compiler.terms and has_text_leaf(node):
-        # The query words found in an article's title add their weight: the article
-        # that is *about* them comes first. The title alone never makes a match.
-        title = [Term("title", t, boost=TITLE_WEIGHT) for t in sorted(compiler.terms)]
+    # The query words found in an article's title add their weight: the article that is
+    # *about* them comes first. The title alone never makes a match.
+    titled = sorted(compiler.terms) if compiler.terms and has_text_leaf(node) else []
+    if titled:
+        title = [Term("title", t, boost=TITLE_WEIGHT) for t in titled]
         in_title = title[0] if len(title) == 1 else any_of(title)  # flat OR: cost
-        q = AndMaybe(q, in_title)
-    # Every match is scored and kept (parts fold into articles afterwards). No block-quality
-    # skipping and no matcher replacement: either one makes Whoosh skip matches.
-    collector = UnlimitedCollector()
-    collector.replace = 0
-    searcher.search_with_collector(bounded(q, compiler.cost), collector)  # deadline
-    scores = {docnum: float(score or 0.0) for score, docnum in collector.items}
+    from_postings = _from_postings(searcher, spelling, compiler, q, titled)
+    if from_postings is not None:
+        scores = from_postings
+    else:
+        if in_title is not None:
+            q = AndMaybe(q, in_title)
+        # Every match is scored and kept (parts fold into articles afterwards). No
+        # block-quality skipping and no matcher replacement: either makes Whoosh skip some.
+        collector = UnlimitedCollector()
+        collector.replace = 0
+        searcher.search_with_collector(bounded(q, compiler.cost), collector)  # deadline
+        scores = {docnum: float(score or 0.0) for score, docnum in collector.items}
     siblings = spelling.index.siblings(searcher)
     scores = whole_articles(searcher, matching, scores, siblings, compiler.cost, in_title)
     cols, folds = _folds(spelling, scores)
     ranked, total = group(cols, order(scores) if order else scores, window, folds)
     return compiler, ranked, total
+
+
+def _from_postings(
+    searcher: Searcher, spelling: Spelling, compiler: Compiler, q: Any, titled: list[str]
+) -> dict[int, float] | None:
+    """The score of every match of ``q`` with the ``titled`` terms' weight in the title
+    added, as ``AndMaybe(q, OR of the title terms)`` scores them, read from postings (see
+    :mod:`.boolean`); None for a query that needs Whoosh's matchers."""
+    reader = searcher.reader()
+
+    def lengths(field: str) -> Any:
+        return spelling.index.field_lengths(searcher, field)
+
+    scores = boolean.scores(searcher, q, compiler.cost, lengths)
+    if scores is None:
+        return None
+    scorer, ranked = Scorer(searcher, lengths), sorted(scores)
+    for term in titled:
+        compiler.cost.check()
+        found = postings.read(reader, "title", term, ranked).weights(ranked, scores)
+        scorer.add("title", term, found, scores, TITLE_WEIGHT)
+    return scores
 
 
 # From this many matches on, the index's fold map (read once per generation) beats reading

@@ -1,0 +1,92 @@
+"""A compiled query's matches and scores read from postings, not stepped through matchers.
+
+Whoosh's matchers visit a query's matches one Python call per posting per node of the
+query's tree, and fetch each document's length for each score. A query built of ANDs and
+ORs of terms and exact phrases (a hyphenated word is the phrase of its parts or the joined
+word) is worked out here from each leaf's postings, read a block at a time: an AND is the
+documents every branch holds, an OR those any branch holds, and a document scores the sum
+of its leaves' BM25F, as Whoosh's matchers add them (the sums may differ in the last bit,
+from the order of the additions). Any other query (a NOT, a filter, a prefix left
+unexpanded, another weighting) is left to the matchers: :func:`scores` returns None.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from . import postings
+from .bm25 import Lengths, Scorer
+from .budget import Cost
+from .compile import Synonymous
+from .phrases import ExactPhrase, phrase_scores
+
+if TYPE_CHECKING:
+    from whoosh.searching import Searcher
+
+Scores = dict[int, float]
+
+# The fields whose postings hold weights scored by BM25F (the others are filters).
+SCORED_FIELDS = frozenset({"body", "title"})
+
+
+def scores(searcher: Searcher, q: Any, cost: Cost, lengths: Lengths | None = None) -> Scores | None:
+    """Document → score of every match of ``q``, as Whoosh's matchers score them; None
+    when ``q`` holds a query this module does not read (the caller asks the matchers)."""
+    scorer = Scorer(searcher, lengths)
+    if not scorer.exact or not _readable(q):
+        return None
+    return _scores(searcher, scorer, q, cost)
+
+
+def _readable(q: Any) -> bool:
+    from whoosh.query import And, Or, Term
+    from whoosh.query.compound import DefaultOr, PreloadedOr
+
+    kind = type(q)
+    if kind is Term:
+        return q.fieldname in SCORED_FIELDS
+    if kind is ExactPhrase:
+        return q.fieldname in SCORED_FIELDS
+    if kind is And:
+        return bool(q.subqueries) and all(_readable(s) for s in q.subqueries)
+    if kind in (Or, DefaultOr, PreloadedOr, Synonymous):
+        return (
+            bool(q.subqueries)
+            and q.scale is None
+            and not q.minmatch
+            and all(_readable(s) for s in q.subqueries)
+        )
+    return False
+
+
+def _scores(searcher: Searcher, scorer: Scorer, q: Any, cost: Cost) -> Scores:
+    from whoosh.query import And, Term
+
+    kind = type(q)
+    if kind is Term:
+        out = _term(searcher, scorer, q.fieldname, q.text, cost)
+    elif kind is ExactPhrase:
+        out = phrase_scores(searcher, q)
+    elif kind is And:
+        branches = sorted((_scores(searcher, scorer, s, cost) for s in q.subqueries), key=len)
+        out = dict(branches[0])
+        for branch in branches[1:]:
+            out = {d: s + branch[d] for d, s in out.items() if d in branch}
+            if not out:
+                break
+    else:  # an OR
+        out = {}
+        for sub in q.subqueries:
+            for d, s in _scores(searcher, scorer, sub, cost).items():
+                out[d] = out.get(d, 0.0) + s
+    if q.boost != 1.0:
+        out = {d: s * q.boost for d, s in out.items()}
+    return out
+
+
+def _term(searcher: Searcher, scorer: Scorer, fieldname: str, text: str, cost: Cost) -> Scores:
+    reader = searcher.reader()
+    if (fieldname, text) not in reader:
+        return {}
+    cost.check()
+    return scorer.scores(fieldname, text, postings.read(reader, fieldname, text).weights())
