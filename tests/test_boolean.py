@@ -102,6 +102,16 @@ def test_a_tree_of_terms_and_phrases_scores_as_whoosh_s_matchers_do(index: Index
     _same(ours, _matchers(index, q))
 
 
+@pytest.mark.parametrize("q", _queries(), ids=str)
+def test_matches_among_given_documents_are_those_of_the_whole_index(index: Index, q: Any) -> None:
+    searcher = index.searcher()
+    whole = boolean.scores(searcher, q, Cost(10.0))
+    assert whole is not None
+    among = list(range(0, searcher.doc_count_all(), 7))
+    some = boolean.scores(searcher, q, Cost(10.0), among=among)
+    assert some == {d: whole[d] for d in among if d in whole}
+
+
 def test_the_deleted_article_matches_nothing(index: Index) -> None:
     searcher = index.searcher()
     found = boolean.scores(searcher, _term("énergie"), Cost(10.0))

@@ -12,6 +12,7 @@ unexpanded, another weighting) is left to the matchers: :func:`scores` returns N
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from . import postings
@@ -29,64 +30,86 @@ Scores = dict[int, float]
 SCORED_FIELDS = frozenset({"body", "title"})
 
 
-def scores(searcher: Searcher, q: Any, cost: Cost, lengths: Lengths | None = None) -> Scores | None:
-    """Document → score of every match of ``q``, as Whoosh's matchers score them; None
-    when ``q`` holds a query this module does not read (the caller asks the matchers)."""
-    scorer = Scorer(searcher, lengths)
-    if not scorer.exact or not _readable(q):
+def scores(
+    searcher: Searcher,
+    q: Any,
+    cost: Cost,
+    lengths: Lengths | None = None,
+    among: Sequence[int] | None = None,
+) -> Scores | None:
+    """Document → score of every match of ``q`` (of those ``among`` the documents given,
+    ascending, when given: only the blocks that may hold them are read), as Whoosh's
+    matchers score them; None when ``q`` holds a query this module does not read (the
+    caller asks the matchers). ``lengths``: the fields' lengths (read from the index if
+    not given)."""
+    if not readable(q):
         return None
-    return _scores(searcher, scorer, q, cost)
+    scorer = Scorer(searcher, lengths)
+    if not scorer.exact:
+        return None
+    return _scores(searcher, scorer, q, cost, among)
 
 
-def _readable(q: Any) -> bool:
+def readable(q: Any) -> bool:
+    """Whether :func:`scores` reads ``q`` (the searcher's weighting aside)."""
     from whoosh.query import And, Or, Term
     from whoosh.query.compound import DefaultOr, PreloadedOr
 
     kind = type(q)
-    if kind is Term:
-        return q.fieldname in SCORED_FIELDS
-    if kind is ExactPhrase:
+    if kind is Term or kind is ExactPhrase:
         return q.fieldname in SCORED_FIELDS
     if kind is And:
-        return bool(q.subqueries) and all(_readable(s) for s in q.subqueries)
+        return bool(q.subqueries) and all(readable(s) for s in q.subqueries)
     if kind in (Or, DefaultOr, PreloadedOr, Synonymous):
         return (
             bool(q.subqueries)
             and q.scale is None
             and not q.minmatch
-            and all(_readable(s) for s in q.subqueries)
+            and all(readable(s) for s in q.subqueries)
         )
     return False
 
 
-def _scores(searcher: Searcher, scorer: Scorer, q: Any, cost: Cost) -> Scores:
+def _scores(
+    searcher: Searcher, scorer: Scorer, q: Any, cost: Cost, among: Sequence[int] | None
+) -> Scores:
     from whoosh.query import And, Term
 
     kind = type(q)
     if kind is Term:
-        out = _term(searcher, scorer, q.fieldname, q.text, cost)
+        out = _term(searcher, scorer, q.fieldname, q.text, cost, among)
     elif kind is ExactPhrase:
-        out = phrase_scores(searcher, q)
+        out = phrase_scores(searcher, q, among)  # (the phrase keeps its matches)
     elif kind is And:
-        branches = sorted((_scores(searcher, scorer, s, cost) for s in q.subqueries), key=len)
-        out = dict(branches[0])
-        for branch in branches[1:]:
-            out = {d: s + branch[d] for d, s in out.items() if d in branch}
-            if not out:
-                break
+        subs = [_scores(searcher, scorer, sub, cost, among) for sub in q.subqueries]
+        held = set(min(subs, key=lambda branch: len(branch)))
+        for branch in subs:
+            held.intersection_update(branch)
+        out = dict.fromkeys(sorted(held), 0.0)
+        for branch in subs:  # (in the query's order, whatever the documents asked for)
+            for d in out:
+                out[d] += branch[d]
     else:  # an OR
         out = {}
         for sub in q.subqueries:
-            for d, s in _scores(searcher, scorer, sub, cost).items():
+            for d, s in _scores(searcher, scorer, sub, cost, among).items():
                 out[d] = out.get(d, 0.0) + s
     if q.boost != 1.0:
         out = {d: s * q.boost for d, s in out.items()}
     return out
 
 
-def _term(searcher: Searcher, scorer: Scorer, fieldname: str, text: str, cost: Cost) -> Scores:
+def _term(
+    searcher: Searcher,
+    scorer: Scorer,
+    fieldname: str,
+    text: str,
+    cost: Cost,
+    among: Sequence[int] | None,
+) -> Scores:
     reader = searcher.reader()
     if (fieldname, text) not in reader:
         return {}
     cost.check()
-    return scorer.scores(fieldname, text, postings.read(reader, fieldname, text).weights())
+    found = postings.read(reader, fieldname, text, among).weights(among)
+    return scorer.scores(fieldname, text, found)

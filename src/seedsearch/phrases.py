@@ -122,13 +122,20 @@ class ExactPhrase(WhooshPhrase):  # type: ignore[misc]
         return matching.WrappingMatcher(m, boost=self.boost) if self.boost != 1.0 else m
 
 
-def phrase_scores(searcher: Searcher, q: ExactPhrase) -> dict[int, float]:
+def phrase_scores(
+    searcher: Searcher, q: ExactPhrase, among: Sequence[int] | None = None
+) -> dict[int, float]:
     """Document → the score ``q``'s matcher gives it, of every document ``searcher``
-    (of the whole index, scoring with Whoosh's BM25F) finds it in, boost aside."""
+    (of the whole index, scoring with Whoosh's BM25F) finds it in (of those ``among``
+    the documents given, when given), boost aside."""
     reader = searcher.reader()
     if any((q.fieldname, word) not in reader for word in q.words):
         return {}
     found, weights = q._matches(reader)
+    if among is not None:
+        keep = set(among)
+        found = [(d, starts) for d, starts in found if d in keep]
+        weights = [{d: w[d] for d, _ in found} for w in weights]
     if not found:
         return {}
     scores = _scores(searcher, q.fieldname, q.words, found, weights)

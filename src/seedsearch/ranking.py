@@ -98,7 +98,16 @@ def run(
         searcher.search_with_collector(bounded(q, compiler.cost), collector)  # deadline
         scores = {docnum: float(score or 0.0) for score, docnum in collector.items}
     siblings = spelling.index.siblings(searcher)
-    scores = whole_articles(searcher, matching, scores, siblings, compiler.cost, in_title)
+    lengths = spelling.index.field_lengths
+    scores = whole_articles(
+        searcher,
+        matching,
+        scores,
+        siblings,
+        compiler.cost,
+        in_title,
+        lambda field: lengths(searcher, field),
+    )
     cols, folds = _folds(spelling, scores)
     ranked, total = group(cols, order(scores) if order else scores, window, folds)
     return compiler, ranked, total

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from . import boolean
+from .bm25 import Lengths
 from .budget import Cost
 from .compile import is_filter
 from .postings import present
@@ -29,15 +31,17 @@ def whole_articles(
     siblings: Siblings,
     cost: Cost,
     title: Any = None,
+    lengths: Lengths | None = None,
 ) -> dict[int, float]:
     """``scores`` (part → score of the parts matching ``q`` on their own) with the
     multi-part articles matched as wholes: the parts of an article that does not match
     (an excluded word in another part) are dropped, and every part of one that does
-    scores the query's words it holds (plus ``title``, the title's share, when given)."""
+    scores the query's words it holds (plus ``title``, the title's share, when given).
+    ``lengths``: the fields' lengths (read from the index if not given)."""
     if not siblings:
         return scores
     parts = sorted(siblings)
-    matched = _articles(searcher, q, parts, siblings, cost)
+    matched = _articles(searcher, q, parts, siblings, cost, lengths)
     out = {d: s for d, s in scores.items() if d not in siblings}
     wanted = [d for d in parts if siblings[d][0] in matched]
     if not wanted:
@@ -48,6 +52,11 @@ def whole_articles(
     from whoosh.query import AndMaybe, Or
 
     scorer: Any = leaves[0] if len(leaves) == 1 else Or(leaves)
+    read = boolean.scores(searcher, scorer, cost, lengths, wanted)
+    extra = boolean.scores(searcher, title, cost, lengths, sorted(read or ())) if title else {}
+    if read is not None and extra is not None:  # as AndMaybe(scorer, title) below
+        out.update((d, s + extra[d]) if d in extra else (d, s) for d, s in read.items())
+        return out
     if title is not None:
         scorer = AndMaybe(scorer, title)
     cost.check()
@@ -61,7 +70,12 @@ def _score(m: Any) -> float:
 
 
 def _articles(
-    searcher: Searcher, q: Any, parts: list[int], siblings: Siblings, cost: Cost
+    searcher: Searcher,
+    q: Any,
+    parts: list[int],
+    siblings: Siblings,
+    cost: Cost,
+    lengths: Lengths | None = None,
 ) -> set[int]:
     """The multi-part articles (named by their first part) whose parts together match
     ``q``: an AND holds when each of its branches is held by some part, a NOT when no
@@ -69,14 +83,19 @@ def _articles(
     from whoosh.query import And, AndNot, Or
 
     if isinstance(q, AndNot):
-        return _articles(searcher, q.a, parts, siblings, cost) - _articles(
-            searcher, q.b, parts, siblings, cost
+        return _articles(searcher, q.a, parts, siblings, cost, lengths) - _articles(
+            searcher, q.b, parts, siblings, cost, lengths
         )
     if type(q) is And:
-        held = [_articles(searcher, sub, parts, siblings, cost) for sub in q.subqueries]
-        return set.intersection(*held) if held else set()
+        each = [_articles(searcher, sub, parts, siblings, cost, lengths) for sub in q.subqueries]
+        return set.intersection(*each) if each else set()
     if isinstance(q, Or):
-        return set().union(*(_articles(searcher, s, parts, siblings, cost) for s in q.subqueries))
+        return set().union(
+            *(_articles(searcher, s, parts, siblings, cost, lengths) for s in q.subqueries)
+        )
+    held = boolean.scores(searcher, q, cost, lengths, parts)
+    if held is not None:
+        return {siblings[d][0] for d in held}
     cost.check()
     m = q.matcher(searcher, searcher.boolean_context())
     return {siblings[d][0] for d in present(m, parts, _nothing)[0]}
