@@ -82,7 +82,8 @@ def _scores(
         out = phrase_scores(searcher, q, among)  # (the phrase keeps its matches)
     elif kind is And:
         subs = [_scores(searcher, scorer, sub, cost, among) for sub in q.subqueries]
-        held = set(min(subs, key=lambda branch: len(branch)))
+        smallest: Scores = min(subs, key=len)
+        held = set(smallest)
         for branch in subs:
             held.intersection_update(branch)
         out = dict.fromkeys(sorted(held), 0.0)
