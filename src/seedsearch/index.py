@@ -391,10 +391,12 @@ def _analysers(jobs: int, index_dir: Path, report: Progress) -> Iterator[Any]:
 
     The segment list fills once the results have been consumed. With one job everything
     happens here and the main writer adds every document. With N, the files are cut into
-    N contiguous shares: N - 1 worker processes each read, analyse and write a share as
-    a segment of their own, while this process does the last share with the main writer,
-    whose segment also gets the dictionary; so documents keep the order a single process
-    gives them.
+    N contiguous shares: N worker processes each read, analyse and write a share as a
+    segment of their own, listed in the shares' order before the main writer's segment
+    (the dictionary), so documents keep the order a single process gives them. This
+    process only waits: a share written here would have its terms written at the commit,
+    after the workers' (a segment's terms are written once its last document is in, and
+    the dictionary's words are known only once every share is read).
     """
     import queue as queues
 
@@ -425,7 +427,7 @@ def _analysers(jobs: int, index_dir: Path, report: Progress) -> Iterator[Any]:
         main_thread = threading.current_thread() is threading.main_thread()
         previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if main_thread else None
         try:
-            return context.Pool(jobs - 1, initializer=_init_worker, initargs=(queue,))
+            return context.Pool(jobs, initializer=_init_worker, initargs=(queue,))
         finally:
             if main_thread:
                 signal.signal(signal.SIGINT, previous)
@@ -443,22 +445,13 @@ def _analysers(jobs: int, index_dir: Path, report: Progress) -> Iterator[Any]:
 
             queue = multiprocessing.get_context("spawn").Queue()
             pool = start_pool()
-        shares = [_write_share(c) for c in chunks[:-1]]
+        shares = [_write_share(c) for c in chunks]
         share_files.extend(shares)
         pending = pool.map_async(_segment_worker, [(str(index_dir), f) for f in shares])
         segments: list[Any] = []
 
         def results() -> Iterator[Any]:
             done = 0
-            for task in chunks[-1]:
-                yield from _prepare(task)
-                done += 1
-                while True:  # the workers' progress so far
-                    try:
-                        done += queue.get_nowait()
-                    except queues.Empty:
-                        break
-                report("index", done, len(tasks))
             while done < len(tasks) and not pending.ready():
                 try:
                     done += queue.get(timeout=0.1)
