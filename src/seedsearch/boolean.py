@@ -50,6 +50,27 @@ def scores(
     return _scores(searcher, scorer, q, cost, among)
 
 
+def and_maybe(
+    searcher: Searcher,
+    q: Any,
+    maybe: Any,
+    cost: Cost,
+    lengths: Lengths | None = None,
+    among: Sequence[int] | None = None,
+) -> Scores | None:
+    """As :func:`scores` for Whoosh's ``AndMaybe(q, maybe)``: the matches of ``q``, each
+    with ``maybe``'s score added where it matches too (``maybe`` None: nothing added)."""
+    found = scores(searcher, q, cost, lengths, among)
+    if found is None or maybe is None:
+        return found
+    extra = scores(searcher, maybe, cost, lengths, sorted(found))
+    if extra is None:
+        return None
+    for d, s in extra.items():
+        found[d] += s
+    return found
+
+
 def readable(q: Any) -> bool:
     """Whether :func:`scores` reads ``q`` (the searcher's weighting aside)."""
     from whoosh.query import And, Or, Term

@@ -79,13 +79,17 @@ def run(
         compiler.postings = _raw_postings(searcher, terms, shown, read)
         return compiler, ranked, total
     matching, in_title = q, None
-    # The query words found in an article's title add their weight: the article that is
-    # *about* them comes first. The title alone never makes a match.
-    titled = sorted(compiler.terms) if compiler.terms and has_text_leaf(node) else []
-    if titled:
-        title = [Term("title", t, boost=TITLE_WEIGHT) for t in titled]
+    if compiler.terms and has_text_leaf(node):
+        # The query words found in an article's title add their weight: the article
+        # that is *about* them comes first. The title alone never makes a match.
+        title = [Term("title", t, boost=TITLE_WEIGHT) for t in sorted(compiler.terms)]
         in_title = title[0] if len(title) == 1 else any_of(title)  # flat OR: cost
-    from_postings = _from_postings(searcher, spelling, compiler, q, titled)
+
+    def lengths(field: str) -> Any:
+        return spelling.index.field_lengths(searcher, field)
+
+    # Matched and scored from postings (boolean.py), or else by Whoosh's matchers.
+    from_postings = boolean.and_maybe(searcher, q, in_title, compiler.cost, lengths)
     if from_postings is not None:
         scores = from_postings
     else:
@@ -98,41 +102,10 @@ def run(
         searcher.search_with_collector(bounded(q, compiler.cost), collector)  # deadline
         scores = {docnum: float(score or 0.0) for score, docnum in collector.items}
     siblings = spelling.index.siblings(searcher)
-    lengths = spelling.index.field_lengths
-    scores = whole_articles(
-        searcher,
-        matching,
-        scores,
-        siblings,
-        compiler.cost,
-        in_title,
-        lambda field: lengths(searcher, field),
-    )
+    scores = whole_articles(searcher, matching, scores, siblings, compiler.cost, in_title, lengths)
     cols, folds = _folds(spelling, scores)
     ranked, total = group(cols, order(scores) if order else scores, window, folds)
     return compiler, ranked, total
-
-
-def _from_postings(
-    searcher: Searcher, spelling: Spelling, compiler: Compiler, q: Any, titled: list[str]
-) -> dict[int, float] | None:
-    """The score of every match of ``q`` with the ``titled`` terms' weight in the title
-    added, as ``AndMaybe(q, OR of the title terms)`` scores them, read from postings (see
-    :mod:`.boolean`); None for a query that needs Whoosh's matchers."""
-    reader = searcher.reader()
-
-    def lengths(field: str) -> Any:
-        return spelling.index.field_lengths(searcher, field)
-
-    scores = boolean.scores(searcher, q, compiler.cost, lengths)
-    if scores is None:
-        return None
-    scorer, ranked = Scorer(searcher, lengths), sorted(scores)
-    for term in titled:
-        compiler.cost.check()
-        found = postings.read(reader, "title", term, ranked).weights(ranked, scores)
-        scorer.add("title", term, found, scores, TITLE_WEIGHT)
-    return scores
 
 
 # From this many matches on, the index's fold map (read once per generation) beats reading

@@ -52,10 +52,9 @@ def whole_articles(
     from whoosh.query import AndMaybe, Or
 
     scorer: Any = leaves[0] if len(leaves) == 1 else Or(leaves)
-    read = boolean.scores(searcher, scorer, cost, lengths, wanted)
-    extra = boolean.scores(searcher, title, cost, lengths, sorted(read or ())) if title else {}
-    if read is not None and extra is not None:  # as AndMaybe(scorer, title) below
-        out.update((d, s + extra[d]) if d in extra else (d, s) for d, s in read.items())
+    read = boolean.and_maybe(searcher, scorer, title, cost, lengths, wanted)
+    if read is not None:  # as AndMaybe(scorer, title) below
+        out.update(read)
         return out
     if title is not None:
         scorer = AndMaybe(scorer, title)
