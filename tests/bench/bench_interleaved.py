@@ -16,6 +16,11 @@ engine, ``baseline``: that code, in a worker process fed one query at a time (it
 itself, so the pipe is not counted), in the same rotation. Its answers are compared with
 this code's: the totals and the top 10 article ids of every query; differences are listed.
 ``--baseline-index DIR`` gives it an index of its own (one its layout can read).
+
+``--judged FILE`` (``../shared/relevance/bench_judgments.json``) adds the judged queries as
+people typed them (hyphenated and slash-joined words, apostrophes, long index entries): a
+third kind, ``judged``, timed for seedsearch and the baseline (whoosh-fr's query parser
+would read their punctuation otherwise), with their answers compared too.
 """
 
 from __future__ import annotations
@@ -99,6 +104,7 @@ def main() -> None:
     ap.add_argument(
         "--baseline-index", help="the baseline's own index of the corpus (default: INDEX)"
     )
+    ap.add_argument("--judged", help="a judgments file whose queries to time too")
     args = ap.parse_args()
     # A loaded machine must not stop a query half way (the worker inherits it).
     os.environ.setdefault("SEEDSEARCH_QUERY_SECONDS", "60")
@@ -106,6 +112,10 @@ def main() -> None:
     peers = load_peers()
     docs = peers.load_corpus(args.corpus)
     keyword, phrase = peers.make_queries(docs)
+    judged: list[dict[str, Any]] = []
+    if args.judged:
+        items = json.loads(Path(args.judged).read_text(encoding="utf-8"))
+        judged = [{"text": item["query"]} for item in items]
     whoosh = peers.WhooshFr()
     path = Path(args.work) / "whoosh-fr"
     if not (path / "_MAIN_1.toc").exists() and not any(path.glob("*.toc")):
@@ -117,12 +127,18 @@ def main() -> None:
     base = Baseline(args.baseline, args.baseline_index or args.index) if args.baseline else None
 
     def text_of(q: dict[str, Any]) -> str:
+        if "text" in q:
+            return str(q["text"])
         text = " ".join(q["words"])
         return f'"{text}"' if q["phrase"] else text
 
+    def kind_of(q: dict[str, Any]) -> str:
+        return "judged" if "text" in q else "phrase" if q["phrase"] else "keyword"
+
     differ: list[str] = []
-    for q in keyword + phrase:  # warm every engine: caches, dictionaries, imports
-        whoosh.search(handle, q)
+    for q in keyword + phrase + judged:  # warm every engine: caches, dictionaries, imports
+        if "text" not in q:
+            whoosh.search(handle, q)
         ours = ix.search(text_of(q))
         if base is not None:
             _, total, ids = base.search(text_of(q))
@@ -133,10 +149,12 @@ def main() -> None:
     engines = ["seedsearch", "whoosh-fr"] + (["baseline"] if base is not None else [])
     times: dict[tuple[str, str], list[float]] = {}
     for r in range(args.rounds):
-        for i, q in enumerate(keyword + phrase):
-            kind = "phrase" if q["phrase"] else "keyword"
+        for i, q in enumerate(keyword + phrase + judged):
+            kind = kind_of(q)
             shift = (i + r) % len(engines)
             for engine in engines[shift:] + engines[:shift]:
+                if engine == "whoosh-fr" and kind == "judged":
+                    continue
                 started = time.perf_counter()
                 if engine == "whoosh-fr":
                     whoosh.search(handle, q)
@@ -152,17 +170,24 @@ def main() -> None:
         base.close()
 
     print(
-        f"{len(keyword)} keyword and {len(phrase)} phrase queries, "
-        f"{args.rounds} rounds, interleaved"
+        f"{len(keyword)} keyword and {len(phrase)} phrase queries"
+        + (f" and {len(judged)} judged ones" if judged else "")
+        + f", {args.rounds} rounds, interleaved"
     )
-    print(f"{'engine':12s} {'kind':8s} {'p50 ms':>8s} {'p95 ms':>8s} {'mean ms':>8s}")
+    print(
+        f"{'engine':12s} {'kind':8s} {'p50 ms':>8s} {'p95 ms':>8s} {'p99 ms':>8s} "
+        f"{'max ms':>8s} {'mean ms':>8s}"
+    )
     for (engine, kind), values in sorted(times.items()):
         print(
             f"{engine:12s} {kind:8s} {statistics.median(values):8.2f} "
-            f"{percentile(values, 95):8.2f} {statistics.fmean(values):8.2f}"
+            f"{percentile(values, 95):8.2f} {percentile(values, 99):8.2f} {max(values):8.2f} "
+            f"{statistics.fmean(values):8.2f}"
         )
     for other in engines[1:]:
-        for kind in ("keyword", "phrase"):
+        for kind in ("keyword", "phrase", "judged"):
+            if (other, kind) not in times or ("seedsearch", kind) not in times:
+                continue
             ours, theirs = times[("seedsearch", kind)], times[(other, kind)]
             p50 = statistics.median(ours) / statistics.median(theirs)
             p95 = percentile(ours, 95) / percentile(theirs, 95)
