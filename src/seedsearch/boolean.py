@@ -47,7 +47,7 @@ def scores(
     scorer = Scorer(searcher, lengths)
     if not scorer.exact:
         return None
-    return _scores(searcher, scorer, q, cost, among)
+    return _scores(searcher, scorer, q, cost, among, lengths)
 
 
 def and_maybe(
@@ -92,7 +92,12 @@ def readable(q: Any) -> bool:
 
 
 def _scores(
-    searcher: Searcher, scorer: Scorer, q: Any, cost: Cost, among: Sequence[int] | None
+    searcher: Searcher,
+    scorer: Scorer,
+    q: Any,
+    cost: Cost,
+    among: Sequence[int] | None,
+    lengths: Lengths | None,
 ) -> Scores:
     from whoosh.query import And, Term
 
@@ -100,9 +105,9 @@ def _scores(
     if kind is Term:
         out = _term(searcher, scorer, q.fieldname, q.text, cost, among)
     elif kind is ExactPhrase:
-        out = phrase_scores(searcher, q, among)  # (the phrase keeps its matches)
+        out = phrase_scores(searcher, q, among, lengths)  # (the phrase keeps its matches)
     elif kind is And:
-        subs = [_scores(searcher, scorer, sub, cost, among) for sub in q.subqueries]
+        subs = [_scores(searcher, scorer, sub, cost, among, lengths) for sub in q.subqueries]
         smallest: Scores = min(subs, key=len)
         held = set(smallest)
         for branch in subs:
@@ -114,7 +119,7 @@ def _scores(
     else:  # an OR
         out = {}
         for sub in q.subqueries:
-            for d, s in _scores(searcher, scorer, sub, cost, among).items():
+            for d, s in _scores(searcher, scorer, sub, cost, among, lengths).items():
                 out[d] = out.get(d, 0.0) + s
     if q.boost != 1.0:
         out = {d: s * q.boost for d, s in out.items()}

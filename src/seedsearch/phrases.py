@@ -19,6 +19,7 @@ from whoosh.query import Phrase as WhooshPhrase
 from whoosh.query.spans import Span, SpanWrappingMatcher
 
 from . import postings
+from .bm25 import Lengths
 from .budget import Cost
 
 if TYPE_CHECKING:
@@ -123,11 +124,15 @@ class ExactPhrase(WhooshPhrase):  # type: ignore[misc]
 
 
 def phrase_scores(
-    searcher: Searcher, q: ExactPhrase, among: Sequence[int] | None = None
+    searcher: Searcher,
+    q: ExactPhrase,
+    among: Sequence[int] | None = None,
+    lengths: Lengths | None = None,
 ) -> dict[int, float]:
     """Document → the score ``q``'s matcher gives it, of every document ``searcher``
     (of the whole index, scoring with Whoosh's BM25F) finds it in (of those ``among``
-    the documents given, when given), boost aside."""
+    the documents given, when given), boost aside; ``lengths``: the index's field
+    lengths, when the caller holds them (else each document's is asked of Whoosh)."""
     reader = searcher.reader()
     if any((q.fieldname, word) not in reader for word in q.words):
         return {}
@@ -138,7 +143,7 @@ def phrase_scores(
         weights = [{d: w[d] for d, _ in found} for w in weights]
     if not found:
         return {}
-    scores = _scores(searcher, q.fieldname, q.words, found, weights)
+    scores = _scores(searcher, q.fieldname, q.words, found, weights, lengths)
     assert scores is not None  # (BM25F)
     return scores
 
@@ -149,17 +154,22 @@ def _scores(
     words: Sequence[str],
     found: Starts,
     weights: list[dict[int, float]],
+    lengths: Lengths | None = None,
 ) -> dict[int, float] | None:
     """Document → the score Whoosh's phrase query gives it (the sum, over the tree of
     intersections of the words' matchers, of each word's BM25F score), from the words'
-    weights; None when the searcher scores otherwise (the matchers are asked then)."""
+    weights; None when the searcher scores otherwise (the matchers are asked then).
+    ``lengths``: the field lengths of ``searcher``'s documents, when the caller has them."""
     from .bm25 import Scorer
 
     # Whoosh's scorer takes the collection's statistics from the searcher of the whole index
     # (a segment's searcher has it for parent), and each document's length from its own.
-    lengths = {d: searcher.doc_field_length(d, fieldname, 1) for d, _ in found}
     parent = searcher.get_parent()
-    scorer = Scorer(parent, lengths=lambda _: lengths)  # type: ignore[arg-type,return-value]
+    if lengths is not None and parent is searcher:
+        scorer = Scorer(parent, lengths)
+    else:
+        held = {d: searcher.doc_field_length(d, fieldname, 1) for d, _ in found}
+        scorer = Scorer(parent, lambda _: held)  # type: ignore[arg-type,return-value]
     if not scorer.exact:
         return None
     each = [scorer.scores(fieldname, word, w) for word, w in zip(words, weights, strict=True)]
