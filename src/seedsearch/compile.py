@@ -28,6 +28,7 @@ from .budget import (
 from .filters import TEXT_FILTERS, date_range, folder_key, format_name
 from .phrases import ExactPhrase
 from .postings import decode_positions as decode_positions  # read by passages too
+from .postings import doc_frequency
 from .query import (
     And,
     Filter,
@@ -98,7 +99,7 @@ class Compiler:
         key = (field, term)
         found = self._frequency.get(key)
         if found is None:
-            found = self._frequency[key] = self.reader.doc_frequency(field, term)
+            found = self._frequency[key] = doc_frequency(self.reader, field, term)
         return found
 
     def known(self, term: str) -> bool:

@@ -58,7 +58,7 @@ def _positions(
 def _idf(reader: Any, term: str, passages: int) -> float:
     # Passage-level idf: a term's occurrences in the whole collection stand in for the
     # number of passages holding it (an upper bound), which the index does not keep.
-    occurrences = min(passages, int(reader.frequency("body", term)))
+    occurrences = min(passages, int(postings.frequency(reader, "body", term)))
     return math.log(1 + (passages - occurrences + 0.5) / (occurrences + 0.5))
 
 

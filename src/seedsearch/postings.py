@@ -16,12 +16,75 @@ import sys
 import zlib
 from array import array
 from bisect import bisect_left
-from collections.abc import Callable, Container, Iterable, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from itertools import accumulate, pairwise
 from pickle import dumps, load, loads
 from typing import Any
 
 _BIG_ENDIAN = sys.byteorder == "big"
+
+# A search's term dictionary entries, by segment, field and term (see :func:`one_search`).
+_ENTRIES: ContextVar[dict[tuple[int, str, str], Any] | None] = ContextVar(
+    "seedsearch_term_entries", default=None
+)
+_MISSING = object()
+
+
+@contextmanager
+def one_search() -> Iterator[None]:
+    """Within: each term's entry in a segment's term dictionary is looked up once (a
+    search asks for a word's document frequency, then its postings, then its collection
+    frequency: each a seek and reads in Whoosh's hash file). Per search only: what the
+    next one reads is looked up again."""
+    token = _ENTRIES.set({})
+    try:
+        yield
+    finally:
+        _ENTRIES.reset(token)
+
+
+def _entry(segment: Any, fieldname: str, text: str) -> Any:
+    """The term's W3 entry in ``segment`` (None if absent), from the search's memo when
+    one is open; raises AttributeError or TypeError for a segment not laid out so."""
+    from whoosh.reading import TermNotFound
+
+    memo = _ENTRIES.get()
+    key = (id(segment), fieldname, text)
+    found = memo.get(key, _MISSING) if memo is not None else _MISSING
+    if found is _MISSING:
+        try:
+            found = segment._terms.term_info(fieldname, segment._text_to_bytes(fieldname, text))
+        except TermNotFound:
+            found = None
+        if memo is not None:
+            memo[key] = found
+    return found
+
+
+def doc_frequency(reader: Any, fieldname: str, text: str) -> int:
+    """``reader.doc_frequency``, from the search's memo of entries when one is open."""
+    return int(_summed(reader, fieldname, text, "doc_frequency"))
+
+
+def frequency(reader: Any, fieldname: str, text: str) -> float:
+    """``reader.frequency`` (the term's occurrences), as :func:`doc_frequency`."""
+    return float(_summed(reader, fieldname, text, "weight"))
+
+
+def _summed(reader: Any, fieldname: str, text: str, what: str) -> float:
+    if _ENTRIES.get() is None:
+        return float(getattr(reader, "frequency" if what == "weight" else what)(fieldname, text))
+    total = 0.0
+    try:
+        for segment, _ in reader.leaf_readers():
+            entry = _entry(segment, fieldname, text)
+            if entry is not None:
+                total += getattr(entry, what)()
+    except (AttributeError, TypeError, ValueError):  # another reader: asked as it is
+        return float(getattr(reader, "frequency" if what == "weight" else what)(fieldname, text))
+    return total
 
 
 def encode_positions(positions: list[int]) -> bytes:
@@ -207,17 +270,13 @@ def _extent_blocks(
     documents (global ids, ascending) are skipped by their header. A body block's values
     (the positions) are cut out of its data only when asked for (see :class:`_Values`).
     """
-    from whoosh.reading import TermNotFound
-
     try:
         if segment.has_deletions():
             return None
-        terms = segment._terms
-        postfile = terms._postfile
+        postfile = segment._terms._postfile
         fmt = segment.schema[fieldname].format
-        try:
-            info = terms.term_info(fieldname, segment._text_to_bytes(fieldname, text))
-        except TermNotFound:
+        info = _entry(segment, fieldname, text)
+        if info is None:
             return []
         if info.is_inlined():
             ids, ws, vs = info.inlined_postings()

@@ -155,9 +155,10 @@ class Index:
         refine: Refine | None = None,
     ) -> SearchResult:
         """``refine``: filter options, sort order, facets (see :mod:`.refine`)."""
+        from .postings import one_search
         from .search import search
 
-        with reading(self.index_dir):
+        with reading(self.index_dir), one_search():
             return search(
                 self,
                 query,
