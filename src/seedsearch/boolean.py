@@ -135,7 +135,7 @@ def _term(
     among: Sequence[int] | None,
 ) -> Scores:
     reader = searcher.reader()
-    if (fieldname, text) not in reader:
+    if not postings.doc_frequency(reader, fieldname, text):  # (the search's look-up)
         return {}
     cost.check()
     found = postings.read(reader, fieldname, text, among).weights(among)
