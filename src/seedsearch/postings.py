@@ -65,26 +65,28 @@ def _entry(segment: Any, fieldname: str, text: str) -> Any:
 
 def doc_frequency(reader: Any, fieldname: str, text: str) -> int:
     """``reader.doc_frequency``, from the search's memo of entries when one is open."""
-    return int(_summed(reader, fieldname, text, "doc_frequency"))
+    return int(_summed(reader, fieldname, text, "doc_frequency", "doc_frequency"))
 
 
 def frequency(reader: Any, fieldname: str, text: str) -> float:
     """``reader.frequency`` (the term's occurrences), as :func:`doc_frequency`."""
-    return float(_summed(reader, fieldname, text, "weight"))
+    return float(_summed(reader, fieldname, text, "frequency", "weight"))
 
 
-def _summed(reader: Any, fieldname: str, text: str, what: str) -> float:
-    if _ENTRIES.get() is None:
-        return float(getattr(reader, "frequency" if what == "weight" else what)(fieldname, text))
-    total = 0.0
-    try:
-        for segment, _ in reader.leaf_readers():
-            entry = _entry(segment, fieldname, text)
-            if entry is not None:
-                total += getattr(entry, what)()
-    except (AttributeError, TypeError, ValueError):  # another reader: asked as it is
-        return float(getattr(reader, "frequency" if what == "weight" else what)(fieldname, text))
-    return total
+def _summed(reader: Any, fieldname: str, text: str, asked: str, held: str) -> float:
+    """The reader's ``asked`` figure of the term: each segment's entry's ``held`` one,
+    summed, when a search's memo is open (else, or for another reader, the reader's)."""
+    if _ENTRIES.get() is not None:
+        try:
+            total = 0.0
+            for segment, _ in reader.leaf_readers():
+                entry = _entry(segment, fieldname, text)
+                if entry is not None:
+                    total += getattr(entry, held)()
+            return total
+        except (AttributeError, TypeError, ValueError):  # another reader: asked as it is
+            pass
+    return float(getattr(reader, asked)(fieldname, text))
 
 
 def encode_positions(positions: list[int]) -> bytes:

@@ -46,6 +46,10 @@ def run(
 
     compiler = Compiler(searcher, spelling)
     q = compiler.compile(node)
+
+    def lengths(field: str) -> Any:  # the index's, read once per generation
+        return spelling.index.field_lengths(searcher, field)
+
     if has_filter(node) and not has_text_leaf(node):
         ranked, total = _newest(spelling, q, window, compiler.cost, order)
         return compiler, ranked, total
@@ -66,7 +70,7 @@ def run(
             compiler.synonyms,
             allowed,
             spelling.index.siblings(searcher),
-            lambda field: spelling.index.field_lengths(searcher, field),
+            lengths,
             compiler.frequency,
             coordinate=not loose,
             titles=sorted(compiler.terms) if loose else None,
@@ -84,9 +88,6 @@ def run(
         # that is *about* them comes first. The title alone never makes a match.
         title = [Term("title", t, boost=TITLE_WEIGHT) for t in sorted(compiler.terms)]
         in_title = title[0] if len(title) == 1 else any_of(title)  # flat OR: cost
-
-    def lengths(field: str) -> Any:
-        return spelling.index.field_lengths(searcher, field)
 
     # Matched and scored from postings (boolean.py), or else by Whoosh's matchers.
     from_postings = boolean.and_maybe(searcher, q, in_title, compiler.cost, lengths)
