@@ -147,3 +147,23 @@ def test_a_phrase_whose_words_never_meet_in_one_article_finds_nothing(tmp_path: 
         assert ix.search('"cormoran plonge"').total == 1
         words = _stems("cormoran mouette crie")  # no article past the second word
         assert len(ix.searcher().search(ExactPhrase("body", words, slop=1), limit=None)) == 0
+
+
+@pytest.mark.parametrize("order", [[0, 1], [1, 0]])
+def test_no_phrase_starts_at_the_body_s_start_without_its_first_word_there(
+    tmp_path: Path, order: list[int]
+) -> None:
+    """The second word at the body's second place (the title's second word), and the
+    first word elsewhere: no phrase starts at the first place, whichever word is read
+    first."""
+    src, where = tmp_path / "articles", tmp_path / "index"
+    src.mkdir()
+    (src / "a.txt").write_text("Mouette cormoran\n\nPuis une mouette.\n", encoding="utf-8")
+    (src / "b.txt").write_text("Titre\n\nUne mouette plonge.\n", encoding="utf-8")
+    update_index(where, [str(src)])
+    with Index(where) as ix:
+        reader = ix.searcher().reader()
+        words = _stems("une cormoran")  # "cormoran" is at its place if "une" began the body
+        assert phrase_matches(reader, "body", words, order)[0] == []
+        assert ix.search('"une cormoran"').total == 0
+        assert ix.search('"mouette cormoran"').total == 1

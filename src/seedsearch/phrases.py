@@ -12,7 +12,8 @@ in the order of its tree of matchers: the same floats).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from itertools import accumulate
 from typing import TYPE_CHECKING, Any
 
 from whoosh.query import Phrase as WhooshPhrase
@@ -41,25 +42,25 @@ def phrase_matches(
     ``cost``: the search's, whose deadline stops a phrase of very common words. With the
     documents, each word's weight (its frequency) in each of them, word by word."""
     tick = cost.tick if cost is not None else _nothing
-    # The documents holding every word first (their ids only), then the positions of those
-    # only, rarest word first.
+    # The documents holding every word first, then the positions of those only, rarest
+    # word first: each word's raw values are read for the documents still in the running.
     reads = [postings.read(reader, fieldname, words[order[0]])]
     docs = sorted(reads[0].ids())
+    values = [reads[0].values(docs)]
     for i in order[1:]:
         tick()
         if not docs:
             return [], [{} for _ in words]
         reads.append(postings.read(reader, fieldname, words[i], docs))
-        held = reads[-1].ids()
-        docs = [d for d in docs if d in held]
-    values = [read.values(docs) for read in reads]
+        values.append(reads[-1].values(docs))
+        docs = [d for d in docs if d in values[-1]]
     found: Starts = []
+    first, rest = values[0], list(zip(order[1:], values[1:], strict=True))
     for d in docs:
         tick()
-        starts: set[int] = set()
-        for n, i in enumerate(order):
-            shifted = [p - i for p in postings.decode_positions(values[n][d])]
-            starts = set(shifted) if n == 0 else starts.intersection(shifted)
+        starts = set(_starts(first[d], order[0]))
+        for i, held in rest:
+            starts.intersection_update(_starts(held[d], i))
             if not starts:
                 break
         else:
@@ -69,6 +70,17 @@ def phrase_matches(
     for n, i in enumerate(order):
         weights[i] = reads[n].weights(matched)
     return found, weights
+
+
+def _starts(value: bytes, i: int) -> Iterable[int]:
+    """Where the phrase starts if its word ``i`` is at the positions of ``value`` (each
+    position less ``i``), as an iterable the set operations consume in C. The deltas are
+    summed from ``-i``, so ``-i`` comes first: a negative start, never among the first
+    word's (``i`` = 0: summed from 0, nothing added), so never among a phrase's starts."""
+    gaps = postings.position_gaps(value)
+    if gaps is None:  # Whoosh's own format (the fields other than the body)
+        return [p - i for p in postings.decode_positions(value)]
+    return accumulate(gaps, initial=-i) if i else accumulate(gaps)
 
 
 def _nothing() -> None:
