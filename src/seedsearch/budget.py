@@ -4,8 +4,10 @@ Every search has a bounded cost: its prefix and fuzzy words together expand to
 ``QUERY_EXPANSIONS`` terms and about ``QUERY_POSTINGS`` postings at most (the most frequent
 words first; a word past the budget is dropped and reported), its ORed words read
 ``OR_POSTINGS`` postings at most, the dictionary walks of its expansions and corrections
-stop after ``MAX_VISITS`` (an automaton step on a word of n letters counts n), words longer
-than ``MAX_FUZZY_LETTERS`` are neither corrected nor fuzzy-matched, and a deadline, checked
+stop after ``MAX_VISITS`` (an automaton step on a word of n letters counts n; a word two
+edits or more away is compared with every dictionary word in C, a cost bounded by the
+dictionary and ``MAX_FUZZY_WORDS``), words longer than ``MAX_FUZZY_LETTERS`` are neither
+corrected nor fuzzy-matched, and a deadline, checked
 in the loops that can run long, ends it (:class:`~.errors.QueryTooExpensiveError`).
 """
 
@@ -23,7 +25,7 @@ OR_POSTINGS = 60_000  # postings of the plain words and phrases under an OR, at 
 MAX_PREFIX_WORDS = 5000  # dictionary words one prefix looks at (the first, alphabetically)
 MAX_VISITS = 100_000  # dictionary words looked at by all the expansions and corrections
 MAX_FUZZY_LETTERS = 30  # longer words are matched as they are: no correction, no fuzzy
-MAX_FUZZY_WORDS = 20  # distinct words walked through a Levenshtein automaton per search
+MAX_FUZZY_WORDS = 20  # distinct words looked up a few edits away (automaton or scan) per search
 TIME_BUDGET = 2.0  # seconds
 
 

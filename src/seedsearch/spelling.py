@@ -163,12 +163,13 @@ class Spelling:
         }
 
     def within(self, word: str, maxdist: int) -> list[str]:
-        """Words within ``maxdist`` Levenshtein edits, found by walking a Levenshtein
-        automaton through the sorted word list (Whoosh's own method for its lexicons).
-        Nothing for a word longer than MAX_FUZZY_LETTERS, or past MAX_FUZZY_WORDS words."""
-        from whoosh.automata.fsa import find_all_matches
-        from whoosh.automata.lev import levenshtein_automaton
-
+        """Words within ``maxdist`` Levenshtein edits (in dictionary order). One edit:
+        found by walking a Levenshtein automaton through the sorted word list (Whoosh's
+        own method for its lexicons), quick when few words are one edit apart. More
+        edits: the automaton's walk grows to thousands of steps (30–40 ms for a word of
+        12 letters in a dictionary of 76,000), so every word is compared in C instead
+        (:func:`_scan`: a few ms). Nothing for a word longer than MAX_FUZZY_LETTERS, or
+        past MAX_FUZZY_WORDS words."""
         key = (word, maxdist)
         if key in self._near:
             return self._near[key]
@@ -176,20 +177,56 @@ class Spelling:
             return []
         self.cost.automata += 1
         self.cost.longest = max(self.cost.longest, len(word))
-        # The walk bisects the list once per step: decoded whole, once per generation.
+        # Both bisect or scan the list: decoded whole, once per generation.
         words = _whole(self.lists[0])
-        cost = self.cost
-
-        def first_at_least(key: str) -> str | None:
-            # A step costs about the word's length; None ends the walk.
-            if not cost.visit(len(word)):
-                return None
-            i = bisect_left(words, key)
-            return words[i] if i < len(words) else None
-
-        dfa = levenshtein_automaton(word, maxdist).to_dfa()
-        self._near[key] = list(find_all_matches(dfa, first_at_least))
+        if maxdist >= SCAN_FROM_EDITS:
+            self._near[key] = _scan(word, maxdist, words, self.cost)
+        else:
+            self._near[key] = _walk(word, maxdist, words, self.cost)
         return self._near[key]
+
+
+# Words more edits than this apart are found by comparing every word (see Spelling.within).
+SCAN_FROM_EDITS = 2
+# Words compared between two reads of the search's clock.
+SCAN_CHUNK = 1 << 15
+
+
+def _walk(word: str, maxdist: int, words: Words, cost: Cost) -> list[str]:
+    """The words within ``maxdist`` edits of ``word``, by a Levenshtein automaton walked
+    through the sorted ``words``; each step counts ``len(word)`` visits, and the walk
+    stops when the search's visits are spent."""
+    from whoosh.automata.fsa import find_all_matches
+    from whoosh.automata.lev import levenshtein_automaton
+
+    def first_at_least(key: str) -> str | None:
+        # A step costs about the word's length; None ends the walk.
+        if not cost.visit(len(word)):
+            return None
+        i = bisect_left(words, key)
+        return words[i] if i < len(words) else None
+
+    dfa = levenshtein_automaton(word, maxdist).to_dfa()
+    return list(find_all_matches(dfa, first_at_least))
+
+
+def _scan(word: str, maxdist: int, words: Words, cost: Cost) -> list[str]:
+    """The words within ``maxdist`` edits of ``word``, every word of ``words`` compared
+    in C (rapidfuzz, which skips a word as soon as its length or letters rule it out),
+    a chunk at a time with the search's deadline checked between chunks. Its cost is
+    bounded by the dictionary's size and MAX_FUZZY_WORDS, not counted in visits."""
+    from rapidfuzz import process
+    from rapidfuzz.distance import Levenshtein
+
+    out: list[str] = []
+    for start in range(0, len(words), SCAN_CHUNK):
+        cost.check()
+        chunk = words[start : start + SCAN_CHUNK]
+        found = process.extract(
+            word, chunk, scorer=Levenshtein.distance, score_cutoff=maxdist, limit=None
+        )
+        out += sorted(chunk[i] for _, _, i in found)
+    return out
 
 
 # --- the dictionary's file -------------------------------------------------------------
