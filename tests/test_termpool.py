@@ -11,8 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from seedsearch import index as index_module
-from seedsearch import termpool
+from seedsearch import termpool, writers
 from seedsearch.index import update_index
 from seedsearch.store import Index
 from seedsearch.termpool import TermPool
@@ -88,7 +87,7 @@ def test_an_index_written_through_run_files_is_the_same(
         }
     )
     update_index(tmp_path / "memory", [root])
-    monkeypatch.setattr(index_module, "POOL_MB", 0.01)  # a run file every few documents
+    monkeypatch.setattr(writers, "POOL_MB", 0.01)  # a run file every few documents
     update_index(tmp_path / "runs", [root])
     assert _segment_files(tmp_path / "memory") == _segment_files(tmp_path / "runs")
     with Index(tmp_path / "memory") as a, Index(tmp_path / "runs") as b:
