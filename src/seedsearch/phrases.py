@@ -42,18 +42,18 @@ def phrase_matches(
     ``cost``: the search's, whose deadline stops a phrase of very common words. With the
     documents, each word's weight (its frequency) in each of them, word by word."""
     tick = cost.tick if cost is not None else _nothing
-    # The documents holding every word first, then the positions of those only, rarest
-    # word first: each word's raw values are read for the documents still in the running.
+    # The documents holding every word first (their ids only), then the positions of those
+    # only, rarest word first.
     reads = [postings.read(reader, fieldname, words[order[0]])]
     docs = sorted(reads[0].ids())
-    values = [reads[0].values(docs)]
     for i in order[1:]:
         tick()
         if not docs:
             return [], [{} for _ in words]
         reads.append(postings.read(reader, fieldname, words[i], docs))
-        values.append(reads[-1].values(docs))
-        docs = [d for d in docs if d in values[-1]]
+        held = reads[-1].ids()
+        docs = [d for d in docs if d in held]
+    values = [read.values(docs) for read in reads]
     found: Starts = []
     first, rest = values[0], list(zip(order[1:], values[1:], strict=True))
     for d in docs:

@@ -12,8 +12,8 @@ checkout's ``src`` (on ``--base-index`` when its layout differs); with
 ``--without-tables``, the same command with the index's tables file (see
 ``seedsearch.fold_tables``) deleted first, as after an index written by a version without
 it (the search scans the index and writes the file again); with ``--floors``, what any
-cold search on this machine pays: a bare ``python -c pass`` and the import of the Whoosh
-modules a search reads an index with.
+cold search on this machine pays: a bare ``python -c pass``, the import of the Whoosh
+modules a search reads an index with, and Whoosh's import and opening of the index alone.
 Prints the median wall time, its quartiles, the ratio to FTS5's median, and the median
 CPU time (user + system) of the process, which other load on the machine disturbs less.
 """
@@ -37,6 +37,9 @@ UNLINK = "import os, sys; p = sys.argv.pop(1); os.path.exists(p) and os.remove(p
 WHOOSH = (
     "import seedsearch, whoosh.index, whoosh.searching, whoosh.codec.whoosh3, whoosh.collectors"
 )
+# Any reader of a Whoosh index does this much: import Whoosh's index module (its schema's
+# classes come with it) and open the index's table of contents.
+WHOOSH_OPEN = "import sys, whoosh.index; whoosh.index.open_dir(sys.argv[1], indexname='MAIN')"
 FTS5 = """import sqlite3, sys
 con = sqlite3.connect(sys.argv[1])
 rows = con.execute(
@@ -115,6 +118,10 @@ def main() -> None:
     if args.floors:
         commands["python -c pass"] = ([sys.executable, "-c", "pass"], None)
         commands["whoosh imports"] = ([sys.executable, "-c", WHOOSH], None)
+        commands["whoosh opens index"] = (
+            [sys.executable, "-c", WHOOSH_OPEN, str(args.index)],
+            None,
+        )
     # Byte-compiled, as a regular install leaves them (PYTHONDONTWRITEBYTECODE or a
     # read-only checkout would otherwise compile every module in every run).
     for src in [REPO / "src", *([args.base_src] if args.base_src else [])]:
