@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -53,9 +54,12 @@ def test_any_text_is_safe_for_a_terminal(text: str) -> None:
     assert CONTROLS.search(shown) is None
 
 
+@pytest.mark.parametrize("options", [{}, {"compact": True}, {"indent": 2}])
 @given(st.recursive(st.text(), lambda inner: st.lists(inner) | st.dictionaries(st.text(), inner)))
-def test_any_payload_dumps_to_utf8_json_without_raw_controls(payload: object) -> None:
-    text = dumps(payload)
+def test_any_payload_dumps_to_utf8_json_without_raw_controls(
+    options: dict[str, Any], payload: object
+) -> None:
+    text = dumps(payload, **options)
     text.encode("utf-8")
     assert CONTROLS.search(text) is None
     decoded = json.loads(text)

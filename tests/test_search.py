@@ -318,6 +318,22 @@ def test_json_contract(seed_store: Store) -> None:
     assert set(d["hits"][0]["meta"]) == {"date", "author", "source", "format", "url", "language"}
 
 
+@pytest.mark.parametrize("explain", [False, True])
+def test_a_hit_s_json_is_its_fields_in_order_but_its_spans(
+    seed_store: Store, explain: bool
+) -> None:
+    from dataclasses import asdict
+
+    for hit in seed_store.search("minage bitcoin", limit=3, explain=explain).hits:
+        expected = asdict(hit)
+        del expected["spans"]
+        if not hit.why:
+            del expected["why"]
+        expected["also_in"] = list(hit.also_in)
+        assert list(hit.to_dict().items()) == list(expected.items())
+        assert ("why" in hit.to_dict()) == explain
+
+
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [

@@ -69,6 +69,12 @@ def dumps(payload: Any, indent: int | None = None, compact: bool = False) -> str
     """JSON text of ``payload`` that encodes as UTF-8 and carries no raw control character:
     the encoder escapes C0 controls; DEL and C1 controls, which it leaves, are escaped here."""
     separators = (",", ":") if compact else None
+    if indent is None:
+        # Most answers hold no undecodable byte nor control character: their text, printable
+        # throughout (a lone surrogate or a C1 control is not), needs no walk of the payload.
+        text = json.dumps(payload, ensure_ascii=False, separators=separators)
+        if text.isprintable():
+            return text
     text = json.dumps(json_safe(payload), ensure_ascii=False, indent=indent, separators=separators)
     if text.isprintable():
         return text

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 # The metadata a hit carries (the article's page has all of it).
@@ -37,12 +37,20 @@ class Hit:
     folded: int = 0  # how many duplicates were folded into this result
 
     def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        del d["spans"]
-        if not self.why:
+        # Field by field, not asdict(): that deep-copies the spans only to drop them.
+        d = {name: getattr(self, name) for name in _HIT_FIELDS}
+        d["meta"] = dict(self.meta)
+        if self.why:
+            d["why"] = tuple(asdict(reason) for reason in self.why)
+        else:
             del d["why"]
         d["also_in"] = list(self.also_in)
         return d
+
+
+# A hit's fields in its JSON, in order: all but the spans (character offsets in ``text``,
+# which the snippet's marks already show).
+_HIT_FIELDS = tuple(f.name for f in fields(Hit) if f.name != "spans")
 
 
 @dataclass(frozen=True)

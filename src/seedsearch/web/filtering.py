@@ -78,7 +78,7 @@ class FilterParams:
         )
 
 
-def filter_params(
+async def filter_params(
     since: Annotated[
         str,
         Query(
