@@ -59,8 +59,8 @@ def phrase_matches(
     for d in docs:
         tick()
         starts = set(_starts(first[d], order[0]))
-        for i, held in rest:
-            starts.intersection_update(_starts(held[d], i))
+        for i, later in rest:
+            starts.intersection_update(_starts(later[d], i))
             if not starts:
                 break
         else:
