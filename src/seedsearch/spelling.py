@@ -177,7 +177,8 @@ class Spelling:
             return []
         self.cost.automata += 1
         self.cost.longest = max(self.cost.longest, len(word))
-        # Both bisect or scan the list: decoded whole, once per generation.
+        # The walk bisects the list, the scan reads all of it: decoded whole, once per
+        # generation.
         words = _whole(self.lists[0])
         if maxdist >= SCAN_FROM_EDITS:
             self._near[key] = _scan(word, maxdist, words, self.cost)
@@ -186,7 +187,7 @@ class Spelling:
         return self._near[key]
 
 
-# Words more edits than this apart are found by comparing every word (see Spelling.within).
+# Words this many edits apart or more are found by comparing every word (Spelling.within).
 SCAN_FROM_EDITS = 2
 # Words compared between two reads of the search's clock.
 SCAN_CHUNK = 1 << 15
