@@ -7,8 +7,8 @@ words first; a word past the budget is dropped and reported), its ORed words rea
 stop after ``MAX_VISITS`` (an automaton step on a word of n letters counts n; a word two
 edits or more away is compared with every dictionary word in C, a cost bounded by the
 dictionary and ``MAX_FUZZY_WORDS``), words longer than ``MAX_FUZZY_LETTERS`` are neither
-corrected nor fuzzy-matched, and a deadline, checked
-in the loops that can run long, ends it (:class:`~.errors.QueryTooExpensiveError`).
+corrected nor fuzzy-matched, and a deadline, checked in the loops that can run long, ends
+it (:class:`~.errors.QueryTooExpensiveError`).
 """
 
 from __future__ import annotations
