@@ -20,7 +20,10 @@ this code's: the totals and the top 10 article ids of every query; differences a
 ``--judged FILE`` (``../shared/relevance/bench_judgments.json``) adds the judged queries as
 people typed them (hyphenated and slash-joined words, apostrophes, long index entries): a
 third kind, ``judged``, timed for seedsearch and the baseline (whoosh-fr's query parser
-would read their punctuation otherwise), with their answers compared too.
+would read their punctuation otherwise), with their answers compared too. With
+``--typos``, each judged query holding a word of 9 letters or more comes again with two
+neighbouring letters of one such word swapped: a fourth kind, ``typo``, timed the same way
+(a correction of a long word looks two edits away).
 """
 
 from __future__ import annotations
@@ -28,10 +31,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -81,6 +86,23 @@ class Baseline:
         self.proc.wait()
 
 
+def swapped(queries: Iterable[str]) -> list[str]:
+    """Each query holding a word of 9 letters or more, with two neighbouring letters of
+    one of them swapped (two edits away: what a correction of a long word looks for)."""
+    rng = random.Random(3)
+    out = []
+    for query in queries:
+        words = query.split()
+        long = [i for i, w in enumerate(words) if len(w) >= 9 and w.isalpha()]
+        if not long:
+            continue
+        i = rng.choice(long)
+        word, j = words[i], rng.randrange(1, len(words[i]) - 2)
+        words[i] = word[:j] + word[j + 1] + word[j] + word[j + 2 :]
+        out.append(" ".join(words))
+    return out
+
+
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
@@ -105,6 +127,11 @@ def main() -> None:
         "--baseline-index", help="the baseline's own index of the corpus (default: INDEX)"
     )
     ap.add_argument("--judged", help="a judgments file whose queries to time too")
+    ap.add_argument(
+        "--typos",
+        action="store_true",
+        help="with --judged, also each judged query with two letters of a long word swapped",
+    )
     args = ap.parse_args()
     # A loaded machine must not stop a query half way (the worker inherits it).
     os.environ.setdefault("SEEDSEARCH_QUERY_SECONDS", "60")
@@ -116,6 +143,8 @@ def main() -> None:
     if args.judged:
         items = json.loads(Path(args.judged).read_text(encoding="utf-8"))
         judged = [{"text": item["query"]} for item in items]
+        if args.typos:
+            judged += [{"text": text, "typo": True} for text in swapped(j["text"] for j in judged)]
     whoosh = peers.WhooshFr()
     path = Path(args.work) / "whoosh-fr"
     if not (path / "_MAIN_1.toc").exists() and not any(path.glob("*.toc")):
@@ -133,7 +162,9 @@ def main() -> None:
         return f'"{text}"' if q["phrase"] else text
 
     def kind_of(q: dict[str, Any]) -> str:
-        return "judged" if "text" in q else "phrase" if q["phrase"] else "keyword"
+        if "text" in q:
+            return "typo" if q.get("typo") else "judged"
+        return "phrase" if q["phrase"] else "keyword"
 
     differ: list[str] = []
     for q in keyword + phrase + judged:  # warm every engine: caches, dictionaries, imports
@@ -153,7 +184,7 @@ def main() -> None:
             kind = kind_of(q)
             shift = (i + r) % len(engines)
             for engine in engines[shift:] + engines[:shift]:
-                if engine == "whoosh-fr" and kind == "judged":
+                if engine == "whoosh-fr" and kind in ("judged", "typo"):
                     continue
                 started = time.perf_counter()
                 if engine == "whoosh-fr":
@@ -171,7 +202,8 @@ def main() -> None:
 
     print(
         f"{len(keyword)} keyword and {len(phrase)} phrase queries"
-        + (f" and {len(judged)} judged ones" if judged else "")
+        + (f" and {sum(kind_of(q) == 'judged' for q in judged)} judged ones" if judged else "")
+        + (f" and {sum(kind_of(q) == 'typo' for q in judged)} typos" if args.typos else "")
         + f", {args.rounds} rounds, interleaved"
     )
     print(
@@ -185,7 +217,7 @@ def main() -> None:
             f"{statistics.fmean(values):8.2f}"
         )
     for other in engines[1:]:
-        for kind in ("keyword", "phrase", "judged"):
+        for kind in ("keyword", "phrase", "judged", "typo"):
             if (other, kind) not in times or ("seedsearch", kind) not in times:
                 continue
             ours, theirs = times[("seedsearch", kind)], times[(other, kind)]
