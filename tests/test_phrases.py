@@ -136,12 +136,20 @@ def test_a_phrase_of_common_words_is_stopped_at_the_search_s_deadline(index: Ind
     assert ExactPhrase("body", _stems("de la"), slop=1, cost=Cost()).matcher(searcher).is_active()
 
 
-def test_a_phrase_whose_words_never_meet_in_one_article_finds_nothing(tmp_path: Path) -> None:
+def _indexed(tmp_path: Path, *articles: str) -> Path:
+    """An index of the given articles (title, blank line, text), one file each."""
     src, where = tmp_path / "articles", tmp_path / "index"
     src.mkdir()
-    (src / "a.txt").write_text("Le cormoran\n\nUn cormoran plonge.\n", encoding="utf-8")
-    (src / "b.txt").write_text("La mouette\n\nUne mouette crie.\n", encoding="utf-8")
+    for n, text in enumerate(articles):
+        (src / f"a{n}.txt").write_text(text + "\n", encoding="utf-8")
     update_index(where, [str(src)])
+    return where
+
+
+def test_a_phrase_whose_words_never_meet_in_one_article_finds_nothing(tmp_path: Path) -> None:
+    where = _indexed(
+        tmp_path, "Le cormoran\n\nUn cormoran plonge.", "La mouette\n\nUne mouette crie."
+    )
     with Index(where) as ix:
         assert ix.search('"cormoran mouette crie"').total == 0
         assert ix.search('"cormoran plonge"').total == 1
@@ -156,11 +164,9 @@ def test_no_phrase_starts_at_the_body_s_start_without_its_first_word_there(
     """The second word at the body's second place (the title's second word), and the
     first word elsewhere: no phrase starts at the first place, whichever word is read
     first."""
-    src, where = tmp_path / "articles", tmp_path / "index"
-    src.mkdir()
-    (src / "a.txt").write_text("Mouette cormoran\n\nPuis une mouette.\n", encoding="utf-8")
-    (src / "b.txt").write_text("Titre\n\nUne mouette plonge.\n", encoding="utf-8")
-    update_index(where, [str(src)])
+    where = _indexed(
+        tmp_path, "Mouette cormoran\n\nPuis une mouette.", "Titre\n\nUne mouette plonge."
+    )
     with Index(where) as ix:
         reader = ix.searcher().reader()
         words = _stems("une cormoran")  # "cormoran" is at its place if "une" began the body
