@@ -32,7 +32,16 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 PEERS = REPO.parent / "shared" / "bench" / "peers.py"
-LAUNCH = "import sys; from seedsearch.cli import run; sys.argv[0] = 'seedsearch'; sys.exit(run())"
+# The console script's entry point (its fast path for a plain search line), or click's
+# command group in a checkout that has none: the same start-up an installed copy has.
+LAUNCH = (
+    "import sys\n"
+    "try:\n"
+    "    from seedsearch.cli_entry import run\n"
+    "except ImportError:\n"
+    "    from seedsearch.cli import run\n"
+    "sys.argv[0] = 'seedsearch'; sys.exit(run())"
+)
 UNLINK = "import os, sys; p = sys.argv.pop(1); os.path.exists(p) and os.remove(p); "
 WHOOSH = (
     "import seedsearch, whoosh.index, whoosh.searching, whoosh.codec.whoosh3, whoosh.collectors"
