@@ -42,7 +42,7 @@ from .schema import (
     whoosh_errors,
 )
 from .spelling import words_file_matches, write_words
-from .writers import Words, analysers, open_writer
+from .writers import WordCounts, analysers, open_writer
 
 if TYPE_CHECKING:
     # Documents are only read when indexing; searching does not import that stage.
@@ -292,7 +292,7 @@ def _apply(
             if isinstance(result, Skipped):
                 skipped.append(result)
                 continue
-            if isinstance(result, Words):
+            if isinstance(result, WordCounts):
                 vocabulary.update(result.counts)
                 continue
             if isinstance(result, _Unchanged):

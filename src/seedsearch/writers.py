@@ -125,7 +125,7 @@ def _init_worker(queue: Any) -> None:
 
 
 @dataclass(frozen=True)
-class Words:
+class WordCounts:
     """The folded words of a worker's articles, each with the number of articles using it
     (sent once rather than one set per article, which the worker would hold until the
     end of its share)."""
@@ -133,7 +133,7 @@ class Words:
     counts: Counter[str]
 
 
-def _segment_worker(job: tuple[str, str]) -> tuple[list[Any], Any, Words]:
+def _segment_worker(job: tuple[str, str]) -> tuple[list[Any], Any, WordCounts]:
     """Read, analyse and write a run of files as one new segment (in a worker process).
 
     Returns what was found for each file (without the postings, which are on disk now,
@@ -167,8 +167,8 @@ def _segment_worker(job: tuple[str, str]) -> tuple[list[Any], Any, Words]:
         # removes when it finishes: workers only close their own files.
         if not writer._added:
             writer._close_segment()
-            return out, None, Words(words)
-        return out, writer._finalize_segment(), Words(words)
+            return out, None, WordCounts(words)
+        return out, writer._finalize_segment(), WordCounts(words)
     except BaseException:
         writer._close_segment()
         raise
